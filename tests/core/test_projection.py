@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+
+from embexplorer.core.projection import pca_task, projection_task
+from embexplorer.core.tasks import Progress, run_task
+
+
+def _aligned(a, b):
+    """Compare two 2-D embeddings up to the sign of each axis."""
+    signs = np.sign((a * b).sum(axis=0))
+    return a * signs, b
+
+
+@pytest.mark.parametrize("chunk_rows", [7, 1000])
+def test_pca_matches_scikit_learn(chunk_rows):
+    rng = np.random.default_rng(1)
+    x = (rng.normal(size=(300, 20)) * np.linspace(5, 0.1, 20)).astype(np.float32) + 3
+    ours = run_task(pca_task(x, chunk_rows=chunk_rows))
+    reference = PCA(n_components=2, svd_solver="full").fit(x.astype(np.float64))
+    ref_coords = reference.transform(x.astype(np.float64))
+    a, b = _aligned(ours.coords.astype(np.float64), ref_coords)
+    np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        ours.params["explained_variance_ratio"], reference.explained_variance_ratio_, rtol=1e-6
+    )
+    assert ours.coords.dtype == np.float32 and ours.coords.shape == (300, 2)
+
+
+def test_pca_is_deterministic_including_sign():
+    x = np.random.default_rng(2).normal(size=(50, 6)).astype(np.float32)
+    a = run_task(pca_task(x)).coords
+    b = run_task(pca_task(x[::-1].copy())).coords[::-1]
+    np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_pca_of_one_dimension_and_one_row():
+    coords = run_task(pca_task(np.arange(5, dtype=np.float32)[:, None])).coords
+    assert coords.shape == (5, 2) and np.all(coords[:, 1] == 0)
+    np.testing.assert_allclose(np.abs(coords[:, 0]), [2, 1, 0, 1, 2], atol=1e-6)
+    assert run_task(pca_task(np.ones((1, 4), dtype=np.float32))).coords.shape == (1, 2)
+
+
+def test_pca_yields_progress_and_stops_when_closed():
+    x = np.zeros((100, 3), dtype=np.float32)
+    task = pca_task(x, chunk_rows=10)
+    first = next(task)
+    assert isinstance(first, Progress) and 0 < first.fraction < 1
+    task.close()  # cancelled between chunks: no result, no error
+    with pytest.raises(StopIteration):
+        next(task)
+
+
+def test_unknown_projection_says_what_exists():
+    with pytest.raises(ValueError, match="available: pca"):
+        run_task(projection_task(np.zeros((3, 3), dtype=np.float32), "umap"))

@@ -1,0 +1,122 @@
+"""Write the small test corpus in every supported format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+
+def write_csv(path: Path, data: dict, sep: str = ",", vectors_as_list: bool = False) -> Path:
+    import csv
+
+    v = data["vectors"]
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, delimiter=sep)
+        if vectors_as_list:
+            writer.writerow(["text", "label", "score", "embedding"])
+            for i in range(len(v)):
+                writer.writerow(
+                    [
+                        data["texts"][i],
+                        data["labels"][i],
+                        data["score"][i],
+                        json.dumps([float(x) for x in v[i]]),
+                    ]
+                )
+        else:
+            writer.writerow(["text", "label", "score", *[f"dim_{j}" for j in range(v.shape[1])]])
+            for i in range(len(v)):
+                writer.writerow(
+                    [
+                        data["texts"][i],
+                        data["labels"][i],
+                        data["score"][i],
+                        *[repr(float(x)) for x in v[i]],
+                    ]
+                )
+    return path
+
+
+def write_projector_pair(folder: Path, data: dict, multi_column: bool = True) -> tuple[Path, Path]:
+    vec, meta = folder / "vectors.tsv", folder / "metadata.tsv"
+    vec.write_text(
+        "".join("\t".join(repr(float(x)) for x in row) + "\n" for row in data["vectors"]),
+        encoding="utf-8",
+    )
+    if multi_column:
+        lines = ["label\ttext"] + [
+            f"{lab}\t{t}" for lab, t in zip(data["labels"], data["texts"], strict=True)
+        ]
+    else:
+        lines = list(data["labels"])
+    meta.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return vec, meta
+
+
+def write_parquet(path: Path, data: dict, fixed_size: bool = True) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    v = data["vectors"]
+    flat = pa.array(v.reshape(-1), type=pa.float32())
+    vectors = (
+        pa.FixedSizeListArray.from_arrays(flat, v.shape[1])
+        if fixed_size
+        else pa.array([list(map(float, row)) for row in v], type=pa.list_(pa.float32()))
+    )
+    table = pa.table(
+        {
+            "text": data["texts"],
+            "label": list(data["labels"]),
+            "score": data["score"],
+            "embedding": vectors,
+        }
+    )
+    pq.write_table(table, path)
+    return path
+
+
+def write_jsonl(path: Path, data: dict) -> Path:
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(len(data["vectors"])):
+            fh.write(
+                json.dumps(
+                    {
+                        "text": data["texts"][i],
+                        "label": str(data["labels"][i]),
+                        "score": float(data["score"][i]),
+                        "embedding": [float(x) for x in data["vectors"][i]],
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+    return path
+
+
+def write_npz(path: Path, data: dict) -> Path:
+    np.savez(path, vectors=data["vectors"], label=np.array(data["labels"]), score=data["score"])
+    return path
+
+
+def write_all(folder: Path, data: dict) -> dict[str, Path]:
+    """One file per format (and variant); every one holds the same rows and vectors."""
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(folder / "vectors.npy", data["vectors"])
+    pair = folder / "pair"
+    pair.mkdir(exist_ok=True)
+    vec, meta = write_projector_pair(pair, data)
+    return {
+        "npy": folder / "vectors.npy",
+        "npz": write_npz(folder / "corpus.npz", data),
+        "csv": write_csv(folder / "corpus.csv", data),
+        "csv-list": write_csv(folder / "corpus_list.csv", data, vectors_as_list=True),
+        "tsv": write_csv(folder / "corpus.tsv", data, sep="\t"),
+        "projector-vectors": vec,
+        "projector-metadata": meta,
+        "parquet": write_parquet(folder / "corpus.parquet", data),
+        "parquet-list": write_parquet(folder / "corpus_list.parquet", data, fixed_size=False),
+        "jsonl": write_jsonl(folder / "corpus.jsonl", data),
+    }
