@@ -1,0 +1,31 @@
+"""``embexplorer``: the GUI by default; headless subcommands share the same core.
+
+embexplorer [PATH] [--text-column C] [--label-column C] [--screenshot OUT.png]
+embexplorer analyze PATH --projection pca -o OUT.parquet
+embexplorer embed PATH --text-column C -o OUT.parquet
+embexplorer bench
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "analyze":
+        from embexplorer.cli.analyze import main as analyze
+
+        return analyze(argv[1:])
+    if argv and argv[0] == "embed":
+        from embexplorer.cli.embed import main as embed
+
+        return embed(argv[1:])
+    if argv and argv[0] == "bench":
+        from embexplorer.cli.bench import main as bench
+
+        return bench(argv[1:])
+    from embexplorer.cli.gui import main as gui
+
+    return gui(argv)

@@ -1,0 +1,100 @@
+"""What the subcommands share: reader options, error reporting, a terminal progress line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+from embexplorer.core.errors import InputError, NonFiniteRowsError
+from embexplorer.core.io import ReadOptions
+from embexplorer.core.tasks import Progress
+
+
+def add_read_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("reading the input")
+    group.add_argument("--text-column", metavar="C", help="the column holding the texts")
+    group.add_argument("--label-column", metavar="C", help="the column holding category labels")
+    group.add_argument(
+        "--vector-column",
+        metavar="C",
+        help="the vectors: a column of lists, a comma-separated list of numeric "
+        "columns, or a glob such as 'dim_*'",
+    )
+    group.add_argument(
+        "--format",
+        choices=["npy", "npz", "csv", "tsv", "parquet", "jsonl"],
+        help="the input format, when its extension does not say",
+    )
+    group.add_argument(
+        "--drop-nonfinite",
+        action="store_true",
+        help="drop rows whose vectors hold NaN or infinite values (by default "
+        "such a file is refused, saying how many rows)",
+    )
+
+
+def read_options(args: argparse.Namespace) -> ReadOptions:
+    return ReadOptions(
+        text_column=args.text_column,
+        label_column=args.label_column,
+        vector_column=args.vector_column,
+        format=args.format,
+        nonfinite="drop" if args.drop_nonfinite else "refuse",
+    )
+
+
+def report_error(exc: Exception) -> int:
+    """Print the same message the GUI shows; return the exit status (1)."""
+    message = str(exc)
+    if isinstance(exc, NonFiniteRowsError):
+        message += " (pass --drop-nonfinite to drop them)"
+    print(f"embexplorer: {message}", file=sys.stderr)
+    return 1
+
+
+def run_reporting_errors(body: Callable[[], int]) -> int:
+    try:
+        return body()
+    except InputError as exc:
+        return report_error(exc)
+    except KeyboardInterrupt:
+        print("embexplorer: interrupted", file=sys.stderr)
+        return 130
+
+
+class TerminalProgress:
+    """A one-line progress bar on a terminal; occasional plain lines when not a terminal."""
+
+    def __init__(self, stream: TextIO | None = None, width: int = 30):
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.tty = self.stream.isatty()
+        self._last_print = 0.0
+        self._last_line = ""
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.monotonic()
+        if now - self._last_print < (0.1 if self.tty else 2.0) and progress.fraction != 1.0:
+            return
+        self._last_print = now
+        if progress.fraction is None:
+            line = f"{progress.message}"
+        else:
+            filled = round(progress.fraction * self.width)
+            bar = "#" * filled + "-" * (self.width - filled)
+            line = f"[{bar}] {progress.fraction:4.0%} {progress.message}"
+        if self.tty:
+            self.stream.write("\r" + line.ljust(len(self._last_line)))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+        self._last_line = line
+
+    def done(self) -> None:
+        if self.tty and self._last_line:
+            self.stream.write("\n")
+            self.stream.flush()
+        self._last_line = ""

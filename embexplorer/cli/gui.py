@@ -1,0 +1,58 @@
+"""``embexplorer [PATH]``: open the window (on the demo corpus without PATH)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from embexplorer import __version__
+from embexplorer.cli.common import add_read_options, read_options
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="embexplorer",
+        description="Explore an embedding space: open PATH (the bundled demo corpus when "
+        "omitted) in the embexplorer window.",
+        epilog="headless commands: 'embexplorer analyze PATH -o OUT.parquet', "
+        "'embexplorer embed PATH --text-column C -o OUT.parquet', 'embexplorer bench' "
+        "(each with --help).",
+    )
+    p.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        help="a corpus file: .npy .npz .csv .tsv "
+        ".parquet .jsonl, or the Projector's vectors.tsv / metadata.tsv",
+    )
+    add_read_options(p)
+    p.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="OUT.png",
+        help="open the window (off-screen when there is no display), wait until the "
+        "map is drawn, save a PNG of the window and exit",
+    )
+    p.add_argument(
+        "--screenshot-timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="give up on --screenshot after this long (default 600)",
+    )
+    p.add_argument("--version", action="version", version=f"embexplorer {__version__}")
+    return p
+
+
+def main(argv: Sequence[str]) -> int:
+    args = parser().parse_args(argv)
+    if args.path is not None and not args.path.exists():
+        print(f"embexplorer: {args.path}: no such file.", file=sys.stderr)
+        return 1
+    from embexplorer.gui.app import run_gui
+
+    return run_gui(
+        args.path, read_options(args), screenshot=args.screenshot, timeout_s=args.screenshot_timeout
+    )

@@ -1,0 +1,145 @@
+"""Rendering and responsiveness benchmark (``embexplorer bench``).
+
+For N synthetic points it measures, in one run and side by side with the reference (a plain
+pyqtgraph ``ScatterPlotItem`` holding every point, one brush per point from a shared table):
+
+- push: giving the data to the plot and rendering the first frame;
+- frame: rendering one frame while panning (the view moves 3 % per frame);
+
+and the longest GUI-thread stall (gap between 5 ms timer ticks) while a PCA of
+100,000 × 384 runs on the worker. Rendering is measured with ``QWidget.grab()`` at 1200 × 800.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from embexplorer.gui.plot.colormap import color_mapping
+from embexplorer.gui.plot.point_index import PointIndex
+from embexplorer.gui.plot.scatter_view import ScatterView
+
+VIEW_SIZE = (1200, 800)
+
+
+@dataclass
+class PlotFigures:
+    n: int
+    index_s: float
+    push_s: float
+    frame_ms: list[float]
+    detail: str
+
+
+def synthetic_points(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Clustered 2-D points and a 12-category label per point."""
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-10, 10, size=(24, 2))
+    which = rng.integers(0, len(centres), size=n)
+    coords = (centres[which] + rng.normal(0, 1.2, size=(n, 2))).astype(np.float32)
+    labels = np.array([f"topic {i % 12}" for i in range(24)], dtype=object)[which]
+    return coords, labels
+
+
+def _pan_frames(app: QApplication, widget, view_box, steps: int) -> list[float]:
+    times = []
+    for i in range(steps):
+        (x0, x1), _ = view_box.viewRange()
+        dx = (x1 - x0) * 0.03 * (1 if i < steps // 2 else -1)
+        start = time.perf_counter()
+        view_box.translateBy(x=dx)
+        app.processEvents()  # the coalesced level-of-detail refresh runs here
+        widget.grab()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def bench_scatter_view(app: QApplication, coords, labels, steps: int) -> PlotFigures:
+    view = ScatterView()
+    view.resize(*VIEW_SIZE)
+    view.show()
+    app.processEvents()
+    colors = color_mapping(labels, "topic")
+    start = time.perf_counter()
+    index = PointIndex(coords)  # built on the worker in the app
+    index_s = time.perf_counter() - start
+    start = time.perf_counter()
+    view.set_points(index, colors)
+    app.processEvents()
+    view.grab()
+    push_s = time.perf_counter() - start
+    frames = _pan_frames(app, view, view.view_box, steps)
+    detail = view.detail
+    view.close()
+    return PlotFigures(len(coords), index_s, push_s, frames, detail)
+
+
+def bench_reference(app: QApplication, coords, labels, steps: int) -> PlotFigures:
+    widget = pg.PlotWidget(background="w")
+    widget.resize(*VIEW_SIZE)
+    widget.show()
+    app.processEvents()
+    colors = color_mapping(labels, "topic")
+    table = np.array([pg.mkBrush(*map(int, c)) for c in colors.palette], dtype=object)
+    item = pg.ScatterPlotItem(pxMode=True, size=6, pen=None)
+    widget.addItem(item)
+    start = time.perf_counter()
+    item.setData(x=coords[:, 0], y=coords[:, 1], brush=table[colors.codes])
+    app.processEvents()
+    widget.grab()
+    push_s = time.perf_counter() - start
+    frames = _pan_frames(app, widget, widget.getPlotItem().getViewBox(), steps)
+    widget.close()
+    return PlotFigures(len(coords), 0.0, push_s, frames, "ScatterPlotItem, all points")
+
+
+def measure_stall(app: QApplication, work: Callable[[], None], done_signal) -> tuple[float, float]:
+    """(longest gap in ms between 5 ms timer ticks, wall seconds) while ``work`` runs."""
+    gaps: list[float] = []
+    clock = QElapsedTimer()
+    timer = QTimer(interval=5)
+
+    def tick() -> None:
+        gaps.append(clock.restart())
+
+    timer.timeout.connect(tick)
+    loop = QEventLoop()
+    done_signal.connect(lambda *_: loop.quit())
+    clock.start()
+    timer.start()
+    start = time.perf_counter()
+    work()
+    loop.exec()
+    wall = time.perf_counter() - start
+    timer.stop()
+    return (max(gaps) if gaps else 0.0), wall
+
+
+def bench_pca_stall(app: QApplication, rows: int = 100_000, dims: int = 384) -> tuple[float, float]:
+    from embexplorer.gui.document import map_task
+    from embexplorer.gui.worker import TaskRunner
+
+    vectors = np.random.default_rng(1).normal(size=(rows, dims)).astype(np.float32)
+    runner = TaskRunner()
+    result = measure_stall(
+        app,
+        lambda: runner.submit("project", lambda: map_task(vectors), lambda _: None, title="PCA"),
+        runner.finished,
+    )
+    runner.shutdown()
+    return result
+
+
+def summarize(figures: PlotFigures) -> str:
+    med = statistics.median(figures.frame_ms)
+    return (
+        f"push {figures.push_s * 1000:8.0f} ms | frame median {med:6.1f} ms, "
+        f"max {max(figures.frame_ms):6.1f} ms | {figures.detail}"
+    )

@@ -1,0 +1,78 @@
+"""A table model over the corpus's columns that shows a subset of rows (the search result)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+
+from embexplorer.core.corpus import Corpus
+
+MAX_CELL_CHARS = 160
+
+
+class CorpusTableModel(QAbstractTableModel):
+    """Rows are ``visible_rows`` of the corpus (ascending source row numbers)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._corpus: Corpus | None = None
+        self._names: list[str] = []
+        self._rows = np.empty(0, dtype=np.intp)
+
+    def set_corpus(self, corpus: Corpus | None) -> None:
+        self.beginResetModel()
+        self._corpus = corpus
+        self._names = [] if corpus is None else list(corpus.columns)
+        self._rows = np.arange(0 if corpus is None else corpus.n_rows)
+        self.endResetModel()
+
+    def set_visible_rows(self, rows: np.ndarray) -> None:
+        self.beginResetModel()
+        self._rows = np.asarray(rows, dtype=np.intp)
+        self.endResetModel()
+
+    @property
+    def visible_rows(self) -> np.ndarray:
+        return self._rows
+
+    def source_row(self, view_row: int) -> int:
+        return int(self._rows[view_row])
+
+    def view_row(self, source_row: int) -> int:
+        """Position of ``source_row`` in the table, or -1 when the filter hides it."""
+        pos = int(np.searchsorted(self._rows, source_row))
+        return pos if pos < len(self._rows) and self._rows[pos] == source_row else -1
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._names)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if self._corpus is None or not index.isValid():
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        value = self._corpus.columns[self._names[index.column()]][self._rows[index.row()]]
+        text = _format(value)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return textwrap.fill(text[:2000], 100) if len(text) > MAX_CELL_CHARS else None
+        return text if len(text) <= MAX_CELL_CHARS else text[:MAX_CELL_CHARS] + "…"
+
+    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self._names[section] if section < len(self._names) else None
+        return str(self._rows[section]) if section < len(self._rows) else None
+
+
+def _format(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float | np.floating):
+        return "" if np.isnan(value) else f"{value:.6g}"
+    return str(value)

@@ -1,0 +1,143 @@
+"""The dataset panel: what is loaded, which columns hold text and labels, and the rows."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QItemSelectionModel, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from embexplorer.core.corpus import Corpus
+from embexplorer.gui.corpus_table import CorpusTableModel
+
+NONE_CHOICE = "(none)"
+SEARCH_DELAY_MS = 200
+
+
+class DatasetPanel(QWidget):
+    """A thin view: shows the corpus and turns the user's choices into signals."""
+
+    text_column_chosen = Signal(object)  # str | None
+    label_column_chosen = Signal(object)  # str | None
+    search_changed = Signal(str)
+    row_selected = Signal(int)  # source row
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = QLabel("No data loaded. Open a file (Ctrl+O) or drop one here.")
+        self.title.setWordWrap(True)
+        self.text_combo = QComboBox()
+        self.label_combo = QComboBox()
+        self.text_combo.setToolTip("The column whose texts are shown on hover and embedded")
+        self.label_combo.setToolTip("The column of category labels (the default colouring)")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search all columns…  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.count = QLabel()
+        self.model = CorpusTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setDefaultSectionSize(140)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        form = QFormLayout()
+        form.addRow("Text column", self.text_combo)
+        form.addRow("Label column", self.label_combo)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(form)
+        layout.addWidget(self.search)
+        layout.addWidget(self.count)
+        layout.addWidget(self.table, stretch=1)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(lambda: self.search_changed.emit(self.search.text()))
+        self.search.textChanged.connect(lambda _: self._search_timer.start())
+        self.text_combo.activated.connect(
+            lambda _: self.text_column_chosen.emit(_choice(self.text_combo))
+        )
+        self.label_combo.activated.connect(
+            lambda _: self.label_column_chosen.emit(_choice(self.label_combo))
+        )
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection)
+        self._total = 0
+
+    def set_corpus(self, corpus: Corpus | None, source_name: str = "") -> None:
+        self.model.set_corpus(corpus)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        if corpus is None:
+            self.title.setText("No data loaded. Open a file (Ctrl+O) or drop one here.")
+            self._total = 0
+        else:
+            self.title.setText(f"<b>{source_name}</b><br>{corpus.summary()}")
+            self._total = corpus.n_rows
+            self.table.resizeColumnsToContents()
+            for col in range(self.model.columnCount()):
+                self.table.setColumnWidth(col, min(self.table.columnWidth(col), 320))
+        names = [] if corpus is None else list(corpus.columns)
+        _fill(self.text_combo, names, None if corpus is None else corpus.text_column)
+        _fill(self.label_combo, names, None if corpus is None else corpus.label_column)
+        self._update_count()
+
+    def set_visible_rows(self, rows: np.ndarray) -> None:
+        self.model.set_visible_rows(rows)
+        self._update_count()
+
+    def select_row(self, source_row: int) -> bool:
+        """Select ``source_row`` in the table; False when the search filter hides it."""
+        selection = self.table.selectionModel()
+        if source_row < 0:
+            selection.clearSelection()
+            return True
+        view_row = self.model.view_row(source_row)
+        if view_row < 0:
+            selection.clearSelection()
+            return False
+        index = self.model.index(view_row, 0)
+        selection.select(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
+
+    def selected_row(self) -> int:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.source_row(rows[0].row()) if rows else -1
+
+    def _on_table_selection(self, *_):
+        row = self.selected_row()
+        if row >= 0:
+            self.row_selected.emit(row)
+
+    def _update_count(self) -> None:
+        shown = self.model.rowCount()
+        self.count.setText(f"{shown:,} of {self._total:,} rows" if self._total else "")
+
+
+def _fill(combo: QComboBox, names: list[str], current: str | None) -> None:
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItem(NONE_CHOICE)
+    combo.addItems(names)
+    combo.setCurrentText(current if current is not None else NONE_CHOICE)
+    combo.blockSignals(False)
+
+
+def _choice(combo: QComboBox) -> str | None:
+    text = combo.currentText()
+    return None if text == NONE_CHOICE else text

@@ -1,0 +1,214 @@
+"""The open document: the corpus, its map and colours, and the jobs that compute them.
+
+Request → compute → response: a method snapshots what a job needs on the GUI thread, the job
+runs on the :class:`TaskRunner`'s threads without touching this object, and the result is
+applied here on the GUI thread (and announced with a signal the views listen to).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from embexplorer.core.corpus import Corpus
+from embexplorer.core.errors import InputError, NonFiniteRowsError
+from embexplorer.core.io import ReadOptions, load_task
+from embexplorer.core.projection import Projection, projection_task
+from embexplorer.core.search import rows_matching_task
+from embexplorer.core.tasks import Progress, Task, scaled
+from embexplorer.gui.plot.colormap import ColorMapping, color_mapping, single_color
+from embexplorer.gui.plot.point_index import PointIndex
+from embexplorer.gui.worker import TaskRunner, error_message
+
+
+@dataclass(frozen=True, eq=False)
+class MapData:
+    """A projection and the index used to draw and pick its points."""
+
+    projection: Projection
+    index: PointIndex
+
+
+def map_task(vectors: np.ndarray, method: str = "pca") -> Task[MapData]:
+    projection = yield from scaled(projection_task(vectors, method), 0.0, 0.95)
+    yield Progress(0.97, "Indexing points for picking")
+    return MapData(projection, PointIndex(projection.coords))
+
+
+def colors_task(values: np.ndarray | None, column: str | None, n: int) -> Task[ColorMapping]:
+    yield Progress(None, f"Colouring by {column}" if column else "Colouring")
+    return single_color(n) if values is None else color_mapping(values, column)
+
+
+def embed_task(corpus: Corpus) -> Task[Corpus]:
+    from embexplorer.core.encoder import TextEncoder, default_config
+
+    yield Progress(None, "Loading the encoder")
+    encoder = TextEncoder(default_config())
+    vectors = yield from encoder.encode_task(list(corpus.texts))
+    return corpus.with_vectors(vectors, encoder.provenance())
+
+
+class Document(QObject):
+    corpus_changed = Signal(object)  # Corpus | None
+    columns_changed = Signal(object)  # Corpus (text / label column changed, same rows)
+    map_changed = Signal(object)  # MapData | None
+    colors_changed = Signal(object)  # ColorMapping
+    rows_filtered = Signal(object)  # np.ndarray of source rows
+    focus_changed = Signal(int)  # the inspected row, or -1
+    #: the map of the current corpus is drawn and coloured (the pipeline is done)
+    pipeline_finished = Signal()
+    #: (title, message, details) for the window to show
+    failed = Signal(str, str, str)
+    #: (path, options, error): vectors hold NaN/inf; the window asks the user what to do
+    nonfinite_found = Signal(object, object, object)
+
+    def __init__(self, runner: TaskRunner, parent: QObject | None = None):
+        super().__init__(parent)
+        self.runner = runner
+        self.corpus: Corpus | None = None
+        self.source: Path | None = None
+        self.map_data: MapData | None = None
+        self.colors: ColorMapping | None = None
+        self.color_column: str | None = None
+        self.focus_row = -1
+
+    # -- loading ------------------------------------------------------------------------------
+    def open(self, path: str | Path, options: ReadOptions | None = None) -> None:
+        path = Path(path)
+        options = options or ReadOptions()
+        self.runner.cancel()  # everything computed for the old corpus is stale now
+        self.runner.submit(
+            "load",
+            lambda: load_task(path, options),
+            lambda corpus: self._on_loaded(path, corpus),
+            title=f"Opening {path.name}",
+            on_error=lambda exc, details: self._on_load_error(path, options, exc, details),
+        )
+
+    def _on_load_error(
+        self, path: Path, options: ReadOptions, exc: Exception, details: str
+    ) -> None:
+        if isinstance(exc, NonFiniteRowsError):
+            self.nonfinite_found.emit(path, options, exc)
+        else:
+            self.failed.emit(
+                f"Could not open {path.name}",
+                error_message(exc),
+                "" if isinstance(exc, InputError) else details,
+            )
+
+    def _on_loaded(self, path: Path, corpus: Corpus) -> None:
+        self.source, self.corpus = path, corpus
+        self.map_data, self.colors, self.focus_row = None, None, -1
+        self.color_column = corpus.label_column
+        self.corpus_changed.emit(corpus)
+        self.map_changed.emit(None)
+        self.focus_changed.emit(-1)
+        if corpus.vectors is not None:
+            self._start_projection()
+        elif corpus.text_column is not None:
+            self._start_embedding()
+        else:
+            self.failed.emit(
+                "Nothing to draw",
+                f"{path.name} has no vectors and no text column "
+                "to embed. Choose the text column in the dataset panel.",
+                "",
+            )
+
+    # -- pipeline -----------------------------------------------------------------------------
+    def _start_embedding(self) -> None:
+        corpus = self.corpus
+        self.runner.submit(
+            "embed",
+            lambda: embed_task(corpus),
+            self._on_embedded,
+            title=f"Embedding {corpus.n_rows:,} texts",
+        )
+
+    def _on_embedded(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        self.columns_changed.emit(corpus)
+        self._start_projection()
+
+    def _start_projection(self) -> None:
+        vectors = self.corpus.vectors
+        self.runner.submit(
+            "project", lambda: map_task(vectors), self._on_projected, title="Projecting (PCA)"
+        )
+
+    def _on_projected(self, map_data: MapData) -> None:
+        self.map_data = map_data
+        self.map_changed.emit(map_data)
+        self._recolor()
+
+    def _recolor(self) -> None:
+        corpus, column = self.corpus, self.color_column
+        if corpus is None:
+            return
+        values = None if column is None else corpus.columns[column]
+        self.runner.submit(
+            "colors",
+            lambda: colors_task(values, column, corpus.n_rows),
+            self._on_colored,
+            title="Colouring",
+        )
+
+    def _on_colored(self, colors: ColorMapping) -> None:
+        self.colors = colors
+        self.colors_changed.emit(colors)
+        if self.map_data is not None:
+            self.pipeline_finished.emit()
+
+    # -- user choices -------------------------------------------------------------------------
+    def set_color_column(self, column: str | None) -> None:
+        self.color_column = column
+        self._recolor()
+
+    def set_text_column(self, column: str | None) -> None:
+        if self.corpus is not None and column != self.corpus.text_column:
+            self.corpus = self.corpus.replace(text_column=column)
+            self.columns_changed.emit(self.corpus)
+
+    def set_label_column(self, column: str | None) -> None:
+        if self.corpus is not None and column != self.corpus.label_column:
+            self.corpus = self.corpus.replace(label_column=column)
+            self.columns_changed.emit(self.corpus)
+            self.set_color_column(column)
+
+    def search(self, query: str) -> None:
+        corpus = self.corpus
+        if corpus is None:
+            return
+        self.runner.submit(
+            "filter",
+            lambda: rows_matching_task(corpus.columns, corpus.ids, query),
+            self.rows_filtered.emit,
+            title="Searching",
+        )
+
+    def set_focus(self, row: int) -> None:
+        if row != self.focus_row:
+            self.focus_row = row
+            self.focus_changed.emit(row)
+
+    def describe_row(self, row: int, max_chars: int = 300) -> str:
+        """A short text for hover tooltips: id, label and the start of the text."""
+        corpus = self.corpus
+        if corpus is None or not 0 <= row < corpus.n_rows:
+            return ""
+        lines = [f"{corpus.ids[row]}"]
+        if corpus.label_column is not None:
+            lines.append(f"{corpus.label_column}: {corpus.labels[row]}")
+        if self.color_column not in (None, corpus.label_column):
+            lines.append(f"{self.color_column}: {corpus.columns[self.color_column][row]}")
+        if corpus.text_column is not None and corpus.texts[row]:
+            text = str(corpus.texts[row])
+            text = text if len(text) <= max_chars else text[:max_chars] + "…"
+            lines.append(textwrap.fill(text, 80))
+        return "\n".join(lines)

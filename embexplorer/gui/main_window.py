@@ -1,0 +1,265 @@
+"""The main window: assembles the panels, menus and status bar, and wires them to the document.
+
+It owns no computation: the :class:`Document` runs jobs on the :class:`TaskRunner`, the panels
+show state. What is here is wiring, menus and dialogs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
+
+from embexplorer import __version__
+from embexplorer.core.errors import NonFiniteRowsError
+from embexplorer.core.io import ReadOptions, file_dialog_filter
+from embexplorer.gui.dataset_panel import DatasetPanel
+from embexplorer.gui.document import Document, MapData
+from embexplorer.gui.plot_panel import PlotPanel
+from embexplorer.gui.settings import add_recent_file, app_settings, recent_files
+from embexplorer.gui.task_status import TaskStatus
+from embexplorer.gui.worker import TaskRunner
+
+SHORTCUTS = (
+    ("Ctrl+O", "Open a file"),
+    ("Ctrl+F", "Search the rows"),
+    ("F", "Fit view"),
+    ("Esc", "Cancel the running job"),
+    ("Ctrl+Q", "Quit"),
+)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("embexplorer")
+        self.setAcceptDrops(True)
+        self.settings = settings or app_settings()
+        self.runner = TaskRunner(self)
+        self.document = Document(self.runner, self)
+        self.dataset_panel = DatasetPanel()
+        self.plot_panel = PlotPanel()
+        self.task_status = TaskStatus()
+        self.status_message = QLabel()
+        self.last_error: tuple[str, str, str] | None = None
+        #: asked before dropping rows with NaN/inf; replaced in tests and screenshot mode
+        self.confirm_drop_nonfinite: Callable[[NonFiniteRowsError], bool] = self._ask_drop
+        self._error_box: QMessageBox | None = None
+        self._build_layout()
+        self._build_menus()
+        self._connect()
+        self._restore_geometry()
+
+    # -- assembly -----------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        self.setCentralWidget(self.plot_panel)
+        dock = QDockWidget("Dataset", self)
+        dock.setObjectName("dataset_dock")
+        dock.setWidget(self.dataset_panel)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.resizeDocks([dock], [460], Qt.Orientation.Horizontal)
+        self.statusBar().addWidget(self.status_message, 1)
+        self.statusBar().addPermanentWidget(self.task_status)
+        self.resize(1400, 860)
+
+    def _action(self, text: str, slot, shortcut: str | QKeySequence | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open))
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        file_menu.addAction(self._action("Open &Demo Corpus", self.open_demo))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self._action("&Fit View", self.plot_panel.view.fit_view, "F"))
+        view_menu.addAction(
+            self._action("&Search Rows", self._focus_search, QKeySequence.StandardKey.Find)
+        )
+        task_menu = bar.addMenu("&Tasks")
+        self.cancel_action = self._action("&Cancel", self.runner.cancel, "Esc")
+        task_menu.addAction(self.cancel_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&Keyboard Shortcuts", self._show_shortcuts))
+        help_menu.addAction(self._action("&About embexplorer", self._show_about))
+        self._update_recent_menu()
+
+    def _connect(self) -> None:
+        doc, data, plot = self.document, self.dataset_panel, self.plot_panel
+        doc.corpus_changed.connect(self._on_corpus_changed)
+        doc.columns_changed.connect(self._on_columns_changed)
+        doc.map_changed.connect(self._on_map_changed)
+        doc.colors_changed.connect(self._on_colors_changed)
+        doc.rows_filtered.connect(data.set_visible_rows)
+        doc.focus_changed.connect(self._on_focus_changed)
+        doc.failed.connect(self.show_error)
+        doc.nonfinite_found.connect(self._on_nonfinite)
+        doc.pipeline_finished.connect(self._on_pipeline_finished)
+        data.text_column_chosen.connect(doc.set_text_column)
+        data.label_column_chosen.connect(doc.set_label_column)
+        data.search_changed.connect(doc.search)
+        data.row_selected.connect(doc.set_focus)
+        plot.color_column_chosen.connect(doc.set_color_column)
+        plot.view.point_clicked.connect(self._on_point_clicked)
+        plot.view.tooltip_text = doc.describe_row
+        self.runner.progress.connect(self.task_status.show_progress)
+        self.runner.busy_changed.connect(self.task_status.set_busy)
+        self.runner.busy_changed.connect(self.cancel_action.setEnabled)
+        self.runner.failed.connect(self.show_error)
+        self.task_status.cancel_requested.connect(self.runner.cancel)
+        self.cancel_action.setEnabled(False)
+
+    # -- opening ------------------------------------------------------------------------------
+    def open_path(self, path: str | Path, options: ReadOptions | None = None) -> None:
+        path = Path(path)
+        self.status_message.setText(f"Opening {path}…")
+        self.document.open(path, options)
+
+    def open_dialog(self) -> None:
+        start = str(self.settings.value("lastDir", str(Path.home())))
+        path, _ = QFileDialog.getOpenFileName(self, "Open a corpus", start, file_dialog_filter())
+        if path:
+            self.settings.setValue("lastDir", str(Path(path).parent))
+            self.open_path(path)
+
+    def open_demo(self) -> None:
+        from embexplorer.core.resources import demo_corpus_path
+
+        self.open_path(demo_corpus_path())
+
+    def _update_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = recent_files(self.settings)
+        for path in files:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        self.recent_menu.setEnabled(bool(files))
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_path(files[0])
+
+    # -- document → views ---------------------------------------------------------------------
+    def _on_corpus_changed(self, corpus) -> None:
+        name = self.document.source.name if self.document.source else ""
+        self.dataset_panel.set_corpus(corpus, name)
+        self.plot_panel.set_corpus(corpus, self.document.color_column)
+        self.setWindowTitle(f"{name} — embexplorer" if name else "embexplorer")
+        self.status_message.setText(f"Opened {name}: {corpus.summary()}")
+        if self.document.source is not None:
+            add_recent_file(self.settings, self.document.source)
+            self._update_recent_menu()
+
+    def _on_columns_changed(self, corpus) -> None:
+        self.plot_panel.show_color_column(self.document.color_column)
+
+    def _on_map_changed(self, map_data: MapData | None) -> None:
+        view = self.plot_panel.view
+        view.set_points(None if map_data is None else map_data.index, self.document.colors)
+
+    def _on_colors_changed(self, colors) -> None:
+        if self.document.map_data is not None:
+            self.plot_panel.view.set_colors(colors)
+        self.plot_panel.legend.set_mapping(colors)
+        self.plot_panel.show_color_column(self.document.color_column)
+
+    def _on_point_clicked(self, row: int) -> None:
+        self.document.set_focus(row)
+
+    def _on_focus_changed(self, row: int) -> None:
+        view = self.plot_panel.view
+        view.set_highlight([] if row < 0 else [row])
+        if not self.dataset_panel.select_row(row):
+            self.status_message.setText(f"Row {row} is hidden by the table's search filter.")
+
+    def _on_pipeline_finished(self) -> None:
+        corpus, map_data = self.document.corpus, self.document.map_data
+        ratio = map_data.projection.params.get("explained_variance_ratio", [])
+        explained = f", PCA explains {sum(ratio):.0%} of the variance" if ratio else ""
+        self.status_message.setText(
+            f"{corpus.summary()}; all {corpus.n_rows:,} points drawn{explained}."
+        )
+
+    # -- errors and questions -----------------------------------------------------------------
+    def show_error(self, title: str, message: str, details: str = "") -> None:
+        """Show an error without blocking (a window-modal box), keep it for tests and the bar."""
+        self.last_error = (title, message, details)
+        self.status_message.setText(f"{title}: {message}")
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self
+        )
+        if details:
+            box.setDetailedText(details)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        self._error_box = box
+
+    def _on_nonfinite(self, path: Path, options: ReadOptions, error: NonFiniteRowsError) -> None:
+        if self.confirm_drop_nonfinite(error):
+            self.open_path(path, dataclasses.replace(options, nonfinite="drop"))
+        else:
+            self.show_error(f"Could not open {path.name}", str(error))
+
+    def _ask_drop(self, error: NonFiniteRowsError) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Rows with NaN or infinite values",
+            f"{error}\n\nDrop these {error.n_rows:,} rows and open the other "
+            f"{error.total_rows - error.n_rows:,}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _focus_search(self) -> None:
+        self.dataset_panel.search.setFocus()
+        self.dataset_panel.search.selectAll()
+
+    def _show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in SHORTCUTS)
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    def _show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About embexplorer",
+            f"embexplorer {__version__}: explore embedding spaces, offline.<br>"
+            "Demo corpus text: Wikipedia contributors, CC BY-SA 4.0.",
+        )
+
+    # -- lifetime -----------------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("windowState")
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState())
+        self.settings.sync()
+        self.runner.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,51 @@
+"""Find points near a position, and points in a rectangle, with numpy (no Qt, no per-point
+objects). Points are kept sorted by x, so a query looks only at an x-window of them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class PointIndex:
+    """Points sorted by x. Building costs one argsort; run it off the GUI thread for big N."""
+
+    def __init__(self, coords: np.ndarray):
+        self.coords = np.asarray(coords, dtype=np.float32)
+        self.order = np.argsort(self.coords[:, 0], kind="stable")
+        self.xs = self.coords[self.order, 0]
+
+    def __len__(self) -> int:
+        return len(self.coords)
+
+    def in_rect(self, x0: float, x1: float, y0: float, y1: float) -> np.ndarray:
+        """Row indices (ascending, i.e. drawing order) of the points inside the rectangle."""
+        lo, hi = np.searchsorted(self.xs, x0, "left"), np.searchsorted(self.xs, x1, "right")
+        rows = self.order[lo:hi]
+        y = self.coords[rows, 1]
+        return np.sort(rows[(y >= y0) & (y <= y1)])
+
+    def count_in_rect(self, x0: float, x1: float, y0: float, y1: float) -> int:
+        lo, hi = np.searchsorted(self.xs, x0, side="left"), np.searchsorted(self.xs, x1, "right")
+        y = self.coords[self.order[lo:hi], 1]
+        return int(np.count_nonzero((y >= y0) & (y <= y1)))
+
+    def nearest(self, x: float, y: float, rx: float, ry: float) -> int:
+        """The point nearest (x, y) within the ellipse of radii (rx, ry), or -1.
+
+        ``rx``/``ry`` are the pick tolerance in data units per axis (a few pixels' worth), so the
+        distance is measured in screen pixels even when the axes have different scales. On a
+        tie the point drawn last (highest row, on top) wins.
+        """
+        if not len(self.xs) or rx <= 0 or ry <= 0:
+            return -1
+        lo, hi = np.searchsorted(self.xs, x - rx, "left"), np.searchsorted(self.xs, x + rx, "right")
+        rows = self.order[lo:hi]
+        if not len(rows):
+            return -1
+        d2 = ((self.coords[rows, 0] - x) / rx) ** 2 + ((self.coords[rows, 1] - y) / ry) ** 2
+        inside = d2 <= 1.0
+        if not inside.any():
+            return -1
+        rows, d2 = rows[inside], d2[inside]
+        best = np.flatnonzero(d2 == d2.min())
+        return int(rows[best].max())

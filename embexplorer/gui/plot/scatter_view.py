@@ -1,0 +1,252 @@
+"""The 2-D map widget: every point drawn, picked and hovered with numpy, at any N.
+
+Level of detail, chosen for scale (figures from ``embexplorer bench``):
+
+- up to ``MARKERS_MAX`` points in all: one ``ScatterPlotItem`` holding every point, set once;
+  panning and zooming only re-render it.
+- more points: when at most ``MARKERS_IN_VIEW_MAX`` are in view, markers for the points in
+  (and around) the view; otherwise all points in view are rasterised into one ``ImageItem``
+  (see :mod:`raster`). ``detail_changed`` says which, so the window can tell the user.
+
+Brushes come from a table with one ``QBrush`` per palette colour, indexed with numpy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QToolTip
+
+from embexplorer.gui.plot.colormap import ColorMapping, single_color
+from embexplorer.gui.plot.point_index import PointIndex
+from embexplorer.gui.plot.raster import rasterize
+
+MARKERS_MAX = 30_000
+MARKERS_IN_VIEW_MAX = 30_000
+MARKER_SIZE = 6
+PICK_RADIUS_PX = 6
+
+
+class ScatterView(pg.PlotWidget):
+    """Shows a :class:`PointIndex` coloured by a :class:`ColorMapping`."""
+
+    #: row index of the clicked point, or -1 when the click hit no point
+    point_clicked = Signal(int)
+    #: row index under the mouse, or -1
+    point_hovered = Signal(int)
+    #: a sentence saying how the points are drawn now
+    detail_changed = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent, background="w")
+        self.setAntialiasing(False)
+        self.plot_item = self.getPlotItem()
+        self.plot_item.hideAxis("left")
+        self.plot_item.hideAxis("bottom")
+        self.plot_item.setMenuEnabled(False)
+        self.plot_item.hideButtons()
+        self.view_box = self.plot_item.getViewBox()
+        self.view_box.setAspectLocked(True)
+        self.view_box.disableAutoRange()
+        self._markers = pg.ScatterPlotItem(pxMode=True, size=MARKER_SIZE, pen=None)
+        self._image = pg.ImageItem(axisOrder="row-major")
+        self._highlight = pg.ScatterPlotItem(
+            pxMode=True, size=14, brush=None, pen=pg.mkPen("#111111", width=2)
+        )
+        for item, z in ((self._image, 0), (self._markers, 1), (self._highlight, 10)):
+            item.setZValue(z)
+            self.plot_item.addItem(item, ignoreBounds=True)
+        self._index: PointIndex | None = None
+        self._colors: ColorMapping = single_color(0)
+        self._brush_table = np.empty(0, dtype=object)
+        self._marker_rows: np.ndarray | None = None
+        self._covered: tuple[float, float, float, float] | None = None
+        self._hover_row = -1
+        self._detail = ""
+        self.tooltip_text: Callable[[int], str] = lambda row: f"row {row}"
+        self._refresh_timer = QTimer(self, singleShot=True, interval=0)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self.view_box.sigRangeChanged.connect(lambda *_: self._refresh_timer.start())
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+
+    # -- data ---------------------------------------------------------------------------------
+    def set_points(self, index: PointIndex | None, colors: ColorMapping | None = None) -> None:
+        """Show new points (``None`` clears the map) and fit the view to them."""
+        self._index = index
+        n = 0 if index is None else len(index)
+        self._colors = colors if colors is not None and len(colors.codes) == n else single_color(n)
+        self._brush_table = _brushes(self._colors.palette)
+        self._invalidate()
+        self.set_highlight(np.empty(0, dtype=np.intp))
+        self.fit_view()
+        self.refresh()
+
+    def set_colors(self, colors: ColorMapping) -> None:
+        n = 0 if self._index is None else len(self._index)
+        if len(colors.codes) != n:
+            raise ValueError(f"{len(colors.codes)} colours for {n} points")
+        self._colors = colors
+        self._brush_table = _brushes(colors.palette)
+        self._invalidate()
+        self.refresh()
+
+    @property
+    def colors(self) -> ColorMapping:
+        return self._colors
+
+    @property
+    def index(self) -> PointIndex | None:
+        return self._index
+
+    @property
+    def detail(self) -> str:
+        return self._detail
+
+    def set_highlight(self, rows: np.ndarray) -> None:
+        """Ring the given rows (e.g. the selected point)."""
+        rows = np.asarray(rows, dtype=np.intp)
+        if self._index is None or not len(rows):
+            self._highlight.setData(x=[], y=[])
+            return
+        xy = self._index.coords[rows]
+        self._highlight.setData(x=xy[:, 0], y=xy[:, 1])
+
+    def fit_view(self) -> None:
+        if self._index is None or not len(self._index):
+            return
+        # Python floats: pyqtgraph compares ranges with float64 limits (float32 overflows).
+        lo = self._index.coords.min(axis=0).astype(float)
+        hi = self._index.coords.max(axis=0).astype(float)
+        pad = np.maximum((hi - lo) * 0.03, 1e-6)
+        self.view_box.setRange(
+            xRange=(float(lo[0] - pad[0]), float(hi[0] + pad[0])),
+            yRange=(float(lo[1] - pad[1]), float(hi[1] + pad[1])),
+            padding=0,
+        )
+
+    # -- level of detail ----------------------------------------------------------------------
+    def _invalidate(self) -> None:
+        self._marker_rows = None
+        self._covered = None
+
+    def refresh(self) -> None:
+        """Redraw for the current view range (called after every pan / zoom, coalesced)."""
+        index = self._index
+        if index is None or not len(index):
+            self._markers.setData(x=[], y=[])
+            self._image.clear()
+            self._set_detail("")
+            return
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        if len(index) <= MARKERS_MAX:
+            if self._marker_rows is None:
+                self._show_markers(np.arange(len(index)))
+            self._set_detail(f"{len(index):,} points, drawn as markers")
+            return
+        in_view = index.count_in_rect(x0, x1, y0, y1)
+        if in_view <= MARKERS_IN_VIEW_MAX:
+            if not self._covers(x0, x1, y0, y1):
+                self._show_markers_around(index, x0, x1, y0, y1)
+            self._set_detail(f"{in_view:,} of {len(index):,} points in view, drawn as markers")
+        else:
+            self._show_raster(index, x0, x1, y0, y1)
+            self._set_detail(
+                f"{in_view:,} of {len(index):,} points in view, drawn as an image "
+                "(level of detail: zoom in for markers)"
+            )
+
+    def _covers(self, x0: float, x1: float, y0: float, y1: float) -> bool:
+        c = self._covered
+        return (
+            c is not None
+            and self._marker_rows is not None
+            and c[0] <= x0
+            and x1 <= c[1]
+            and c[2] <= y0
+            and y1 <= c[3]
+        )
+
+    def _show_markers_around(self, index: PointIndex, x0, x1, y0, y1) -> None:
+        w, h = x1 - x0, y1 - y0
+        rect = (x0 - w / 2, x1 + w / 2, y0 - h / 2, y1 + h / 2)
+        rows = index.in_rect(*rect)
+        if len(rows) > 3 * MARKERS_IN_VIEW_MAX:  # dense surroundings: cover the view only
+            rect, rows = (x0, x1, y0, y1), index.in_rect(x0, x1, y0, y1)
+        self._show_markers(rows)
+        self._covered = rect
+
+    def _show_markers(self, rows: np.ndarray) -> None:
+        coords = self._index.coords
+        self._image.clear()
+        self._image.setVisible(False)
+        self._markers.setData(
+            x=coords[rows, 0], y=coords[rows, 1], brush=self._brush_table[self._colors.codes[rows]]
+        )
+        self._markers.setVisible(True)
+        self._marker_rows = rows
+
+    def _show_raster(self, index: PointIndex, x0, x1, y0, y1) -> None:
+        ratio = self.devicePixelRatioF()
+        rect = self.view_box.boundingRect()
+        size = (int(rect.width() * ratio), int(rect.height() * ratio))
+        image = rasterize(
+            index.coords,
+            self._colors.codes,
+            self._colors.palette,
+            (x0, x1),
+            (y0, y1),
+            size,
+            point_px=max(1, round(3 * ratio)),
+        )
+        self._markers.setVisible(False)
+        self._marker_rows, self._covered = None, None
+        self._image.setImage(image, autoLevels=False)
+        self._image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self._image.setVisible(True)
+
+    def _set_detail(self, text: str) -> None:
+        if text != self._detail:
+            self._detail = text
+            self.detail_changed.emit(text)
+
+    # -- picking ------------------------------------------------------------------------------
+    def row_at(self, scene_pos: QPointF) -> int:
+        """The point under a scene position (within a few pixels), or -1."""
+        if self._index is None or not self.view_box.sceneBoundingRect().contains(scene_pos):
+            return -1
+        pos = self.view_box.mapSceneToView(scene_pos)
+        px, py = self.view_box.viewPixelSize()
+        return self._index.nearest(pos.x(), pos.y(), PICK_RADIUS_PX * px, PICK_RADIUS_PX * py)
+
+    def view_to_widget(self, x: float, y: float) -> QPointF:
+        """Widget (viewport) coordinates of a data position, e.g. for tests and overlays."""
+        return self.mapFromScene(self.view_box.mapViewToScene(QPointF(x, y)))
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        row = self.row_at(scene_pos)
+        if row == self._hover_row:
+            return
+        self._hover_row = row
+        self.point_hovered.emit(row)
+        if row >= 0:
+            QToolTip.showText(QCursor.pos(), self.tooltip_text(row), self)
+        else:
+            QToolTip.hideText()
+
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        self.point_clicked.emit(self.row_at(event.scenePos()))
+
+
+def _brushes(palette: np.ndarray) -> np.ndarray:
+    """One QBrush per palette colour, in an object array to index with numpy."""
+    table = np.empty(len(palette), dtype=object)
+    for i, rgba in enumerate(palette):
+        table[i] = pg.mkBrush(*(int(c) for c in rgba))
+    return table

@@ -1,0 +1,199 @@
+"""The command line: analyze every format, bad input exits non-zero with the GUI's message,
+and the GUI's screenshot mode and start-up checks (end to end, in subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from embexplorer.cli import main
+from tests.files import write_all
+
+FORMATS = [
+    "npy",
+    "npz",
+    "csv",
+    "csv-list",
+    "tsv",
+    "projector-vectors",
+    "projector-metadata",
+    "parquet",
+    "parquet-list",
+    "jsonl",
+]
+
+
+@pytest.fixture
+def files(tmp_path, small_corpus_data):
+    return write_all(tmp_path / "in", small_corpus_data)
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_analyze_writes_rows_with_xy_and_summary(tmp_path, files, kind, capsys):
+    out = tmp_path / "out.parquet"
+    assert main(["analyze", str(files[kind]), "--projection", "pca", "-o", str(out)]) == 0
+    table = pq.read_table(out)
+    assert table.num_rows == 30
+    assert {"x", "y"} <= set(table.column_names)
+    coords = np.column_stack([table.column("x").to_numpy(), table.column("y").to_numpy()])
+    assert np.isfinite(coords).all() and coords.std(axis=0).min() > 0
+    summary = json.loads(out.with_suffix(".json").read_text())
+    assert summary["rows"] == 30 and summary["dims"] == 8
+    assert set(summary["timings"]) >= {"read_s", "projection_s", "write_s"}
+    assert summary["provenance"]["projection"]["method"] == "pca"
+    assert len(summary["provenance"]["source_sha256"]) == 64
+    if kind not in ("npy", "projector-vectors"):
+        assert "label" in table.column_names
+
+
+def test_analyze_output_loads_back(tmp_path, files):
+    from embexplorer.core.io import read_corpus
+
+    out = tmp_path / "out.parquet"
+    assert main(["analyze", str(files["csv"]), "-o", str(out), "--include-vectors"]) == 0
+    again = read_corpus(out)
+    original = read_corpus(files["csv"])
+    np.testing.assert_array_equal(again.vectors, original.vectors)
+    assert list(again.columns["text"]) == list(original.columns["text"])
+    assert again.provenance["derived_from"]["source_sha256"] == original.provenance["source_sha256"]
+
+
+def _bad_inputs(tmp_path):
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b\n1,2\n3\n")
+    empty = tmp_path / "empty.tsv"
+    empty.write_bytes(b"")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("n,d0\ncafé,1\n".encode("latin-1"))
+    obj = tmp_path / "obj.npy"
+    np.save(obj, np.array([object()], dtype=object), allow_pickle=True)
+    nan = tmp_path / "nan.npy"
+    np.save(nan, np.array([[1, np.nan], [1, 2]], dtype=np.float32))
+    return {
+        ragged: "line 3: expected 2 fields",
+        empty: "is empty",
+        latin: "not valid UTF-8",
+        obj: "holds Python objects",
+        nan: "1 of 2 rows hold NaN or infinite values",
+    }
+
+
+def test_bad_input_exits_non_zero_with_the_message(tmp_path, capsys):
+    from embexplorer.core.errors import InputError
+    from embexplorer.core.io import read_corpus
+
+    for path, expected in _bad_inputs(tmp_path).items():
+        out = tmp_path / "out.parquet"
+        assert main(["analyze", str(path), "-o", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert expected in err, err
+        with pytest.raises(InputError) as info:  # the same words the GUI shows
+            read_corpus(path)
+        assert str(info.value) in err
+        assert not out.exists()
+
+
+def test_drop_nonfinite_flag(tmp_path, capsys):
+    path = tmp_path / "nan.npy"
+    np.save(path, np.array([[1, np.nan], [1, 2], [3, 4]], dtype=np.float32))
+    out = tmp_path / "out.parquet"
+    assert main(["analyze", str(path), "-o", str(out)]) == 1
+    assert "--drop-nonfinite" in capsys.readouterr().err
+    assert main(["analyze", str(path), "-o", str(out), "--drop-nonfinite"]) == 0
+    assert pq.read_table(out).num_rows == 2
+
+
+def _run(args, env_changes, timeout=180):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    env.update(env_changes)
+    return subprocess.run(
+        [sys.executable, "-m", "embexplorer", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_screenshot_without_any_display(tmp_path):
+    shot = tmp_path / "shot.png"
+    result = _run(["--screenshot", str(shot)], {})
+    assert result.returncode == 0, result.stderr
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(shot))
+    assert image.width() >= 800 and image.height() >= 500
+    # the map is drawn in colour: many distinct colours, not a blank window
+    assert _count_colours(image) > 8
+
+
+def _count_colours(image) -> int:
+    colours = set()
+    for x in range(0, image.width(), 7):
+        for y in range(0, image.height(), 7):
+            colours.add(image.pixel(x, y))
+    return len(colours)
+
+
+def test_screenshot_of_a_bad_file_fails_with_the_message(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b\n1,2\n3\n")
+    result = _run([str(path), "--screenshot", str(tmp_path / "s.png")], {})
+    assert result.returncode == 1
+    assert "line 3: expected 2 fields" in result.stderr
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_gui_without_display_says_so_in_one_line(tmp_path):
+    result = _run([], {})
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "cannot open a window: no display" in lines[0]
+    assert "xvfb-run" in lines[0]
+
+
+def test_missing_xcb_libraries_are_named(monkeypatch):
+    from embexplorer.gui import platform_check
+
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(platform_check, "_x_server_reachable", lambda display: True)
+    monkeypatch.setattr(
+        platform_check,
+        "missing_libraries",
+        lambda plugin: ["libxcb-cursor.so.0", "libxcb-icccm.so.4"],
+    )
+    monkeypatch.setattr(platform_check, "sys", type("S", (), {"platform": "linux"}))
+    message = platform_check.window_problem(allow_offscreen=False)
+    assert "libxcb-cursor.so.0" in message
+    assert "apt-get install -y libxcb-cursor0 libxcb-icccm4" in message
+    assert platform_check.window_problem(allow_offscreen=True) is None
+    assert os.environ["QT_QPA_PLATFORM"] == "offscreen"
+
+
+def test_missing_libraries_reads_ldd(tmp_path):
+    from embexplorer.gui.platform_check import missing_libraries, xcb_plugin
+
+    plugin = xcb_plugin()
+    assert plugin is not None and plugin.exists()
+    missing = missing_libraries(plugin)
+    assert all(name.startswith("lib") and ".so" in name for name in missing)
+
+
+def test_bench_runs_and_reports(tmp_path):
+    result = _run(["bench", "--sizes", "3000", "--steps", "2", "--no-stall"], {})
+    assert result.returncode == 0, result.stderr
+    assert "N=    3,000 embexplorer: push" in result.stdout
+    assert "frame median ratio reference / embexplorer" in result.stdout
