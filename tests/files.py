@@ -120,3 +120,35 @@ def write_all(folder: Path, data: dict) -> dict[str, Path]:
         "parquet-list": write_parquet(folder / "corpus_list.parquet", data, fixed_size=False),
         "jsonl": write_jsonl(folder / "corpus.jsonl", data),
     }
+
+
+def bad_inputs(folder: Path) -> dict[Path, str]:
+    """One file per kind of bad input, with a phrase its error message must contain."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cases = {
+        "empty.tsv": (b"", "is empty"),
+        "header_only.csv": (b"a,b\n", "no data rows"),
+        "ragged.csv": (b"a,b\n1,2\n3\n", "line 3: expected 2 fields"),
+        "not_a_number.csv": (
+            b"t,d0,d1\na,1,2\nb,3,oops\n",
+            "'oops' in column 'd1' is not a number",
+        ),
+        "latin1.csv": ("n,d0\ncaf\u00e9,1\n".encode("latin-1"), "not valid UTF-8"),
+        "ragged.jsonl": (b'{"v": [1, 2]}\n{"v": [3]}\n', "line 2: the vector in 'v' has 1 values"),
+    }
+    out = {}
+    for name, (content, phrase) in cases.items():
+        (folder / name).write_bytes(content)
+        out[folder / name] = phrase
+    obj = folder / "objects.npy"
+    np.save(obj, np.array([object()], dtype=object), allow_pickle=True)
+    out[obj] = "holds Python objects"
+    nan = folder / "nan.npy"
+    np.save(nan, np.array([[1, np.nan], [1, 2]], dtype=np.float32))
+    out[nan] = "1 of 2 rows hold NaN or infinite values"
+    pair = folder / "pair"
+    pair.mkdir(exist_ok=True)
+    (pair / "vectors.tsv").write_text("1\t2\n3\t4\n5\t6\n")
+    (pair / "metadata.tsv").write_text("label\ttext\na\tx\nb\ty\n")
+    out[pair / "vectors.tsv"] = "metadata.tsv has 2 rows plus a header row but vectors.tsv has 3"
+    return out

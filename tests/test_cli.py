@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from embexplorer.cli import main
-from tests.files import write_all
+from tests.files import bad_inputs, write_all
 
 FORMATS = [
     "npy",
@@ -64,31 +64,11 @@ def test_analyze_output_loads_back(tmp_path, files):
     assert again.provenance["derived_from"]["source_sha256"] == original.provenance["source_sha256"]
 
 
-def _bad_inputs(tmp_path):
-    ragged = tmp_path / "ragged.csv"
-    ragged.write_text("a,b\n1,2\n3\n")
-    empty = tmp_path / "empty.tsv"
-    empty.write_bytes(b"")
-    latin = tmp_path / "latin.csv"
-    latin.write_bytes("n,d0\ncafé,1\n".encode("latin-1"))
-    obj = tmp_path / "obj.npy"
-    np.save(obj, np.array([object()], dtype=object), allow_pickle=True)
-    nan = tmp_path / "nan.npy"
-    np.save(nan, np.array([[1, np.nan], [1, 2]], dtype=np.float32))
-    return {
-        ragged: "line 3: expected 2 fields",
-        empty: "is empty",
-        latin: "not valid UTF-8",
-        obj: "holds Python objects",
-        nan: "1 of 2 rows hold NaN or infinite values",
-    }
-
-
 def test_bad_input_exits_non_zero_with_the_message(tmp_path, capsys):
     from embexplorer.core.errors import InputError
     from embexplorer.core.io import read_corpus
 
-    for path, expected in _bad_inputs(tmp_path).items():
+    for path, expected in bad_inputs(tmp_path).items():
         out = tmp_path / "out.parquet"
         assert main(["analyze", str(path), "-o", str(out)]) == 1
         err = capsys.readouterr().err

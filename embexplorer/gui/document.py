@@ -7,7 +7,6 @@ applied here on the GUI thread (and announced with a signal the views listen to)
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,6 +208,5 @@ class Document(QObject):
             lines.append(f"{self.color_column}: {corpus.columns[self.color_column][row]}")
         if corpus.text_column is not None and corpus.texts[row]:
             text = str(corpus.texts[row])
-            text = text if len(text) <= max_chars else text[:max_chars] + "…"
-            lines.append(textwrap.fill(text, 80))
+            lines.append(text if len(text) <= max_chars else text[:max_chars] + "…")
         return "\n".join(lines)

@@ -11,7 +11,7 @@ from PySide6.QtGui import QDropEvent
 
 from embexplorer.core.tasks import Progress
 from embexplorer.gui.main_window import MainWindow
-from tests.files import write_csv
+from tests.files import bad_inputs, write_all, write_csv
 
 TIMEOUT = 20_000
 
@@ -207,3 +207,36 @@ def test_choosing_the_label_column_recolours(qtbot, window, csv_path):
         combo.activated.emit(combo.currentIndex())
     assert window.document.corpus.label_column == "score"
     assert window.plot_panel.color_combo.currentText() == "score"
+
+
+FORMATS = [
+    "npy",
+    "npz",
+    "csv",
+    "csv-list",
+    "tsv",
+    "projector-vectors",
+    "projector-metadata",
+    "parquet",
+    "parquet-list",
+    "jsonl",
+]
+
+
+def test_every_format_opens_in_the_window(qtbot, window, tmp_path, small_corpus_data):
+    files = write_all(tmp_path / "in", small_corpus_data)
+    for kind in FORMATS:
+        _open(qtbot, window, files[kind])
+        assert window.document.corpus.n_rows == 30, kind
+        assert len(window.plot_panel.view.index) == 30, kind
+        assert window.dataset_panel.model.rowCount() == 30, kind
+
+
+def test_every_bad_input_shows_its_message(qtbot, window, tmp_path):
+    window.confirm_drop_nonfinite = lambda error: False
+    for path, phrase in bad_inputs(tmp_path).items():
+        window.last_error = None
+        window.open_path(path)
+        qtbot.waitUntil(lambda: window.last_error is not None, timeout=TIMEOUT)
+        assert phrase in window.last_error[1], (path.name, window.last_error)
+        assert window.last_error[0] == f"Could not open {path.name}"

@@ -92,3 +92,18 @@ def test_wrong_number_of_colours_is_refused(view):
     _, other = _points(11)
     with pytest.raises(ValueError, match="11 colours for 10 points"):
         view.set_colors(other)
+
+
+def test_hover_card_describes_the_point_under_the_mouse(view):
+    index, colors = _points(300)
+    view.set_points(index, colors)
+    view.tooltip_text = lambda row: f"this is row {row}"
+    x, y = index.coords[42]
+    scene = view.view_box.mapViewToScene(QPointF(float(x), float(y)))
+    row = view.row_at(scene)
+    view._on_mouse_moved(scene)
+    assert view.hover_card.isVisible() and view.hover_card.text() == f"this is row {row}"
+    assert view.viewport().rect().contains(view.hover_card.geometry())
+    empty = view.view_box.mapViewToScene(QPointF(5.0, 5.0))  # far from every point
+    view._on_mouse_moved(empty)
+    assert not view.hover_card.isVisible()

@@ -18,10 +18,9 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import QToolTip
 
 from embexplorer.gui.plot.colormap import ColorMapping, single_color
+from embexplorer.gui.plot.hover_card import HoverCard
 from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.plot.raster import rasterize
 
@@ -67,7 +66,9 @@ class ScatterView(pg.PlotWidget):
         self._covered: tuple[float, float, float, float] | None = None
         self._hover_row = -1
         self._detail = ""
+        #: the text describing a row, shown in the hover card
         self.tooltip_text: Callable[[int], str] = lambda row: f"row {row}"
+        self.hover_card = HoverCard(self.viewport())
         self._refresh_timer = QTimer(self, singleShot=True, interval=0)
         self._refresh_timer.timeout.connect(self.refresh)
         self.view_box.sigRangeChanged.connect(lambda *_: self._refresh_timer.start())
@@ -229,14 +230,18 @@ class ScatterView(pg.PlotWidget):
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         row = self.row_at(scene_pos)
-        if row == self._hover_row:
-            return
-        self._hover_row = row
-        self.point_hovered.emit(row)
+        if row != self._hover_row:
+            self._hover_row = row
+            self.point_hovered.emit(row)
         if row >= 0:
-            QToolTip.showText(QCursor.pos(), self.tooltip_text(row), self)
+            self.hover_card.show_at(self.tooltip_text(row), self.mapFromScene(scene_pos))
         else:
-            QToolTip.hideText()
+            self.hover_card.hide()
+
+    def leaveEvent(self, event) -> None:
+        self._hover_row = -1
+        self.hover_card.hide()
+        super().leaveEvent(event)
 
     def _on_mouse_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or event.double():
