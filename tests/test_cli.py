@@ -173,7 +173,16 @@ def test_missing_libraries_reads_ldd(tmp_path):
 
 
 def test_bench_runs_and_reports(tmp_path):
-    result = _run(["bench", "--sizes", "3000", "--steps", "2", "--no-stall"], {})
+    result = _run(["bench", "plot", "--sizes", "3000", "--steps", "2", "--no-stall"], {})
     assert result.returncode == 0, result.stderr
     assert "N=    3,000 embexplorer: push" in result.stdout
     assert "frame median ratio reference / embexplorer" in result.stdout
+
+
+def test_encoder_bench_reference_computes_the_same_vectors():
+    from embexplorer.benchmarks.encoder import reference_encode
+    from embexplorer.core.encoder import TextEncoder, default_config
+
+    texts = ["A man is playing a guitar.", "short", "a much longer sentence " * 20]
+    ours = TextEncoder(default_config()).encode(texts)
+    np.testing.assert_allclose(reference_encode(texts, batch_size=2), ours, atol=1e-5)

@@ -1,65 +1,124 @@
-"""``embexplorer bench``: plot rendering at 10k / 100k / 1M points and GUI responsiveness
-during background work, each beside its reference, in one run."""
+"""``embexplorer bench [plot|encoder|all]``: figures beside their references, in one run.
+
+plot: pushing data to the map and rendering frames while panning at 10k / 100k / 1M points,
+beside a plain pyqtgraph ScatterPlotItem; the longest GUI-thread stall while a PCA of
+100k × 384 runs on the worker.
+encoder: texts/s and peak memory of the encoder beside a plain onnxruntime loop, for short
+sentences and ~100-token paragraphs; the time to embed the whole demo corpus.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import statistics
+import time
 from collections.abc import Sequence
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="embexplorer bench", description=__doc__)
+    p = argparse.ArgumentParser(
+        prog="embexplorer bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("what", nargs="?", choices=["plot", "encoder", "all"], default="all")
     p.add_argument(
         "--sizes",
         default="10000,100000,1000000",
-        help="comma-separated numbers of points (default 10000,100000,1000000)",
+        help="plot: comma-separated numbers of points (default 10000,100000,1000000)",
     )
-    p.add_argument("--steps", type=int, default=20, help="frames per pan measurement")
-    p.add_argument(
-        "--no-reference", action="store_true", help="skip the plain ScatterPlotItem reference"
-    )
-    p.add_argument("--no-stall", action="store_true", help="skip the PCA responsiveness check")
+    p.add_argument("--steps", type=int, default=20, help="plot: frames per pan measurement")
+    p.add_argument("--no-reference", action="store_true", help="plot: skip the reference")
+    p.add_argument("--no-stall", action="store_true", help="plot: skip the PCA stall check")
     p.add_argument(
         "--onscreen",
         action="store_true",
-        help="render on the current display instead of Qt's offscreen platform",
+        help="plot: render on the current display, not Qt's offscreen platform",
+    )
+    p.add_argument("--repeats", type=int, default=3, help="encoder: runs per configuration")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="encoder: 100 texts per workload, one repeat, no full demo corpus",
     )
     return p
 
 
 def main(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
+    if args.what in ("plot", "all"):
+        bench_plot(args)
+    if args.what in ("encoder", "all"):
+        bench_encoder(args)
+    return 0
+
+
+def bench_plot(args: argparse.Namespace) -> None:
     if not args.onscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
-    from embexplorer.gui import bench
+    from embexplorer.benchmarks import plot
 
     app = QApplication.instance() or QApplication(["embexplorer-bench"])
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print(
-        f"plot, {bench.VIEW_SIZE[0]}×{bench.VIEW_SIZE[1]}, platform "
-        f"{app.platformName()}; pan = {args.steps} frames"
+        f"plot, {plot.VIEW_SIZE[0]}×{plot.VIEW_SIZE[1]}, platform {app.platformName()}; "
+        f"pan = {args.steps} frames"
     )
     for n in sizes:
-        coords, labels = bench.synthetic_points(n)
-        ours = bench.bench_scatter_view(app, coords, labels, args.steps)
+        coords, labels = plot.synthetic_points(n)
+        ours = plot.bench_scatter_view(app, coords, labels, args.steps)
         print(
-            f"N={n:>9,} embexplorer: {bench.summarize(ours)} "
+            f"N={n:>9,} embexplorer: {plot.summarize(ours)} "
             f"(index on worker {ours.index_s * 1000:.0f} ms)"
         )
         if not args.no_reference:
             steps = args.steps if n <= 200_000 else max(4, args.steps // 4)
-            ref = bench.bench_reference(app, coords, labels, steps)
+            ref = plot.bench_reference(app, coords, labels, steps)
             ratio = statistics.median(ref.frame_ms) / statistics.median(ours.frame_ms)
-            print(f"N={n:>9,} reference:   {bench.summarize(ref)}")
+            print(f"N={n:>9,} reference:   {plot.summarize(ref)}")
             print(f"             frame median ratio reference / embexplorer = {ratio:.1f}×")
     if not args.no_stall:
-        stall_ms, wall_s = bench.bench_pca_stall(app)
+        stall_ms, wall_s = plot.bench_pca_stall(app)
         print(
             f"GUI-thread stall while PCA 100,000 × 384 runs on the worker: longest gap "
             f"between 5 ms ticks {stall_ms:.0f} ms (PCA + index took {wall_s:.2f} s)"
         )
-    return 0
+
+
+def bench_encoder(args: argparse.Namespace) -> None:
+    from embexplorer.benchmarks import encoder
+
+    repeats = 1 if args.quick else args.repeats
+    print(
+        f"encoder: all-MiniLM-L6-v2 int8 on CPU ({os.cpu_count()} cores); median of "
+        f"{repeats} runs, each configuration in its own process"
+    )
+    for name, texts in encoder.workloads().items():
+        texts = texts[:100] if args.quick else texts
+        ref, ref_vectors = encoder.measure("reference", texts, repeats)
+        ours, our_vectors = encoder.measure("ours", texts, repeats)
+        same = float(((ref_vectors * our_vectors).sum(axis=1)).min())
+        print(f"  {name}, {len(texts)} texts:")
+        for fig in (ref, ours):
+            print(f"    {fig.name:48s} {fig.texts_per_s:7.1f} texts/s, peak {fig.peak_mb:5.0f} MB")
+        print(
+            f"    ratio embexplorer / reference = {ours.texts_per_s / ref.texts_per_s:.2f}×; "
+            f"same vectors (min cosine {same:.6f})"
+        )
+    if not args.quick:
+        from embexplorer.core.encoder import TextEncoder, default_config
+        from embexplorer.core.io import read_corpus
+        from embexplorer.core.resources import demo_corpus_path
+
+        texts = list(read_corpus(demo_corpus_path()).texts)
+        enc = TextEncoder(default_config())
+        start = time.perf_counter()
+        enc.encode(texts)
+        seconds = time.perf_counter() - start
+        print(
+            f"  whole demo corpus: {len(texts):,} texts in {seconds:.1f} s "
+            f"({len(texts) / seconds:.1f} texts/s)"
+        )

@@ -29,6 +29,12 @@ def parser() -> argparse.ArgumentParser:
     )
     add_read_options(p)
     p.add_argument(
+        "--query",
+        metavar="TEXT",
+        help="search by meaning once the map is drawn (the query's neighbours are listed and "
+        "drawn on the map)",
+    )
+    p.add_argument(
         "--screenshot",
         type=Path,
         metavar="OUT.png",
@@ -54,5 +60,9 @@ def main(argv: Sequence[str]) -> int:
     from embexplorer.gui.app import run_gui
 
     return run_gui(
-        args.path, read_options(args), screenshot=args.screenshot, timeout_s=args.screenshot_timeout
+        args.path,
+        read_options(args),
+        screenshot=args.screenshot,
+        timeout_s=args.screenshot_timeout,
+        query=args.query,
     )

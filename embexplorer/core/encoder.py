@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,8 @@ class EncoderConfig:
     pooling: Pooling = "mean"
     normalize: bool = True
     max_length: int = 256
-    batch_size: int = 32
+    #: texts per batch; 0 picks by device (8 on CPU, where it measured fastest; 64 on a GPU)
+    batch_size: int = 0
     threads: int = 0
     device: str = "auto"
 
@@ -106,6 +108,7 @@ class TextEncoder:
         return {
             "encoder": {
                 "model": str(self.config.model_path),
+                "tokenizer": str(self.config.tokenizer_path),
                 "model_sha256": self.model_sha256,
                 "tokenizer_sha256": model_sha256(self.config.tokenizer_path),
                 **self.config.settings(),
@@ -151,21 +154,47 @@ class TextEncoder:
             vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
         return vectors
 
+    @property
+    def batch_size(self) -> int:
+        if self.config.batch_size > 0:
+            return self.config.batch_size
+        return 8 if self.providers[0] == "CPUExecutionProvider" else 64
+
     def encode_task(self, texts: Sequence[str | None]) -> Task[np.ndarray]:
-        """Embed ``texts`` in length-sorted batches (less padding), in their original order."""
+        """Embed ``texts`` in length-sorted batches (less padding), in their original order.
+
+        Yields progress after every batch (with texts/s and the time left); closing the
+        generator stops it before the next batch.
+        """
         texts = ["" if t is None else str(t) for t in texts]
         order = np.argsort([len(t) for t in texts], kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        batch = max(1, self.config.batch_size)
-        for lo in range(0, len(texts), batch):
+        batch, n, start = self.batch_size, len(texts), time.perf_counter()
+        for lo in range(0, n, batch):
             rows = order[lo : lo + batch]
             out[rows] = self.encode_batch([texts[i] for i in rows])
-            done = min(lo + batch, len(texts))
-            yield Progress(done / max(len(texts), 1), f"Embedded {done:,} of {len(texts):,} texts")
+            done = min(lo + batch, n)
+            rate = done / max(time.perf_counter() - start, 1e-9)
+            yield Progress(
+                done / max(n, 1),
+                f"{done:,} of {n:,} texts, {rate:,.0f} texts/s, {_duration((n - done) / rate)} "
+                "left",
+            )
         return out
 
     def encode(self, texts: Sequence[str | None]) -> np.ndarray:
         return run_task(self.encode_task(texts))
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
 
 
 def _load_tokenizer(config: EncoderConfig) -> Any:
@@ -226,22 +255,26 @@ def _check_inputs(session: Any, path: Path) -> set[str]:
 
 
 def _check_output(session: Any, config: EncoderConfig) -> tuple[str, bool]:
+    """The output to use and whether it is token-level (3-D, to be pooled)."""
     outputs = session.get_outputs()
-    by_name = {o.name: o for o in outputs}
+    floats = [o for o in outputs if "float" in o.type and len(o.shape) in (2, 3)]
+    by_name = {o.name: o for o in floats}
     if config.pooling == "model":
-        pooled = [o for o in outputs if len(o.shape) == 2]
         preferred = [by_name[n] for n in ("sentence_embedding", "pooler_output") if n in by_name]
-        if not (preferred or pooled):
+        pooled = preferred or [o for o in floats if len(o.shape) == 2]
+        if not pooled:
             raise InputError(
-                f"{config.model_path.name} has no pooled (2-D) output; choose mean or CLS pooling."
+                f"{config.model_path.name} has no pooled (2-D float) output; choose mean or "
+                "CLS pooling."
             )
-        chosen = (preferred or pooled)[0]
+        chosen = pooled[0]
+    elif floats:
+        chosen = by_name.get("last_hidden_state", floats[0])
     else:
-        chosen = by_name.get("last_hidden_state", outputs[0])
-    if "float" not in chosen.type or len(chosen.shape) not in (2, 3):
+        first = outputs[0]
         raise InputError(
-            f"{config.model_path.name}: output {chosen.name!r} is {chosen.type} with "
-            f"{len(chosen.shape)} dimensions; a text encoder's output is a 2-D or "
-            "3-D float tensor."
+            f"{config.model_path.name}: output {first.name!r} is {first.type} with "
+            f"{len(first.shape)} dimensions; a text encoder's output is a 2-D or 3-D float "
+            "tensor."
         )
     return chosen.name, len(chosen.shape) == 3

@@ -24,6 +24,17 @@ class Projection:
     coords: np.ndarray
     method: str
     params: dict[str, Any] = field(default_factory=dict)
+    #: (mean, components) when the projection is linear (PCA): new vectors can be placed
+    linear_map: tuple[np.ndarray, np.ndarray] | None = None
+
+    def transform(self, vectors: np.ndarray) -> np.ndarray | None:
+        """2-D positions of new vectors (a typed query), or None when the method cannot."""
+        if self.linear_map is None:
+            return None
+        mean, components = self.linear_map
+        out = np.zeros((len(vectors), 2), dtype=np.float32)
+        out[:, : components.shape[1]] = (np.asarray(vectors, np.float64) - mean) @ components
+        return out
 
 
 def pca_task(vectors: np.ndarray, chunk_rows: int = CHUNK_ROWS) -> Task[Projection]:
@@ -53,7 +64,10 @@ def pca_task(vectors: np.ndarray, chunk_rows: int = CHUNK_ROWS) -> Task[Projecti
         coords[lo:hi, :k] = (vectors[lo:hi].astype(np.float64) - mean) @ components
     yield Progress(1.0, "PCA: done")
     return Projection(
-        coords=coords, method="pca", params={"explained_variance_ratio": explained.tolist()}
+        coords=coords,
+        method="pca",
+        params={"explained_variance_ratio": explained.tolist()},
+        linear_map=(mean, components),
     )
 
 

@@ -15,6 +15,7 @@ def run_gui(
     options: ReadOptions,
     screenshot: Path | None = None,
     timeout_s: float = 600.0,
+    query: str | None = None,
 ) -> int:
     """Open the window on ``path`` (the demo corpus when None); return the exit status."""
     problem = window_problem(allow_offscreen=screenshot is not None)
@@ -30,13 +31,25 @@ def run_gui(
     app.setOrganizationName("embexplorer")
     window = MainWindow()
     window.show()
+    if query:
+        _run_query_when_drawn(window, query)
     if screenshot is not None:
-        _arm_screenshot(app, window, screenshot, timeout_s)
+        ready = window.document.query_changed if query else window.document.pipeline_finished
+        _arm_screenshot(app, window, screenshot, timeout_s, ready)
     window.open_path(path if path is not None else demo_corpus_path(), options)
     return app.exec()
 
 
-def _arm_screenshot(app, window, out: Path, timeout_s: float) -> None:
+def _run_query_when_drawn(window, text: str) -> None:
+    def run() -> None:
+        window.document.pipeline_finished.disconnect(run)
+        window.query_panel.field.setText(text)
+        window.document.query(text, window.query_panel.k.value())
+
+    window.document.pipeline_finished.connect(run)
+
+
+def _arm_screenshot(app, window, out: Path, timeout_s: float, ready) -> None:
     """Save the window once the pipeline is done, then quit (1 on error or timeout)."""
     from PySide6.QtCore import QTimer
 
@@ -68,7 +81,8 @@ def _arm_screenshot(app, window, out: Path, timeout_s: float) -> None:
         )
         app.exit(1)
 
-    window.document.pipeline_finished.connect(lambda: QTimer.singleShot(50, save))
+    ready.connect(lambda *_: QTimer.singleShot(50, save))
     window.document.failed.connect(fail)
+    window.document.query_failed.connect(lambda message: fail("", message))
     window.runner.failed.connect(fail)
     QTimer.singleShot(int(timeout_s * 1000), timed_out)

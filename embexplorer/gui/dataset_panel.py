@@ -92,6 +92,11 @@ class DatasetPanel(QWidget):
         _fill(self.label_combo, names, None if corpus is None else corpus.label_column)
         self._update_count()
 
+    def show_roles(self, corpus: Corpus) -> None:
+        """Reflect the chosen text / label columns (changed elsewhere, e.g. the Encoder panel)."""
+        _fill(self.text_combo, list(corpus.columns), corpus.text_column)
+        _fill(self.label_combo, list(corpus.columns), corpus.label_column)
+
     def set_visible_rows(self, rows: np.ndarray) -> None:
         self.model.set_visible_rows(rows)
         self._update_count()

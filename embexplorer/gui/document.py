@@ -14,6 +14,9 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from embexplorer.core.corpus import Corpus
+from embexplorer.core.embedding import QueryResult, embed_corpus_task, semantic_query_task
+from embexplorer.core.embedding_cache import EmbeddingCache
+from embexplorer.core.encoder import EncoderConfig, default_config
 from embexplorer.core.errors import InputError, NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, load_task
 from embexplorer.core.projection import Projection, projection_task
@@ -43,22 +46,16 @@ def colors_task(values: np.ndarray | None, column: str | None, n: int) -> Task[C
     return single_color(n) if values is None else color_mapping(values, column)
 
 
-def embed_task(corpus: Corpus) -> Task[Corpus]:
-    from embexplorer.core.encoder import TextEncoder, default_config
-
-    yield Progress(None, "Loading the encoder")
-    encoder = TextEncoder(default_config())
-    vectors = yield from encoder.encode_task(list(corpus.texts))
-    return corpus.with_vectors(vectors, encoder.provenance())
-
-
 class Document(QObject):
     corpus_changed = Signal(object)  # Corpus | None
     columns_changed = Signal(object)  # Corpus (text / label column changed, same rows)
+    vectors_changed = Signal(object)  # Corpus (new vectors for the same rows)
     map_changed = Signal(object)  # MapData | None
     colors_changed = Signal(object)  # ColorMapping
     rows_filtered = Signal(object)  # np.ndarray of source rows
     focus_changed = Signal(int)  # the inspected row, or -1
+    query_changed = Signal(object)  # QueryResult | None
+    query_failed = Signal(str)
     #: the map of the current corpus is drawn and coloured (the pipeline is done)
     pipeline_finished = Signal()
     #: (title, message, details) for the window to show
@@ -75,6 +72,10 @@ class Document(QObject):
         self.colors: ColorMapping | None = None
         self.color_column: str | None = None
         self.focus_row = -1
+        self.encoder_config: EncoderConfig = default_config()
+        self.cache = EmbeddingCache()
+        self.query_result: QueryResult | None = None
+        self._query_encoder = None  # kept between queries: loading it takes ~0.3 s
 
     # -- loading ------------------------------------------------------------------------------
     def open(self, path: str | Path, options: ReadOptions | None = None) -> None:
@@ -104,6 +105,7 @@ class Document(QObject):
     def _on_loaded(self, path: Path, corpus: Corpus) -> None:
         self.source, self.corpus = path, corpus
         self.map_data, self.colors, self.focus_row = None, None, -1
+        self.clear_query()
         self.color_column = corpus.label_column
         self.corpus_changed.emit(corpus)
         self.map_changed.emit(None)
@@ -121,18 +123,30 @@ class Document(QObject):
             )
 
     # -- pipeline -----------------------------------------------------------------------------
+    def embed(self, config: EncoderConfig | None = None) -> None:
+        """Embed the text column (again) with ``config``; the map and colours follow."""
+        if config is not None:
+            self.encoder_config = config
+        self._start_embedding()
+
     def _start_embedding(self) -> None:
-        corpus = self.corpus
+        corpus, config, cache = self.corpus, self.encoder_config, self.cache
+        if corpus is None:
+            return
+        if corpus.text_column is None:
+            self.failed.emit("Nothing to embed", "Choose the text column first.", "")
+            return
         self.runner.submit(
             "embed",
-            lambda: embed_task(corpus),
+            lambda: embed_corpus_task(corpus, config, cache),
             self._on_embedded,
             title=f"Embedding {corpus.n_rows:,} texts",
         )
 
     def _on_embedded(self, corpus: Corpus) -> None:
         self.corpus = corpus
-        self.columns_changed.emit(corpus)
+        self.clear_query()
+        self.vectors_changed.emit(corpus)
         self._start_projection()
 
     def _start_projection(self) -> None:
@@ -190,6 +204,33 @@ class Document(QObject):
             self.rows_filtered.emit,
             title="Searching",
         )
+
+    def query(self, text: str, k: int = 10) -> None:
+        """Embed ``text`` with the corpus's encoder; its k nearest rows arrive in query_changed."""
+        corpus, map_data, encoder = self.corpus, self.map_data, self._query_encoder
+        if corpus is None or corpus.vectors is None:
+            self.query_failed.emit("Open a corpus with vectors (or embed its texts) first.")
+            return
+        projection = None if map_data is None else map_data.projection
+        self.runner.submit(
+            "query",
+            lambda: semantic_query_task(
+                text, corpus.vectors, corpus.provenance, k, projection, encoder
+            ),
+            self._on_query_done,
+            title="Searching by meaning",
+            on_error=lambda exc, details: self.query_failed.emit(error_message(exc)),
+        )
+
+    def _on_query_done(self, outcome) -> None:
+        self.query_result, self._query_encoder = outcome
+        self.query_changed.emit(self.query_result)
+
+    def clear_query(self) -> None:
+        self.runner.cancel("query")
+        if self.query_result is not None:
+            self.query_result = None
+            self.query_changed.emit(None)
 
     def set_focus(self, row: int) -> None:
         if row != self.focus_row:

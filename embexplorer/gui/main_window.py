@@ -19,7 +19,9 @@ from embexplorer.core.errors import NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, file_dialog_filter
 from embexplorer.gui.dataset_panel import DatasetPanel
 from embexplorer.gui.document import Document, MapData
+from embexplorer.gui.encoder_panel import EncoderPanel
 from embexplorer.gui.plot_panel import PlotPanel
+from embexplorer.gui.query_panel import QueryPanel
 from embexplorer.gui.settings import add_recent_file, app_settings, recent_files
 from embexplorer.gui.task_status import TaskStatus
 from embexplorer.gui.worker import TaskRunner
@@ -42,6 +44,8 @@ class MainWindow(QMainWindow):
         self.runner = TaskRunner(self)
         self.document = Document(self.runner, self)
         self.dataset_panel = DatasetPanel()
+        self.encoder_panel = EncoderPanel()
+        self.query_panel = QueryPanel()
         self.plot_panel = PlotPanel()
         self.task_status = TaskStatus()
         self.status_message = QLabel()
@@ -55,17 +59,29 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
 
     # -- assembly -----------------------------------------------------------------------------
-    def _build_layout(self) -> None:
-        self.setCentralWidget(self.plot_panel)
-        dock = QDockWidget("Dataset", self)
-        dock.setObjectName("dataset_dock")
-        dock.setWidget(self.dataset_panel)
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.lower().replace(" ", "_") + "_dock")
+        dock.setWidget(widget)
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        self.resizeDocks([dock], [460], Qt.Orientation.Horizontal)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_layout(self) -> None:
+        self.setCentralWidget(self.plot_panel)
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        dataset = self._dock("Dataset", self.dataset_panel, left)
+        self.encoder_dock = self._dock("Encoder", self.encoder_panel, left)
+        self.tabifyDockWidget(dataset, self.encoder_dock)
+        dataset.raise_()
+        query = self._dock(
+            "Search by meaning", self.query_panel, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.resizeDocks([dataset], [430], Qt.Orientation.Horizontal)
+        self.resizeDocks([query], [220], Qt.Orientation.Vertical)
         self.statusBar().addWidget(self.status_message, 1)
         self.statusBar().addPermanentWidget(self.task_status)
         self.resize(1400, 860)
@@ -115,9 +131,23 @@ class MainWindow(QMainWindow):
         data.search_changed.connect(doc.search)
         data.row_selected.connect(doc.set_focus)
         plot.color_column_chosen.connect(doc.set_color_column)
+        enc, query = self.encoder_panel, self.query_panel
+        enc.run_requested.connect(doc.embed)
+        enc.cancel_requested.connect(lambda: self.runner.cancel("embed"))
+        enc.clear_cache_requested.connect(self._clear_cache)
+        enc.text_column_chosen.connect(doc.set_text_column)
+        doc.vectors_changed.connect(lambda _: self._show_cache())
+        query.query_submitted.connect(doc.query)
+        query.cleared.connect(doc.clear_query)
+        query.row_chosen.connect(doc.set_focus)
+        doc.query_changed.connect(self._on_query_changed)
+        doc.query_failed.connect(query.show_error)
+        self.runner.channel_busy.connect(self._on_channel_busy)
+        self._show_cache()
         plot.view.point_clicked.connect(self._on_point_clicked)
         plot.view.tooltip_text = doc.describe_row
         self.runner.progress.connect(self.task_status.show_progress)
+        self.runner.progress.connect(self._on_progress)
         self.runner.busy_changed.connect(self.task_status.set_busy)
         self.runner.busy_changed.connect(self.cancel_action.setEnabled)
         self.runner.failed.connect(self.show_error)
@@ -164,6 +194,7 @@ class MainWindow(QMainWindow):
     def _on_corpus_changed(self, corpus) -> None:
         name = self.document.source.name if self.document.source else ""
         self.dataset_panel.set_corpus(corpus, name)
+        self.encoder_panel.set_corpus(corpus)
         self.plot_panel.set_corpus(corpus, self.document.color_column)
         self.setWindowTitle(f"{name} — embexplorer" if name else "embexplorer")
         self.status_message.setText(f"Opened {name}: {corpus.summary()}")
@@ -173,6 +204,43 @@ class MainWindow(QMainWindow):
 
     def _on_columns_changed(self, corpus) -> None:
         self.plot_panel.show_color_column(self.document.color_column)
+        self.dataset_panel.show_roles(corpus)
+        self.encoder_panel.set_corpus(corpus)
+
+    def _on_channel_busy(self, channel: str, busy: bool) -> None:
+        if channel == "embed":
+            self.encoder_panel.set_running(busy)
+
+    def _on_progress(self, title: str, progress) -> None:
+        if title.startswith("Embedding"):
+            self.encoder_panel.progress.setText(progress.message)
+
+    def _on_query_changed(self, result) -> None:
+        overlay = self.plot_panel.view.query_overlay
+        map_data = self.document.map_data
+        if result is None or map_data is None:
+            overlay.clear()
+            if result is None:
+                self.query_panel.table.setRowCount(0)
+            return
+        self.query_panel.show_result(result, self.document.corpus)
+        overlay.show(result.position, map_data.index.coords[result.rows])
+
+    def _show_cache(self) -> None:
+        cache = self.document.cache
+        self.encoder_panel.show_cache(cache.entries(), cache.size_bytes())
+
+    def _clear_cache(self) -> None:
+        answer = QMessageBox.question(
+            self,
+            "Clear the embedding cache",
+            "Delete every cached embedding? Corpora embedded before "
+            "will be embedded again when reopened.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            freed = self.document.cache.clear()
+            self.status_message.setText(f"Cleared the embedding cache ({freed / 1e6:.1f} MB).")
+            self._show_cache()
 
     def _on_map_changed(self, map_data: MapData | None) -> None:
         view = self.plot_panel.view

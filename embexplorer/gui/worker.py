@@ -101,6 +101,8 @@ class TaskRunner(QObject):
     failed = Signal(str, str, str)
     #: a job's result was applied (channel)
     finished = Signal(str)
+    #: (channel, running): a channel's job started, or ended in any way
+    channel_busy = Signal(str, bool)
 
     def __init__(self, parent: QObject | None = None, max_threads: int = 2):
         super().__init__(parent)
@@ -136,6 +138,7 @@ class TaskRunner(QObject):
         self._jobs[job_id] = _Record(channel, title, job, on_done, on_error)
         self._current[channel] = job_id
         self._pool.start(job)
+        self.channel_busy.emit(channel, True)
         self.progress.emit(title, Progress(None, "Starting…"))
         self._emit_state()
         return job_id
@@ -147,6 +150,8 @@ class TaskRunner(QObject):
             job_id = self._current.pop(name, None)
             if job_id is not None and job_id in self._jobs:
                 self._jobs[job_id].job.cancel_event.set()
+            if job_id is not None:
+                self.channel_busy.emit(name, False)
         self._emit_state()
 
     def is_busy(self, channel: str | None = None) -> bool:
@@ -199,6 +204,7 @@ class TaskRunner(QObject):
         self._jobs.pop(job_id, None)
         if record is not None:
             del self._current[record.channel]
+            self.channel_busy.emit(record.channel, False)
         return record
 
     def _report(self, record: _Record, exc: Exception, details: str) -> None:

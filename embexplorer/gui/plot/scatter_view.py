@@ -21,6 +21,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 
 from embexplorer.gui.plot.colormap import ColorMapping, single_color
 from embexplorer.gui.plot.hover_card import HoverCard
+from embexplorer.gui.plot.overlays import NeighborOverlay
 from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.plot.raster import rasterize
 
@@ -59,6 +60,8 @@ class ScatterView(pg.PlotWidget):
         for item, z in ((self._image, 0), (self._markers, 1), (self._highlight, 10)):
             item.setZValue(z)
             self.plot_item.addItem(item, ignoreBounds=True)
+        #: a typed query: its position (when the projection can place it) and its neighbours
+        self.query_overlay = NeighborOverlay(self.plot_item, "#e6550d", z=20)
         self._index: PointIndex | None = None
         self._colors: ColorMapping = single_color(0)
         self._brush_table = np.empty(0, dtype=object)
@@ -84,6 +87,7 @@ class ScatterView(pg.PlotWidget):
         self._brush_table = _brushes(self._colors.palette)
         self._invalidate()
         self.set_highlight(np.empty(0, dtype=np.intp))
+        self.query_overlay.clear()
         self.fit_view()
         self.refresh()
 

@@ -1,4 +1,4 @@
-"""Rendering and responsiveness benchmark (``embexplorer bench``).
+"""Rendering and responsiveness benchmark (``embexplorer bench plot``).
 
 For N synthetic points it measures, in one run and side by side with the reference (a plain
 pyqtgraph ``ScatterPlotItem`` holding every point, one brush per point from a shared table):

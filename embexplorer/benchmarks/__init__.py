@@ -1,0 +1,1 @@
+"""Benchmarks behind ``embexplorer bench``: each compares us with a named reference in one run."""

@@ -1,0 +1,122 @@
+"""Embedding a corpus's texts: the cache, the job, and finding the encoder of existing vectors."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embexplorer.core.corpus import Corpus
+from embexplorer.core.embedding_cache import EmbeddingCache, cache_key, texts_sha256
+from embexplorer.core.encoder import EncoderConfig, TextEncoder, default_config, model_sha256
+from embexplorer.core.errors import InputError
+from embexplorer.core.tasks import Progress, Task
+
+
+def embed_texts_task(
+    texts: Sequence[str | None], config: EncoderConfig, cache: EmbeddingCache | None = None
+) -> Task[tuple[np.ndarray, dict[str, Any]]]:
+    """Vectors for ``texts`` and their provenance, from the cache when it holds them."""
+    yield Progress(None, f"Loading {config.model_path.name}")
+    encoder = TextEncoder(config)
+    provenance = encoder.provenance()
+    key = cache_key(encoder.model_sha256, config.settings(), texts_sha256(texts))
+    cached = cache.get(key, len(texts)) if cache is not None else None
+    if cached is not None:
+        yield Progress(1.0, "Loaded the vectors from the embedding cache")
+        return cached, {**provenance, "embedding_cache": "hit"}
+    vectors = yield from encoder.encode_task(texts)
+    if cache is not None:
+        cache.put(key, vectors, {"rows": len(texts), **provenance})
+    return vectors, provenance
+
+
+def embed_corpus_task(
+    corpus: Corpus, config: EncoderConfig, cache: EmbeddingCache | None = None
+) -> Task[Corpus]:
+    if corpus.text_column is None:
+        raise InputError("Choose the text column to embed (the corpus has none chosen).")
+    vectors, provenance = yield from embed_texts_task(list(corpus.texts), config, cache)
+    return corpus.with_vectors(vectors, {**provenance, "text_column": corpus.text_column})
+
+
+def config_for_vectors(provenance: Mapping[str, Any]) -> EncoderConfig:
+    """The encoder that made a corpus's vectors (to embed a query the same way).
+
+    Raises :class:`InputError` when the vectors came from elsewhere or the model is not here.
+    """
+    info = provenance.get("encoder")
+    if not isinstance(info, Mapping) or "model_sha256" not in info:
+        raise InputError(
+            "These vectors were not made by embexplorer's encoder, so a typed query cannot be "
+            "embedded the same way. Embed the texts in the Encoder panel first."
+        )
+    settings = {k: info[k] for k in ("pooling", "normalize", "max_length") if k in info}
+    default = default_config(**settings)
+    if model_sha256(default.model_path) == info["model_sha256"]:
+        return default
+    path = Path(str(info.get("model", "")))
+    if path.is_file() and model_sha256(path) == info["model_sha256"]:
+        tokenizer = Path(str(info.get("tokenizer", "")))
+        if tokenizer.is_file():
+            return dataclasses.replace(default, model_path=path, tokenizer_path=tokenizer)
+    raise InputError(
+        f"The model that made these vectors (SHA-256 {info['model_sha256'][:12]}…) is not "
+        "available here. Choose it in the Encoder panel and embed again."
+    )
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class QueryResult:
+    """A typed query's nearest rows (nearest first) and where it falls on the map, if known."""
+
+    text: str
+    rows: np.ndarray
+    distances: np.ndarray
+    metric: str
+    position: np.ndarray | None
+
+
+def semantic_query_task(
+    text: str,
+    vectors: np.ndarray,
+    provenance: Mapping[str, Any],
+    k: int,
+    projection: Any = None,
+    encoder: TextEncoder | None = None,
+    metric: str = "cosine",
+) -> Task[tuple[QueryResult, TextEncoder]]:
+    """Embed ``text`` with the corpus's own encoder and find its k nearest rows.
+
+    Returns the encoder too, so the caller can pass it back and skip loading it next time.
+    """
+    from embexplorer.core.neighbors import query_neighbors
+
+    config = config_for_vectors(provenance)
+    if (
+        encoder is None
+        or encoder.config.model_path != config.model_path
+        or (encoder.config.settings() != config.settings())
+    ):
+        yield Progress(None, "Loading the encoder")
+        encoder = TextEncoder(config)
+    yield Progress(0.5, "Embedding the query")
+    query = encoder.encode_batch([text])
+    if query.shape[1] != vectors.shape[1]:
+        raise InputError(
+            f"The query has {query.shape[1]} dimensions but the corpus vectors have "
+            f"{vectors.shape[1]}."
+        )
+    found = query_neighbors(vectors, query, k, metric)
+    position = None if projection is None else projection.transform(query)
+    result = QueryResult(
+        text=text,
+        rows=found.indices[0],
+        distances=found.distances[0],
+        metric=metric,
+        position=None if position is None else position[0],
+    )
+    return result, encoder

@@ -1,0 +1,208 @@
+"""The Encoder panel: which texts, which ONNX model and settings; Run / Cancel; the cache."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from embexplorer.core.corpus import Corpus
+from embexplorer.core.encoder import DEFAULT_MODEL_NAME, EncoderConfig, default_config
+from embexplorer.core.errors import InputError
+
+CUSTOM_MODEL = "ONNX model file…"
+DEVICES = {
+    "auto": "Automatic",
+    "cpu": "CPU",
+    "cuda": "CUDA (NVIDIA GPU)",
+    "coreml": "Core ML",
+    "directml": "DirectML",
+}
+_PROVIDER_DEVICE = {
+    "CPUExecutionProvider": "cpu",
+    "CUDAExecutionProvider": "cuda",
+    "CoreMLExecutionProvider": "coreml",
+    "DmlExecutionProvider": "directml",
+}
+
+
+def available_devices() -> list[str]:
+    import onnxruntime as ort
+
+    found = [_PROVIDER_DEVICE[p] for p in ort.get_available_providers() if p in _PROVIDER_DEVICE]
+    return ["auto", *[d for d in DEVICES if d in found and d != "auto"]]
+
+
+class EncoderPanel(QWidget):
+    run_requested = Signal(object)  # EncoderConfig
+    cancel_requested = Signal()
+    clear_cache_requested = Signal()
+    text_column_chosen = Signal(object)  # str | None
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.text_combo = QComboBox()
+        self.model_combo = QComboBox()
+        self.model_combo.addItems([DEFAULT_MODEL_NAME, CUSTOM_MODEL])
+        self.model_path, self.tokenizer_path = QLineEdit(), QLineEdit()
+        self.model_path.setPlaceholderText("model.onnx")
+        self.tokenizer_path.setPlaceholderText("tokenizer.json")
+        self.model_browse, self.tokenizer_browse = QPushButton("…"), QPushButton("…")
+        self.pooling = QComboBox()
+        self.pooling.addItems(["mean", "cls", "model"])
+        self.pooling.setToolTip(
+            "mean: average of the token vectors (masked); cls: the first "
+            "token; model: the model's own pooled output"
+        )
+        self.normalize = QCheckBox("L2-normalise the vectors")
+        self.normalize.setChecked(True)
+        self.max_length = _spin(8, 8192, 256, "Longer texts are truncated to this many tokens")
+        self.batch_size = _spin(0, 4096, 0, "Texts per batch (auto: 8 on CPU, 64 on a GPU)")
+        self.batch_size.setSpecialValueText("auto")
+        self.threads = _spin(0, 256, 0, "CPU threads for onnxruntime (auto: all cores, ≤ 8)")
+        self.threads.setSpecialValueText("auto")
+        self.device = QComboBox()
+        for name in available_devices():
+            self.device.addItem(DEVICES[name], name)
+        self.run_button = QPushButton("Embed texts")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress = QLabel()
+        self.progress.setWordWrap(True)
+        self.cache_label = QLabel()
+        self.clear_cache_button = QPushButton("Clear cache")
+        self._build_layout()
+        self._connect()
+        self._on_model_choice()
+
+    def _build_layout(self) -> None:
+        form = QFormLayout()
+        form.addRow("Text column", self.text_combo)
+        form.addRow("Model", self.model_combo)
+        form.addRow("Model file", _row(self.model_path, self.model_browse))
+        form.addRow("Tokenizer", _row(self.tokenizer_path, self.tokenizer_browse))
+        form.addRow("Pooling", self.pooling)
+        form.addRow("", self.normalize)
+        form.addRow("Max length", self.max_length)
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("Threads", self.threads)
+        form.addRow("Device", self.device)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(_row(self.run_button, self.cancel_button))
+        layout.addWidget(self.progress)
+        layout.addStretch(1)
+        layout.addWidget(_row(self.cache_label, self.clear_cache_button))
+
+    def _connect(self) -> None:
+        self.model_combo.currentIndexChanged.connect(self._on_model_choice)
+        self.model_browse.clicked.connect(
+            lambda: self._browse(self.model_path, "ONNX model (*.onnx)")
+        )
+        self.tokenizer_browse.clicked.connect(
+            lambda: self._browse(self.tokenizer_path, "Tokenizer (*.json)")
+        )
+        self.run_button.clicked.connect(self._on_run)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.clear_cache_button.clicked.connect(self.clear_cache_requested)
+        self.text_combo.activated.connect(self._on_text_column)
+
+    def _on_model_choice(self, *_) -> None:
+        custom = self.model_combo.currentText() == CUSTOM_MODEL
+        for widget in (
+            self.model_path,
+            self.model_browse,
+            self.tokenizer_path,
+            self.tokenizer_browse,
+        ):
+            widget.setEnabled(custom)
+
+    def _browse(self, target: QLineEdit, pattern: str) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a file", target.text(), pattern)
+        if path:
+            target.setText(path)
+
+    def _on_text_column(self, *_) -> None:
+        text = self.text_combo.currentText()
+        self.text_column_chosen.emit(None if text == "(none)" else text)
+
+    def _on_run(self) -> None:
+        try:
+            config = self.config()
+        except InputError as exc:
+            self.progress.setText(str(exc))
+            return
+        self.run_requested.emit(config)
+
+    def config(self) -> EncoderConfig:
+        """The chosen settings; InputError when a custom model or tokenizer is missing."""
+        config = default_config()
+        if self.model_combo.currentText() == CUSTOM_MODEL:
+            model, tokenizer = self.model_path.text().strip(), self.tokenizer_path.text().strip()
+            if not model or not tokenizer:
+                raise InputError("Choose both the .onnx model file and its tokenizer.json.")
+            config = dataclasses.replace(
+                config, model_path=Path(model), tokenizer_path=Path(tokenizer)
+            )
+        return dataclasses.replace(
+            config,
+            pooling=self.pooling.currentText(),
+            normalize=self.normalize.isChecked(),
+            max_length=self.max_length.value(),
+            batch_size=self.batch_size.value(),
+            threads=self.threads.value(),
+            device=self.device.currentData(),
+        )
+
+    def set_corpus(self, corpus: Corpus | None) -> None:
+        self.text_combo.blockSignals(True)
+        self.text_combo.clear()
+        self.text_combo.addItem("(none)")
+        if corpus is not None:
+            self.text_combo.addItems([n for n, c in corpus.columns.items() if c.dtype.kind == "O"])
+            self.text_combo.setCurrentText(corpus.text_column or "(none)")
+        self.text_combo.blockSignals(False)
+        self.run_button.setEnabled(corpus is not None)
+
+    def set_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+
+    def show_cache(self, entries: int, size_bytes: int) -> None:
+        self.cache_label.setText(
+            f"Embedding cache: {entries} "
+            f"{'entry' if entries == 1 else 'entries'}, "
+            f"{size_bytes / 1e6:.1f} MB"
+        )
+        self.clear_cache_button.setEnabled(entries > 0)
+
+
+def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(lo, hi)
+    spin.setValue(value)
+    spin.setToolTip(tip)
+    return spin
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return row
