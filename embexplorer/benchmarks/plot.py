@@ -123,14 +123,14 @@ def measure_stall(app: QApplication, work: Callable[[], None], done_signal) -> t
 
 
 def bench_pca_stall(app: QApplication, rows: int = 100_000, dims: int = 384) -> tuple[float, float]:
-    from embexplorer.gui.document import map_task
+    from embexplorer.core.projection import pca_task
     from embexplorer.gui.worker import TaskRunner
 
     vectors = np.random.default_rng(1).normal(size=(rows, dims)).astype(np.float32)
     runner = TaskRunner()
     result = measure_stall(
         app,
-        lambda: runner.submit("project", lambda: map_task(vectors), lambda _: None, title="PCA"),
+        lambda: runner.submit("project", lambda: pca_task(vectors), lambda _: None, title="PCA"),
         runner.finished,
     )
     runner.shutdown()

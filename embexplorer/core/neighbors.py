@@ -1,35 +1,316 @@
-"""Nearest neighbours in the original space.
+"""Exact nearest neighbours in the original space, in blocks at BLAS speed.
 
-Definitions (DESIGN.md): cosine distance = 1 − cos; ``dot`` ranks by −x·y; Euclidean is the true
-L2 distance. Exact search works in row blocks at BLAS speed, so memory stays bounded.
+Definitions (DESIGN.md): cosine distance = 1 − cos; ``dot`` ranks by −x·y (and shows −x·y);
+Euclidean is the true L2 distance. A point is never its own neighbour.
+
+How: queries are taken ``QUERY_BLOCK`` at a time and scored against ``CORPUS_BLOCK`` rows at a
+time with one float32 matrix product (memory stays bounded whatever N is). The first block
+seeds each query's best ``k + margin`` with one ``argpartition``; later blocks only compare
+against the running worst of those and merge the few entries that beat it. The survivors'
+distances are then recomputed in float64 from the vectors, and the final order (ties by row)
+comes from those, so float32 rounding never decides what is shown.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from embexplorer.core.tasks import chunk_ranges
+from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
 METRICS = ("cosine", "euclidean", "dot")
-BLOCK_ROWS = 65536
-#: Extra candidates kept by the float32 ranking, re-ranked exactly in float64.
-CANDIDATE_MARGIN = 16
+QUERY_BLOCK = 1024
+CORPUS_BLOCK = 4096
+#: Square blocks of the symmetric all-pairs search (fits the caches; measured fastest).
+GRAPH_BLOCK = 2048
+#: Extra candidates kept by the float32 ranking and re-ranked exactly in float64.
+CANDIDATE_MARGIN = 8
+#: The largest k for a whole kNN graph, and for one inspected point.
+MAX_GRAPH_K, MAX_QUERY_K = 100, 1000
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, eq=False)
 class Neighbors:
-    """``indices[i]`` are the rows nearest to query i, nearest first; ``distances`` alike."""
+    """``indices[i]`` are the rows nearest to query i, nearest first; ``distances`` alike.
+
+    ``method`` is "exact" or the approximate index used; ``recall`` its measured recall@k on a
+    sample of exact queries (None when exact).
+    """
 
     indices: np.ndarray
     distances: np.ndarray
     metric: str
+    method: str = "exact"
+    recall: float | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def k(self) -> int:
+        return int(self.indices.shape[1])
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms > 0, norms, 1.0)
+def check_metric(metric: str) -> None:
+    if metric not in METRICS:
+        raise ValueError(f"Unknown metric {metric!r}; choose one of {', '.join(METRICS)}.")
+
+
+class _Scorer:
+    """Float32 similarity of query blocks to corpus blocks; larger is nearer."""
+
+    def __init__(self, vectors: np.ndarray, metric: str):
+        check_metric(metric)
+        self.vectors, self.metric = vectors, metric
+        if metric == "dot":
+            self.column_term = None
+        else:
+            sq = _squared_norms(vectors)
+            if metric == "cosine":
+                self.column_term = (1.0 / np.sqrt(np.where(sq > 0, sq, 1.0))).astype(np.float32)
+            else:  # ‖q − c‖² = ‖q‖² − 2q·c + ‖c‖²: rank by 2q·c − ‖c‖²
+                self.column_term = (-sq).astype(np.float32)
+
+    def prepare(self, queries: np.ndarray) -> np.ndarray:
+        q = np.asarray(queries, dtype=np.float32)
+        if self.metric == "cosine":
+            norms = np.linalg.norm(q, axis=1, keepdims=True)
+            return q / np.where(norms > 0, norms, 1.0)
+        return 2.0 * q if self.metric == "euclidean" else q
+
+    def pair_scores(self, lo_i: int, hi_i: int, lo_j: int, hi_j: int):
+        """Scores of rows i against rows j, and of rows j against rows i (as an i × j block).
+
+        One product X_i·X_jᵀ serves both; for cosine and dot the two sides are the same array.
+        """
+        if self.metric == "cosine":  # normalise the two small blocks, not the product
+            a = self.vectors[lo_i:hi_i] * self.column_term[lo_i:hi_i, None]
+            b = a if lo_i == lo_j else self.vectors[lo_j:hi_j] * self.column_term[lo_j:hi_j, None]
+            g = a @ b.T
+            return g, g
+        g = self.vectors[lo_i:hi_i] @ self.vectors[lo_j:hi_j].T
+        if self.metric == "dot":
+            return g, g
+        rows_side = 2.0 * g + self.column_term[None, lo_j:hi_j]
+        g *= 2.0
+        g += self.column_term[lo_i:hi_i, None]
+        return rows_side, g
+
+    def scores(self, prepared: np.ndarray, lo: int, hi: int) -> np.ndarray:
+        s = prepared @ self.vectors[lo:hi].T
+        if self.metric == "cosine":
+            s *= self.column_term[lo:hi]
+        elif self.metric == "euclidean":
+            s += self.column_term[lo:hi]
+        return s
+
+
+def _squared_norms(vectors: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    out = np.empty(len(vectors), dtype=np.float64)
+    for lo, hi in chunk_ranges(len(vectors), chunk):
+        block = vectors[lo:hi].astype(np.float64)
+        out[lo:hi] = np.einsum("ij,ij->i", block, block)
+    return out
+
+
+def _top_candidates(
+    scorer: _Scorer, prepared: np.ndarray, self_rows: np.ndarray | None, keep: int
+) -> np.ndarray:
+    """Rows of the ``keep`` highest scores per query (unordered; -1 where fewer exist)."""
+    n, m = len(scorer.vectors), len(prepared)
+    best_s = np.full((m, keep), -np.inf, dtype=np.float32)
+    best_i = np.full((m, keep), -1, dtype=np.intp)
+    worst = np.full(m, -np.inf, dtype=np.float32)
+    for lo, hi in chunk_ranges(n, CORPUS_BLOCK):
+        s = scorer.scores(prepared, lo, hi)
+        if self_rows is not None:
+            inside = np.flatnonzero((self_rows >= lo) & (self_rows < hi))
+            s[inside, self_rows[inside] - lo] = -np.inf
+        if np.isneginf(worst).any():  # not full yet: merge the whole block
+            all_s = np.concatenate([best_s, s], axis=1)
+            all_i = np.concatenate([best_i, np.broadcast_to(np.arange(lo, hi), s.shape)], axis=1)
+            part = np.argpartition(all_s, all_s.shape[1] - keep, axis=1)[:, -keep:]
+            best_s = np.take_along_axis(all_s, part, axis=1)
+            best_i = np.take_along_axis(all_i, part, axis=1)
+        else:
+            rows, cols = np.nonzero(s > worst[:, None])
+            if not len(rows):
+                continue
+            _merge(best_s, best_i, rows, s[rows, cols], cols + lo, keep)
+        worst = best_s.min(axis=1)
+    return best_i
+
+
+def _merge(best_s, best_i, rows, cand_s, cand_i, keep) -> None:
+    """In place: fold candidates into each row's best ``keep`` (``rows`` ascending).
+
+    Each touched row gets its current best plus its candidates in one padded row of a small
+    matrix; one ``argpartition`` picks the new best. No sorting.
+    """
+    bounds = np.flatnonzero(np.diff(rows)) + 1
+    starts = np.concatenate([[0], bounds])
+    counts = np.diff(np.concatenate([starts, [len(rows)]]))
+    touched = rows[starts]
+    width = keep + int(counts.max())
+    pad_s = np.full((len(touched), width), -np.inf, dtype=np.float32)
+    pad_i = np.full((len(touched), width), -1, dtype=np.intp)
+    pad_s[:, :keep] = best_s[touched]
+    pad_i[:, :keep] = best_i[touched]
+    which = np.repeat(np.arange(len(touched)), counts)
+    slot = np.arange(len(rows)) - np.repeat(starts, counts) + keep
+    pad_s[which, slot] = cand_s
+    pad_i[which, slot] = cand_i
+    part = np.argpartition(pad_s, width - keep, axis=1)[:, -keep:]
+    best_s[touched] = np.take_along_axis(pad_s, part, axis=1)
+    best_i[touched] = np.take_along_axis(pad_i, part, axis=1)
+
+
+def exact_distances(
+    vectors: np.ndarray, queries: np.ndarray, rows: np.ndarray, metric: str
+) -> np.ndarray:
+    """Float64 distances from each query i to ``vectors[rows[i]]``, as shown to users.
+
+    Entries where ``rows`` is -1 (no candidate) are +inf.
+    """
+    valid = rows >= 0
+    q = np.asarray(queries, dtype=np.float64)[:, None, :]
+    v = vectors[np.where(valid, rows, 0)].astype(np.float64)
+    if metric == "euclidean":
+        d = np.sqrt(((v - q) ** 2).sum(axis=2))
+    else:
+        dots = (v * q).sum(axis=2)
+        if metric == "dot":
+            d = -dots
+        else:
+            norms = np.linalg.norm(v, axis=2) * np.linalg.norm(q, axis=2)
+            d = 1.0 - dots / np.where(norms > 0, norms, 1.0)
+    return np.where(valid, d, np.inf)
+
+
+def pairwise_distances(a: np.ndarray, b: np.ndarray, metric: str) -> np.ndarray:
+    """All distances between the rows of ``a`` and of ``b`` (float64, BLAS), per DESIGN.md."""
+    a64, b64 = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    dots = a64 @ b64.T
+    if metric == "dot":
+        return -dots
+    sq_a = np.einsum("ij,ij->i", a64, a64)
+    sq_b = np.einsum("ij,ij->i", b64, b64)
+    if metric == "cosine":
+        norms = np.sqrt(np.outer(sq_a, sq_b))
+        return 1.0 - dots / np.where(norms > 0, norms, 1.0)
+    check_metric(metric)
+    return np.sqrt(np.maximum(sq_a[:, None] + sq_b[None, :] - 2.0 * dots, 0.0))
+
+
+def _finish(vectors, queries, candidates, k, metric) -> tuple[np.ndarray, np.ndarray]:
+    d = exact_distances(vectors, queries, candidates, metric)
+    order = np.lexsort((candidates, d), axis=1)[:, :k]  # by distance, ties by row
+    return np.take_along_axis(candidates, order, 1), np.take_along_axis(d, order, 1)
+
+
+def _check_k(k: int, n: int, limit: int, exclude_self: bool) -> int:
+    if not 1 <= k <= limit:
+        raise ValueError(f"k must be between 1 and {limit}; got {k}.")
+    available = n - (1 if exclude_self else 0)
+    if available < 1:
+        raise ValueError("There are not enough rows to have neighbours.")
+    return min(k, available)
+
+
+def knn_graph_task(vectors: np.ndarray, k: int, metric: str = "cosine") -> Task[Neighbors]:
+    """The exact k nearest neighbours of every row (itself excluded), blocked, with progress.
+
+    The Gram matrix X·Xᵀ is symmetric, so each block pair (i, j ≥ i) is computed once and feeds
+    the lists of both row blocks: half the matrix products of a one-sided search.
+    """
+    n = len(vectors)
+    k = _check_k(k, n, MAX_GRAPH_K, exclude_self=True)
+    check_metric(metric)
+    keep = min(k + (CANDIDATE_MARGIN if metric == "euclidean" else 0), n - 1)
+    scorer = _Scorer(vectors, metric)
+    best_s = np.full((n, keep), -np.inf, dtype=np.float32)
+    best_i = np.full((n, keep), -1, dtype=np.intp)
+    indices = np.empty((n, k), dtype=np.intp)
+    distances = np.empty((n, k), dtype=np.float32)
+    blocks = chunk_ranges(n, GRAPH_BLOCK)
+    total_pairs, done_pairs = len(blocks) * (len(blocks) + 1) // 2, 0
+    yield Progress(0.0, f"Exact {k}-NN of {n:,} rows ({metric})")
+    for bi, (lo_i, hi_i) in enumerate(blocks):
+        for lo_j, hi_j in blocks[bi:]:
+            rows_side, cols_side = scorer.pair_scores(lo_i, hi_i, lo_j, hi_j)
+            if lo_i == lo_j:
+                np.fill_diagonal(rows_side, -np.inf)
+            _fold(best_s[lo_i:hi_i], best_i[lo_i:hi_i], rows_side, lo_j, axis=1)
+            if lo_i != lo_j:
+                _fold(best_s[lo_j:hi_j], best_i[lo_j:hi_j], cols_side, lo_i, axis=0)
+        # block bi has now met every other block: finish its rows
+        done_pairs += len(blocks) - bi
+        idx, d = _finish_block(vectors, lo_i, hi_i, best_s, best_i, k, metric)
+        indices[lo_i:hi_i], distances[lo_i:hi_i] = idx, d
+        yield Progress(done_pairs / total_pairs, f"Exact {k}-NN: {hi_i:,} of {n:,} rows")
+    return Neighbors(indices, distances, metric)
+
+
+def _finish_block(vectors, lo, hi, best_s, best_i, k, metric):
+    """Final order and distances of rows lo:hi. Cosine and dot: from the float32 scores (BLAS
+    precision, ~1e-6). Euclidean: recomputed in float64, since ‖q‖² − 2q·c + ‖c‖² cancels badly
+    for near neighbours."""
+    candidates = best_i[lo:hi]
+    if metric == "euclidean":
+        return _finish(vectors, vectors[lo:hi], candidates, k, metric)
+    scores = best_s[lo:hi].astype(np.float64)
+    d = 1.0 - scores if metric == "cosine" else -scores
+    d = np.where(candidates >= 0, d, np.inf)
+    order = np.lexsort((candidates, d), axis=1)[:, :k]
+    return np.take_along_axis(candidates, order, 1), np.take_along_axis(d, order, 1)
+
+
+def _fold(best_s: np.ndarray, best_i: np.ndarray, s: np.ndarray, offset: int, axis: int) -> None:
+    """In place: fold a score block into the best lists of its queries.
+
+    ``axis=1``: queries are the rows of ``s``; ``axis=0``: queries are its columns (the
+    transposed side of a symmetric block, used without copying the transpose).
+    """
+    keep = best_s.shape[1]
+    worst = best_s.min(axis=1)
+    if np.isneginf(worst).any():  # lists not full yet: take the block's best outright
+        s_q = s if axis == 1 else s.T
+        fresh = np.argpartition(s_q, max(s_q.shape[1] - keep, 0), axis=1)[:, -keep:]
+        cand_s = np.take_along_axis(s_q, fresh, axis=1)
+        q_rows = np.repeat(np.arange(len(best_s)), fresh.shape[1])
+        _merge(best_s, best_i, q_rows, cand_s.ravel(), fresh.ravel() + offset, keep)
+        return
+    hits = s > (worst[:, None] if axis == 1 else worst[None, :])
+    flat = np.flatnonzero(hits)
+    if not len(flat):
+        return
+    r, c = np.divmod(flat, s.shape[1])
+    q_rows, cand = (r, c) if axis == 1 else (c, r)
+    order = np.argsort(q_rows, kind="stable") if axis == 0 else slice(None)
+    _merge(best_s, best_i, q_rows[order], s.ravel()[flat][order], cand[order] + offset, keep)
+
+
+class ExactIndex:
+    """Exact search for a few queries at a time (an inspected point, a typed query).
+
+    Building it computes every row's norm once; each query then costs one pass of BLAS over
+    the vectors. ``exclude[i]`` (optional) is a row never returned for query i.
+    """
+
+    def __init__(self, vectors: np.ndarray, metric: str = "cosine"):
+        self.vectors, self.metric = vectors, metric
+        self._scorer = _Scorer(vectors, metric)
+
+    def query(self, queries: np.ndarray, k: int, exclude: np.ndarray | None = None) -> Neighbors:
+        queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        n = len(self.vectors)
+        k = _check_k(k, n, MAX_QUERY_K, exclude_self=exclude is not None)
+        keep = min(k + CANDIDATE_MARGIN, n - (1 if exclude is not None else 0))
+        self_rows = None if exclude is None else np.asarray(exclude, dtype=np.intp)
+        prepared = self._scorer.prepare(queries)
+        candidates = _top_candidates(self._scorer, prepared, self_rows, keep)
+        indices, distances = _finish(self.vectors, queries, candidates, k, self.metric)
+        return Neighbors(indices, distances.astype(np.float32), self.metric)
 
 
 def query_neighbors(
@@ -39,67 +320,5 @@ def query_neighbors(
     metric: str = "cosine",
     exclude: np.ndarray | None = None,
 ) -> Neighbors:
-    """Exact k nearest rows of ``vectors`` for each query (blocked over ``vectors``).
-
-    Candidates are ranked with float32 BLAS, keeping a few more than k; their distances are
-    then recomputed in float64 from the vectors themselves, and the final order (ties by row)
-    comes from those. ``exclude[i]`` (optional) is a row never returned for query i.
-    """
-    if metric not in METRICS:
-        raise ValueError(f"Unknown metric {metric!r}; choose one of {', '.join(METRICS)}.")
-    queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
-    n = len(vectors)
-    k = int(min(k, n - (1 if exclude is not None else 0)))
-    if k <= 0:
-        empty = np.empty((len(queries), 0))
-        return Neighbors(empty.astype(np.intp), empty.astype(np.float32), metric)
-    keep = min(n, k + CANDIDATE_MARGIN)
-    q = _unit(queries) if metric == "cosine" else queries
-    cand_d = np.empty((len(q), 0), dtype=np.float32)
-    cand_i = np.empty((len(q), 0), dtype=np.intp)
-    for lo, hi in chunk_ranges(n, BLOCK_ROWS):
-        d = _scores(q, vectors[lo:hi], metric)
-        if exclude is not None:
-            rows = np.asarray(exclude)
-            inside = (rows >= lo) & (rows < hi)
-            d[np.flatnonzero(inside), rows[inside] - lo] = np.inf
-        cand_d = np.concatenate([cand_d, d], axis=1)
-        cand_i = np.concatenate([cand_i, np.broadcast_to(np.arange(lo, hi), d.shape)], axis=1)
-        if cand_d.shape[1] > keep:
-            part = np.argpartition(cand_d, keep - 1, axis=1)[:, :keep]
-            cand_d = np.take_along_axis(cand_d, part, axis=1)
-            cand_i = np.take_along_axis(cand_i, part, axis=1)
-    exact = exact_distances(vectors, queries, cand_i, metric)
-    if exclude is not None:
-        exact[cand_i == np.asarray(exclude)[:, None]] = np.inf
-    order = np.lexsort((cand_i, exact), axis=1)[:, :k]  # by distance, ties by row
-    return Neighbors(
-        np.take_along_axis(cand_i, order, axis=1),
-        np.take_along_axis(exact, order, axis=1).astype(np.float32),
-        metric,
-    )
-
-
-def exact_distances(
-    vectors: np.ndarray, queries: np.ndarray, rows: np.ndarray, metric: str
-) -> np.ndarray:
-    """Float64 distances from each query i to ``vectors[rows[i]]``, as shown to users."""
-    q = queries.astype(np.float64)[:, None, :]
-    v = vectors[rows].astype(np.float64)
-    if metric == "euclidean":
-        return np.sqrt(((v - q) ** 2).sum(axis=2))
-    dots = (v * q).sum(axis=2)
-    if metric == "dot":
-        return -dots
-    norms = np.linalg.norm(v, axis=2) * np.linalg.norm(q, axis=2)
-    return 1.0 - dots / np.where(norms > 0, norms, 1.0)
-
-
-def _scores(q: np.ndarray, block: np.ndarray, metric: str) -> np.ndarray:
-    """Float32 ranking scores, smaller is nearer (squared L2 for Euclidean)."""
-    if metric == "cosine":
-        return 1.0 - q @ _unit(block).T
-    dots = q @ block.T
-    if metric == "dot":
-        return -dots
-    return (q * q).sum(axis=1)[:, None] + (block * block).sum(axis=1)[None, :] - 2.0 * dots
+    """Exact k nearest rows for a few queries (k up to ``MAX_QUERY_K``); see ExactIndex."""
+    return ExactIndex(vectors, metric).query(queries, k, exclude)

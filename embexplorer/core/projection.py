@@ -32,17 +32,17 @@ class Projection:
         if self.linear_map is None:
             return None
         mean, components = self.linear_map
-        out = np.zeros((len(vectors), 2), dtype=np.float32)
-        out[:, : components.shape[1]] = (np.asarray(vectors, np.float64) - mean) @ components
-        return out
+        return apply_linear_map(np.atleast_2d(vectors), mean, components, 2)
 
 
-def pca_task(vectors: np.ndarray, chunk_rows: int = CHUNK_ROWS) -> Task[Projection]:
-    """Exact PCA to 2-D, computed in chunks (memory bounded, works on memory-mapped arrays).
+def fit_pca_task(
+    vectors: np.ndarray, n_components: int, chunk_rows: int = CHUNK_ROWS
+) -> Task[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(mean, components (D × c), explained variance ratios) of an exact, chunked PCA.
 
-    Two passes over the data (mean, then the centred scatter matrix in float64), an
-    eigendecomposition of the D × D matrix, and a third pass projecting each chunk. The sign of
-    each component is fixed (largest-magnitude loading positive) so results are deterministic.
+    Two passes over the data (mean, then the centred scatter matrix in float64) and an
+    eigendecomposition of the D × D matrix. The sign of each component is fixed (its
+    largest-magnitude loading positive), so results are deterministic.
     """
     n, d = vectors.shape
     chunks = chunk_ranges(n, chunk_rows)
@@ -57,11 +57,29 @@ def pca_task(vectors: np.ndarray, chunk_rows: int = CHUNK_ROWS) -> Task[Projecti
         block = vectors[lo:hi].astype(np.float64) - mean
         scatter += block.T @ block
         yield Progress((len(chunks) + i + 1) / steps, "PCA: covariance")
-    components, explained = _top_components(scatter, n, k=2)
-    coords = np.zeros((n, 2), dtype=np.float32)
-    k = components.shape[1]  # 1 when the vectors have a single dimension
-    for lo, hi in chunks:
-        coords[lo:hi, :k] = (vectors[lo:hi].astype(np.float64) - mean) @ components
+    components, explained = _top_components(scatter, n, k=n_components)
+    return mean, components, explained
+
+
+def apply_linear_map(
+    vectors: np.ndarray,
+    mean: np.ndarray,
+    components: np.ndarray,
+    width: int,
+    chunk_rows: int = CHUNK_ROWS,
+) -> np.ndarray:
+    """(vectors − mean) · components as float32, chunked, zero-padded to ``width`` columns."""
+    out = np.zeros((len(vectors), width), dtype=np.float32)
+    k = components.shape[1]  # fewer than width when the vectors have fewer dimensions
+    for lo, hi in chunk_ranges(len(vectors), chunk_rows):
+        out[lo:hi, :k] = (vectors[lo:hi].astype(np.float64) - mean) @ components
+    return out
+
+
+def pca_task(vectors: np.ndarray, chunk_rows: int = CHUNK_ROWS) -> Task[Projection]:
+    """Exact PCA to 2-D, chunked (memory bounded, works on memory-mapped arrays)."""
+    mean, components, explained = yield from fit_pca_task(vectors, 2, chunk_rows)
+    coords = apply_linear_map(vectors, mean, components, 2, chunk_rows)
     yield Progress(1.0, "PCA: done")
     return Projection(
         coords=coords,
@@ -69,6 +87,12 @@ def pca_task(vectors: np.ndarray, chunk_rows: int = CHUNK_ROWS) -> Task[Projecti
         params={"explained_variance_ratio": explained.tolist()},
         linear_map=(mean, components),
     )
+
+
+def top_components_task(vectors: np.ndarray, dims: int) -> Task[np.ndarray]:
+    """The vectors reduced to their top ``dims`` principal components (float32)."""
+    mean, components, _ = yield from fit_pca_task(vectors, dims)
+    return apply_linear_map(vectors, mean, components, min(dims, vectors.shape[1]))
 
 
 def _top_components(scatter: np.ndarray, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -83,10 +107,18 @@ def _top_components(scatter: np.ndarray, n: int, k: int) -> tuple[np.ndarray, np
     return components, explained
 
 
-def projection_task(vectors: np.ndarray, method: str = "pca", **params: Any) -> Task[Projection]:
-    """Dispatch to the projection named ``method``."""
+PROJECTIONS = ("pca", "tsne", "umap")
+
+
+def projection_task(
+    vectors: np.ndarray, method: str = "pca", seed: int = 0, metric: str = "cosine"
+) -> Task[Projection]:
+    """Dispatch to the projection named ``method`` (pca, tsne or umap)."""
     if method == "pca":
-        return (yield from pca_task(vectors, **params))
-    raise ValueError(
-        f"Unknown projection {method!r}; available: pca. (t-SNE and UMAP are not built yet.)"
-    )
+        return (yield from pca_task(vectors))
+    if method in ("tsne", "umap"):
+        from embexplorer.core import layouts
+
+        run = layouts.tsne_task if method == "tsne" else layouts.umap_task
+        return (yield from run(vectors, seed=seed, metric=metric))
+    raise ValueError(f"Unknown projection {method!r}; choose one of {', '.join(PROJECTIONS)}.")

@@ -60,3 +60,60 @@ def chunk_ranges(n: int, chunk: int) -> list[tuple[int, int]]:
     """``[(0, chunk), (chunk, 2*chunk), ...]`` covering ``range(n)``."""
     chunk = max(1, int(chunk))
     return [(lo, min(lo + chunk, n)) for lo in range(0, n, chunk)]
+
+
+_DONE = object()
+
+
+def call_in_thread_task(
+    fn: Callable[[Callable[[float | None, str], bool]], T],
+    message: str = "Working",
+    poll_s: float = 0.2,
+) -> Task[T]:
+    """Run a blocking library call that reports through callbacks, as a cancellable task.
+
+    ``fn(report)`` runs in a helper thread; ``report(fraction, message)`` forwards progress
+    and returns True once the task has been closed (cancelled), so a library callback can
+    return it to stop (openTSNE) or raise (see ``Cancelled``). The task yields at least every
+    ``poll_s`` seconds, so whoever drives it can cancel it between library callbacks too; the
+    helper thread then stops at the library's next callback.
+    """
+    import queue
+    import threading
+
+    messages: queue.Queue = queue.Queue()
+    cancelled = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def report(fraction: float | None, text: str) -> bool:
+        messages.put(Progress(fraction, text))
+        return cancelled.is_set()
+
+    def target() -> None:
+        try:
+            outcome["value"] = fn(report)
+        except BaseException as exc:
+            outcome["error"] = exc
+        finally:
+            messages.put(_DONE)
+
+    threading.Thread(target=target, name=message, daemon=True).start()
+    try:
+        while True:
+            try:
+                item = messages.get(timeout=poll_s)
+            except queue.Empty:
+                yield Progress(None, message)
+                continue
+            if item is _DONE:
+                break
+            yield item
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+    finally:
+        cancelled.set()
+
+
+class Cancelled(Exception):
+    """Raised inside a library callback to abandon the call after the task was cancelled."""

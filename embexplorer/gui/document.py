@@ -7,7 +7,6 @@ applied here on the GUI thread (and announced with a signal the views listen to)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,26 +18,11 @@ from embexplorer.core.embedding_cache import EmbeddingCache
 from embexplorer.core.encoder import EncoderConfig, default_config
 from embexplorer.core.errors import InputError, NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, load_task
-from embexplorer.core.projection import Projection, projection_task
 from embexplorer.core.search import rows_matching_task
-from embexplorer.core.tasks import Progress, Task, scaled
+from embexplorer.core.tasks import Progress, Task
+from embexplorer.gui.analysis_session import AnalysisSession, MapData
 from embexplorer.gui.plot.colormap import ColorMapping, color_mapping, single_color
-from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.worker import TaskRunner, error_message
-
-
-@dataclass(frozen=True, eq=False)
-class MapData:
-    """A projection and the index used to draw and pick its points."""
-
-    projection: Projection
-    index: PointIndex
-
-
-def map_task(vectors: np.ndarray, method: str = "pca") -> Task[MapData]:
-    projection = yield from scaled(projection_task(vectors, method), 0.0, 0.95)
-    yield Progress(0.97, "Indexing points for picking")
-    return MapData(projection, PointIndex(projection.coords))
 
 
 def colors_task(values: np.ndarray | None, column: str | None, n: int) -> Task[ColorMapping]:
@@ -50,6 +34,7 @@ class Document(QObject):
     corpus_changed = Signal(object)  # Corpus | None
     columns_changed = Signal(object)  # Corpus (text / label column changed, same rows)
     vectors_changed = Signal(object)  # Corpus (new vectors for the same rows)
+    results_changed = Signal(object)  # AnalysisResult | None
     map_changed = Signal(object)  # MapData | None
     colors_changed = Signal(object)  # ColorMapping
     rows_filtered = Signal(object)  # np.ndarray of source rows
@@ -74,6 +59,11 @@ class Document(QObject):
         self.focus_row = -1
         self.encoder_config: EncoderConfig = default_config()
         self.cache = EmbeddingCache()
+        self.analysis = AnalysisSession(runner, self)
+        self.analysis.map_changed.connect(self._on_map)
+        self.analysis.results_changed.connect(self._on_results)
+        self.analysis.finished.connect(self._maybe_finished)
+        self.analysis.failed.connect(self.failed)
         self.query_result: QueryResult | None = None
         self._query_encoder = None  # kept between queries: loading it takes ~0.3 s
 
@@ -108,10 +98,9 @@ class Document(QObject):
         self.clear_query()
         self.color_column = corpus.label_column
         self.corpus_changed.emit(corpus)
-        self.map_changed.emit(None)
         self.focus_changed.emit(-1)
         if corpus.vectors is not None:
-            self._start_projection()
+            self.analysis.start(corpus)
         elif corpus.text_column is not None:
             self._start_embedding()
         else:
@@ -147,24 +136,32 @@ class Document(QObject):
         self.corpus = corpus
         self.clear_query()
         self.vectors_changed.emit(corpus)
-        self._start_projection()
+        self.analysis.start(corpus)
 
-    def _start_projection(self) -> None:
-        vectors = self.corpus.vectors
-        self.runner.submit(
-            "project", lambda: map_task(vectors), self._on_projected, title="Projecting (PCA)"
-        )
-
-    def _on_projected(self, map_data: MapData) -> None:
+    def _on_map(self, map_data: MapData | None) -> None:
         self.map_data = map_data
         self.map_changed.emit(map_data)
-        self._recolor()
+        if map_data is not None:
+            self._recolor()
+
+    def _on_results(self, result) -> None:
+        self.results_changed.emit(result)
+        if self.color_column in self.analysis.derived_columns() or self.colors is None:
+            self._recolor()
+
+    def column_values(self, name: str | None) -> np.ndarray | None:
+        """A corpus column or a column the analysis added (N_k, cluster, …)."""
+        if name is None or self.corpus is None:
+            return None
+        if name in self.corpus.columns:
+            return self.corpus.columns[name]
+        return self.analysis.derived_columns().get(name)
 
     def _recolor(self) -> None:
         corpus, column = self.corpus, self.color_column
         if corpus is None:
             return
-        values = None if column is None else corpus.columns[column]
+        values = self.column_values(column)
         self.runner.submit(
             "colors",
             lambda: colors_task(values, column, corpus.n_rows),
@@ -175,7 +172,12 @@ class Document(QObject):
     def _on_colored(self, colors: ColorMapping) -> None:
         self.colors = colors
         self.colors_changed.emit(colors)
-        if self.map_data is not None:
+        self._maybe_finished()
+
+    def _maybe_finished(self) -> None:
+        """The map is drawn and coloured and every analysis stage is done."""
+        busy = any(self.runner.is_busy(c) for c in ("analysis", "colors", "embed", "load"))
+        if self.map_data is not None and self.analysis.result is not None and not busy:
             self.pipeline_finished.emit()
 
     # -- user choices -------------------------------------------------------------------------

@@ -12,14 +12,25 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QWidget,
+)
 
 from embexplorer import __version__
 from embexplorer.core.errors import NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, file_dialog_filter
+from embexplorer.gui.analysis_panel import AnalysisPanel
+from embexplorer.gui.analysis_views import AnalysisViews
 from embexplorer.gui.dataset_panel import DatasetPanel
 from embexplorer.gui.document import Document, MapData
 from embexplorer.gui.encoder_panel import EncoderPanel
+from embexplorer.gui.neighbors_panel import NeighborsPanel
 from embexplorer.gui.plot_panel import PlotPanel
 from embexplorer.gui.query_panel import QueryPanel
 from embexplorer.gui.settings import add_recent_file, app_settings, recent_files
@@ -46,6 +57,8 @@ class MainWindow(QMainWindow):
         self.dataset_panel = DatasetPanel()
         self.encoder_panel = EncoderPanel()
         self.query_panel = QueryPanel()
+        self.analysis_panel = AnalysisPanel()
+        self.neighbors_panel = NeighborsPanel()
         self.plot_panel = PlotPanel()
         self.task_status = TaskStatus()
         self.status_message = QLabel()
@@ -56,12 +69,23 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self._build_menus()
         self._connect()
+        self.analysis_views = AnalysisViews(
+            self.document, self.analysis_panel, self.neighbors_panel, self.plot_panel, self
+        )
         self._restore_geometry()
 
     # -- assembly -----------------------------------------------------------------------------
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(
+        self, title: str, widget: QWidget, area: Qt.DockWidgetArea, scroll: bool = False
+    ) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(title.lower().replace(" ", "_") + "_dock")
+        if scroll:  # tall forms scroll instead of forcing a tall window
+            area_widget = QScrollArea()
+            area_widget.setWidgetResizable(True)
+            area_widget.setFrameShape(QScrollArea.Shape.NoFrame)
+            area_widget.setWidget(widget)
+            widget = area_widget
         dock.setWidget(widget)
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -74,9 +98,15 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.plot_panel)
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         dataset = self._dock("Dataset", self.dataset_panel, left)
-        self.encoder_dock = self._dock("Encoder", self.encoder_panel, left)
+        self.encoder_dock = self._dock("Encoder", self.encoder_panel, left, scroll=True)
         self.tabifyDockWidget(dataset, self.encoder_dock)
+        self.analysis_dock = self._dock("Analysis", self.analysis_panel, left, scroll=True)
+        self.tabifyDockWidget(self.encoder_dock, self.analysis_dock)
         dataset.raise_()
+        self.neighbors_dock = self._dock(
+            "Neighbours", self.neighbors_panel, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.resizeDocks([self.neighbors_dock], [420], Qt.Orientation.Horizontal)
         query = self._dock(
             "Search by meaning", self.query_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
@@ -84,7 +114,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([query], [220], Qt.Orientation.Vertical)
         self.statusBar().addWidget(self.status_message, 1)
         self.statusBar().addPermanentWidget(self.task_status)
-        self.resize(1400, 860)
+        self.resize(1600, 960)
 
     def _action(self, text: str, slot, shortcut: str | QKeySequence | None = None) -> QAction:
         action = QAction(text, self)

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from embexplorer.core.corpus import Corpus
 from embexplorer.gui.plot.legend import LegendWidget
@@ -18,8 +26,16 @@ class PlotPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.color_combo = QComboBox()
-        self.color_combo.setMinimumContentsLength(16)
+        self.color_combo.setMinimumContentsLength(10)
         self.color_combo.setToolTip("Colour the points by a categorical or numeric column")
+        self.size_by_nk = QCheckBox("Size by N_k")
+        self.size_by_nk.setToolTip(
+            "Marker size grows with how often a point is someone's neighbour (hubs look big)"
+        )
+        self.mark_hubs = QCheckBox("Mark hubs")
+        self.mark_hubs.setToolTip("Ring hubs (N_k > 2k) in red; cross antihubs (N_k = 0)")
+        self.cluster_labels = QCheckBox("Cluster labels")
+        self.cluster_labels.setChecked(True)
         self.fit_button = QPushButton("Fit view")
         self.fit_button.setToolTip("Show all points (F)")
         self.view = ScatterView()
@@ -28,8 +44,7 @@ class PlotPanel(QWidget):
         self.detail.setStyleSheet("color: #555")
         toolbar = QHBoxLayout()
         toolbar.addWidget(QLabel("Colour by"))
-        toolbar.addWidget(self.color_combo)
-        toolbar.addStretch(1)
+        toolbar.addWidget(self.color_combo, stretch=1)
         toolbar.addWidget(self.fit_button)
         body = QHBoxLayout()
         body.addWidget(self.view, stretch=1)
@@ -37,18 +52,29 @@ class PlotPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(toolbar)
+        toggles = QHBoxLayout()
+        for box in (self.size_by_nk, self.mark_hubs, self.cluster_labels):
+            toggles.addWidget(box)
+        toggles.addStretch(1)
+        layout.addLayout(toggles)
         layout.addLayout(body, stretch=1)
         layout.addWidget(self.detail)
         self.fit_button.clicked.connect(self.view.fit_view)
         self.view.detail_changed.connect(self.detail.setText)
         self.color_combo.activated.connect(self._on_color_chosen)
 
-    def set_corpus(self, corpus: Corpus | None, color_column: str | None) -> None:
+    def set_corpus(
+        self, corpus: Corpus | None, color_column: str | None, derived: list[str] | None = None
+    ) -> None:
+        """The colour choices: the corpus's columns, then those the analysis added."""
         self.color_combo.blockSignals(True)
         self.color_combo.clear()
         self.color_combo.addItem(NO_COLOR)
         if corpus is not None:
             self.color_combo.addItems(list(corpus.columns))
+        if derived:
+            self.color_combo.insertSeparator(self.color_combo.count())
+            self.color_combo.addItems(derived)
         self.color_combo.setCurrentText(color_column or NO_COLOR)
         self.color_combo.blockSignals(False)
 

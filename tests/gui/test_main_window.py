@@ -74,13 +74,19 @@ def _click_row(qtbot, window, row):
     )
 
 
+def _pickable_at_pixel(view, row) -> bool:
+    """Whether clicking the whole pixel nearest to ``row``'s point picks ``row``."""
+    x, y = view.index.coords[row]
+    pos = view.view_to_widget(float(x), float(y))
+    pixel = QPointF(round(pos.x()), round(pos.y()))
+    return view.row_at(view.mapToScene(pixel.toPoint())) == row
+
+
 def test_clicking_a_point_selects_its_table_row(qtbot, window, csv_path):
     _open(qtbot, window, csv_path)
     view = window.plot_panel.view
     for row in (0, 17, 29):
-        x, y = view.index.coords[row]
-        scene = view.view_box.mapViewToScene(QPointF(float(x), float(y)))
-        if view.row_at(scene) != row:  # another point drawn on top at this spot
+        if not _pickable_at_pixel(view, row):  # another point drawn on top at this spot
             continue
         with qtbot.waitSignal(window.document.focus_changed, timeout=TIMEOUT):
             _click_row(qtbot, window, row)
@@ -115,7 +121,7 @@ def test_hover_text_describes_the_row(qtbot, window, csv_path):
 def test_cancel_a_running_job(qtbot, window, csv_path, monkeypatch):
     started, released, closed = threading.Event(), threading.Event(), []
 
-    def stuck_map_task(vectors, method="pca"):
+    def stuck_projection(vectors, params, previous, texts):
         try:
             started.set()
             while not released.wait(0.01):
@@ -123,7 +129,7 @@ def test_cancel_a_running_job(qtbot, window, csv_path, monkeypatch):
         finally:
             closed.append(True)
 
-    monkeypatch.setattr("embexplorer.gui.document.map_task", stuck_map_task)
+    monkeypatch.setattr("embexplorer.gui.analysis_session._projection_then_index", stuck_projection)
     window.open_path(csv_path)
     qtbot.waitUntil(started.is_set, timeout=TIMEOUT)  # loaded, now projecting
     qtbot.waitUntil(lambda: window.task_status.cancel_button.isVisible(), timeout=TIMEOUT)

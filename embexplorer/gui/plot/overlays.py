@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
 
 class NeighborOverlay:
     """An origin marker, lines from it to its neighbours, and rings around the neighbours."""
 
-    def __init__(self, plot_item: pg.PlotItem, color: str, z: float = 20):
-        self.lines = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(color, width=1.2))
+    def __init__(
+        self,
+        plot_item: pg.PlotItem,
+        color: str,
+        z: float = 20,
+        dashed: bool = False,
+        star: bool = True,
+    ):
+        style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
+        self.lines = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(color, width=1.2, style=style))
         self.rings = pg.ScatterPlotItem(
             pxMode=True, size=11, brush=None, pen=pg.mkPen(color, width=2)
         )
         self.origin = pg.ScatterPlotItem(
-            pxMode=True, size=20, symbol="star", brush=pg.mkBrush(color), pen=pg.mkPen("#222")
+            pxMode=True,
+            size=20 if star else 14,
+            symbol="star" if star else "o",
+            brush=pg.mkBrush(color) if star else None,
+            pen=pg.mkPen("#222", width=2),
         )
         for offset, item in enumerate((self.lines, self.rings, self.origin)):
             item.setZValue(z + offset)
@@ -45,3 +58,31 @@ class NeighborOverlay:
     def targets(self) -> np.ndarray:
         x, y = self.rings.getData()
         return np.column_stack([x, y]) if x is not None else np.empty((0, 2))
+
+
+class HubOverlay:
+    """Hubs ringed in red, antihubs marked with a small grey cross."""
+
+    def __init__(self, plot_item: pg.PlotItem, z: float = 12):
+        self.hubs = pg.ScatterPlotItem(
+            pxMode=True, size=13, brush=None, pen=pg.mkPen("#d62728", width=2)
+        )
+        self.antihubs = pg.ScatterPlotItem(
+            pxMode=True, size=7, symbol="x", brush=pg.mkBrush("#555555"), pen=None
+        )
+        for item in (self.hubs, self.antihubs):
+            item.setZValue(z)
+            plot_item.addItem(item, ignoreBounds=True)
+
+    def show(
+        self, coords: np.ndarray | None, hubs: np.ndarray | None, antihubs: np.ndarray | None
+    ) -> None:
+        for item, mask in ((self.hubs, hubs), (self.antihubs, antihubs)):
+            if coords is None or mask is None:
+                item.setData(x=[], y=[])
+            else:
+                xy = coords[mask]
+                item.setData(x=xy[:, 0], y=xy[:, 1])
+
+    def counts(self) -> tuple[int, int]:
+        return len(self.hubs.data), len(self.antihubs.data)

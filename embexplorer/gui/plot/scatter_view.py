@@ -19,9 +19,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 
+from embexplorer.gui.plot.cluster_labels import ClusterLabels
 from embexplorer.gui.plot.colormap import ColorMapping, single_color
 from embexplorer.gui.plot.hover_card import HoverCard
-from embexplorer.gui.plot.overlays import NeighborOverlay
+from embexplorer.gui.plot.overlays import HubOverlay, NeighborOverlay
 from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.plot.raster import rasterize
 
@@ -62,6 +63,14 @@ class ScatterView(pg.PlotWidget):
             self.plot_item.addItem(item, ignoreBounds=True)
         #: a typed query: its position (when the projection can place it) and its neighbours
         self.query_overlay = NeighborOverlay(self.plot_item, "#e6550d", z=20)
+        #: the inspected point's exact neighbours (solid) and hubness-reduced list (dashed)
+        self.neighbor_overlay = NeighborOverlay(self.plot_item, "#1f4e9c", z=16, star=False)
+        self.reduced_overlay = NeighborOverlay(
+            self.plot_item, "#2ca02c", z=15, dashed=True, star=False
+        )
+        self.hub_overlay = HubOverlay(self.plot_item)
+        self.cluster_labels = ClusterLabels(self.plot_item)
+        self._sizes: np.ndarray | None = None
         self._index: PointIndex | None = None
         self._colors: ColorMapping = single_color(0)
         self._brush_table = np.empty(0, dtype=object)
@@ -87,7 +96,11 @@ class ScatterView(pg.PlotWidget):
         self._brush_table = _brushes(self._colors.palette)
         self._invalidate()
         self.set_highlight(np.empty(0, dtype=np.intp))
-        self.query_overlay.clear()
+        self._sizes = None
+        for overlay in (self.query_overlay, self.neighbor_overlay, self.reduced_overlay):
+            overlay.clear()
+        self.hub_overlay.show(None, None, None)
+        self.cluster_labels.clear()
         self.fit_view()
         self.refresh()
 
@@ -111,6 +124,15 @@ class ScatterView(pg.PlotWidget):
     @property
     def detail(self) -> str:
         return self._detail
+
+    def set_sizes(self, sizes: np.ndarray | None) -> None:
+        """Per-point marker sizes in pixels (e.g. by N_k), or None for the default size.
+
+        Only markers have sizes; the image level of detail draws every point alike.
+        """
+        self._sizes = None if sizes is None else np.asarray(sizes, dtype=float)
+        self._invalidate()
+        self.refresh()
 
     def set_highlight(self, rows: np.ndarray) -> None:
         """Ring the given rows (e.g. the selected point)."""
@@ -190,7 +212,10 @@ class ScatterView(pg.PlotWidget):
         self._image.clear()
         self._image.setVisible(False)
         self._markers.setData(
-            x=coords[rows, 0], y=coords[rows, 1], brush=self._brush_table[self._colors.codes[rows]]
+            x=coords[rows, 0],
+            y=coords[rows, 1],
+            brush=self._brush_table[self._colors.codes[rows]],
+            size=MARKER_SIZE if self._sizes is None else self._sizes[rows],
         )
         self._markers.setVisible(True)
         self._marker_rows = rows

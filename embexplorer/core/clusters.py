@@ -1,0 +1,142 @@
+"""Clusters of the corpus (k-means or HDBSCAN) and their keyword labels.
+
+k-means runs on the vectors (PCA-reduced first when they have many dimensions) or on the 2-D
+layout; beyond ``KMEANS_FULL_MAX`` rows it is mini-batch k-means driven batch by batch, so it
+yields progress and stops on Cancel. HDBSCAN (scikit-learn) holds the GIL for seconds, so it
+runs in a child process (see :mod:`child_process`). Labels: -1 is noise (HDBSCAN only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from embexplorer.core.child_process import child_process_task
+from embexplorer.core.keywords import class_tfidf_keywords
+from embexplorer.core.tasks import Progress, Task, scaled
+
+KMEANS_FULL_MAX = 20_000
+MINIBATCH = 4096
+MINIBATCH_EPOCHS = 5
+
+
+@dataclass(frozen=True, eq=False)
+class Clustering:
+    labels: np.ndarray
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+    keywords: dict[int, list[str]] = field(default_factory=dict)
+
+    @property
+    def sizes(self) -> dict[int, int]:
+        ids, counts = np.unique(self.labels, return_counts=True)
+        return {int(i): int(c) for i, c in zip(ids, counts, strict=True)}
+
+    def label_text(self, cluster: int, words: int = 3) -> str:
+        if cluster < 0:
+            return "noise"
+        found = self.keywords.get(cluster)
+        return ", ".join(found[:words]) if found else f"cluster {cluster}"
+
+    def label_column(self) -> np.ndarray:
+        names = {c: self.label_text(c) for c in self.sizes}
+        return np.array([names[int(c)] for c in self.labels], dtype=object)
+
+
+def parse_spec(spec: str) -> tuple[str, int | None]:
+    """ "kmeans:K" or "hdbscan" (or "hdbscan:MIN_SIZE") → (method, number)."""
+    method, _, number = spec.partition(":")
+    method = method.strip().lower()
+    if method not in ("kmeans", "hdbscan"):
+        raise ValueError(f"Unknown clustering {spec!r}; use kmeans:K or hdbscan.")
+    if number and not number.isdigit():
+        raise ValueError(f"{spec!r}: the number after ':' must be a whole number.")
+    value = int(number) if number else None
+    if method == "kmeans" and not value:
+        raise ValueError("k-means needs the number of clusters, e.g. kmeans:10.")
+    if value is not None and value < 2:
+        raise ValueError(f"{spec!r}: the number must be at least 2.")
+    return method, value
+
+
+def cluster_task(
+    data: np.ndarray,
+    spec: str = "kmeans:10",
+    *,
+    seed: int = 0,
+    pca_dims: int | None = 50,
+    texts=None,
+    space: str = "vectors",
+) -> Task[Clustering]:
+    """Cluster ``data`` (the vectors, or the 2-D coordinates when ``space == "layout"``)."""
+    method, number = parse_spec(spec)
+    features = data
+    if pca_dims is not None and data.shape[1] > pca_dims:
+        features = yield from scaled(_reduce(data, pca_dims), 0.0, 0.2, "Clusters: ")
+    if method == "kmeans":
+        labels = yield from scaled(_kmeans(features, number, seed), 0.2, 0.85, "Clusters: ")
+    else:
+        min_size = number or max(5, len(data) // 200)
+        labels = yield from scaled(
+            child_process_task(
+                _hdbscan_labels,
+                np.ascontiguousarray(features, dtype=np.float64),
+                min_size,
+                message="HDBSCAN",
+            ),
+            0.2,
+            0.85,
+            "Clusters: ",
+        )
+        number = min_size
+    keywords = {}
+    if texts is not None:
+        yield Progress(0.9, "Clusters: keywords (c-TF-IDF)")
+        keywords = class_tfidf_keywords(texts, labels)
+    params = {
+        "spec": spec,
+        "seed": seed,
+        "space": space,
+        "pca_dims": pca_dims if features is not data else None,
+        ("n_clusters" if method == "kmeans" else "min_cluster_size"): number,
+    }
+    return Clustering(labels=labels, method=method, params=params, keywords=keywords)
+
+
+def _reduce(data: np.ndarray, dims: int) -> Task[np.ndarray]:
+    """PCA to ``dims`` dimensions (chunked, exact), for faster, less noisy clustering."""
+    from embexplorer.core.projection import top_components_task
+
+    return (yield from top_components_task(data, dims))
+
+
+def _kmeans(features: np.ndarray, k: int, seed: int) -> Task[np.ndarray]:
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    n = len(features)
+    k = min(k, n)
+    if n <= KMEANS_FULL_MAX:
+        yield Progress(None, f"k-means, {k} clusters")
+        model = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(features)
+        return model.labels_.astype(np.int64)
+    model = MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=MINIBATCH, n_init=3)
+    rng = np.random.default_rng(seed)
+    steps = MINIBATCH_EPOCHS * ((n + MINIBATCH - 1) // MINIBATCH)
+    for epoch in range(MINIBATCH_EPOCHS):
+        order = rng.permutation(n)
+        for start in range(0, n, MINIBATCH):
+            model.partial_fit(features[np.sort(order[start : start + MINIBATCH])])
+            done = epoch * (n // MINIBATCH + 1) + start // MINIBATCH + 1
+            yield Progress(min(done / steps, 1.0), f"mini-batch k-means, epoch {epoch + 1}")
+    labels = np.empty(n, dtype=np.int64)
+    for start in range(0, n, 65536):
+        labels[start : start + 65536] = model.predict(features[start : start + 65536])
+    return labels
+
+
+def _hdbscan_labels(features: np.ndarray, min_cluster_size: int) -> np.ndarray:
+    from sklearn.cluster import HDBSCAN
+
+    return HDBSCAN(min_cluster_size=min_cluster_size).fit_predict(features).astype(np.int64)

@@ -1,0 +1,168 @@
+"""Hubness reduction: re-rank each point's candidate neighbours by a secondary score.
+
+Every method starts from the same candidate set (the k_c > k nearest neighbours of each point,
+exact or approximate) and keeps the k best by its score; similarities are s = −distance, so
+the formulas below hold for every metric (for cosine, s = cos − 1 and the constants cancel).
+
+- ``mp``: mutual proximity (Schnitzer et al., 2012). Gaussian: each point's distances to the
+  corpus are modelled as N(μ_x, σ_x²), estimated on a random sample of rows, and
+  MP(x, y) = SF_x(d) · SF_y(d) with SF the survival function. Empirical: the share of sampled
+  rows j with d(x, j) > d and d(y, j) > d.
+- ``csls``: cross-domain similarity local scaling (Conneau et al., 2018):
+  csls(x, y) = 2·s(x, y) − r(x) − r(y), r = mean similarity to the k nearest.
+- ``isoftmax``: inverted softmax normalised over a bank of queries (Smith et al., 2017; DBNorm,
+  "Balance Act", 2024): IS(x, y) = exp(β s(x, y)) / Σ_b exp(β s(b, y)); the bank is a sample of
+  the corpus (each row left out of its own normaliser) or a separate set of query vectors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.special import erfc, logsumexp
+
+from embexplorer.core.neighbors import Neighbors, pairwise_distances
+from embexplorer.core.tasks import Progress, Task, chunk_ranges
+
+METHODS = ("mp", "csls", "isoftmax")
+#: Rows of the corpus used to estimate each point's distance distribution (mutual proximity).
+MP_SAMPLE = 512
+#: Memory allowed for the empirical MP's sample-distance matrix.
+MP_EMPIRICAL_BYTES = 256 << 20
+#: Largest bank of queries for inverted softmax (a random sample beyond this).
+BANK_SIZE = 4096
+DEFAULT_BETA = 20.0
+_BLOCK = 4096
+
+
+@dataclass(frozen=True, eq=False)
+class ReducedNeighbors:
+    """The re-ranked lists; ``scores`` are the method's score (larger is nearer)."""
+
+    indices: np.ndarray
+    scores: np.ndarray
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def reduce_hubness_task(
+    vectors: np.ndarray,
+    candidates: Neighbors,
+    k: int,
+    method: str,
+    *,
+    seed: int = 0,
+    mp_method: str = "gaussian",
+    beta: float = DEFAULT_BETA,
+    bank: np.ndarray | None = None,
+) -> Task[ReducedNeighbors]:
+    """Re-rank ``candidates`` (k_c ≥ k columns) with ``method`` and keep the best k."""
+    if method not in METHODS:
+        raise ValueError(
+            f"Unknown hubness reduction {method!r}; choose one of {', '.join(METHODS)}."
+        )
+    k = min(k, candidates.k)
+    sims = -candidates.distances.astype(np.float64)
+    if method == "csls":
+        yield Progress(0.5, "CSLS: local scaling")
+        scores, params = csls_scores(candidates.indices, sims, k), {"k": k}
+    elif method == "mp":
+        scores = yield from _mp_scores(vectors, candidates, seed, mp_method)
+        params = {"variant": mp_method, "seed": seed}
+    else:
+        scores = yield from _isoftmax_scores(vectors, candidates, beta, bank, seed)
+        params = {
+            "beta": beta,
+            "bank": "corpus" if bank is None else "queries",
+            "bank_size": min(BANK_SIZE, len(vectors) if bank is None else len(bank)),
+            "seed": seed,
+        }
+    indices, kept = _top_k(candidates.indices, scores, k)
+    yield Progress(1.0, f"Hubness reduction ({method}) done")
+    return ReducedNeighbors(indices, kept.astype(np.float32), method, params)
+
+
+def _top_k(indices: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    scores = np.where(indices >= 0, scores, -np.inf)
+    order = np.lexsort((indices, -scores), axis=1)[:, :k]  # by score, ties by row
+    return np.take_along_axis(indices, order, 1), np.take_along_axis(scores, order, 1)
+
+
+def csls_scores(indices: np.ndarray, sims: np.ndarray, k: int) -> np.ndarray:
+    """2·s(x, y) − r(x) − r(y) for every candidate pair; r from each row's k nearest."""
+    r = sims[:, :k].mean(axis=1)
+    return 2.0 * sims - r[:, None] - r[indices]
+
+
+def _sample_rows(n: int, size: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n, size=min(size, n), replace=False))
+
+
+def _mp_scores(vectors, candidates: Neighbors, seed: int, variant: str) -> Task[np.ndarray]:
+    n, metric = len(vectors), candidates.metric
+    size = (
+        MP_SAMPLE
+        if variant == "gaussian"
+        else max(16, min(MP_SAMPLE, MP_EMPIRICAL_BYTES // (4 * n)))
+    )
+    sample = _sample_rows(n, size, seed)
+    sample_vectors = vectors[sample]
+    mu, sigma = np.empty(n), np.empty(n)
+    stored = np.empty((n, len(sample)), dtype=np.float32) if variant == "empirical" else None
+    blocks = chunk_ranges(n, _BLOCK)
+    for i, (lo, hi) in enumerate(blocks):
+        d = pairwise_distances(vectors[lo:hi], sample_vectors, metric)
+        own = sample[None, :] == np.arange(lo, hi)[:, None]
+        d_masked = np.ma.masked_array(d, own)  # a row's distance to itself is not a sample
+        mu[lo:hi], sigma[lo:hi] = d_masked.mean(axis=1), d_masked.std(axis=1)
+        if stored is not None:
+            stored[lo:hi] = np.where(own, -np.inf, d)
+        yield Progress(0.9 * (i + 1) / len(blocks), f"Mutual proximity: {hi:,} of {n:,} rows")
+    d_xy = candidates.distances.astype(np.float64)
+    idx = np.where(candidates.indices >= 0, candidates.indices, 0)
+    if variant == "gaussian":
+        sigma = np.where(sigma > 0, sigma, 1e-12)
+        sf_x = 0.5 * erfc((d_xy - mu[:, None]) / (sigma[:, None] * np.sqrt(2)))
+        sf_y = 0.5 * erfc((d_xy - mu[idx]) / (sigma[idx] * np.sqrt(2)))
+        return sf_x * sf_y
+    if variant != "empirical":
+        raise ValueError("mp_method is 'gaussian' or 'empirical'.")
+    # share of the sampled rows other than x and y that are farther from both than d(x, y)
+    in_sample = np.zeros(n, dtype=np.int64)
+    in_sample[sample] = 1
+    out = np.empty_like(d_xy)
+    for lo, hi in chunk_ranges(n, 256):
+        both = (stored[lo:hi, None, :] > d_xy[lo:hi, :, None]) & (
+            stored[idx[lo:hi]] > d_xy[lo:hi, :, None]
+        )
+        others = len(sample) - in_sample[lo:hi, None] - in_sample[idx[lo:hi]]
+        out[lo:hi] = both.sum(axis=2) / np.maximum(others, 1)
+    return out
+
+
+def _isoftmax_scores(
+    vectors, candidates: Neighbors, beta: float, bank: np.ndarray | None, seed: int
+) -> Task[np.ndarray]:
+    """β·s(x, y) − log Σ_b exp(β·s(b, y)): the log of the inverted softmax."""
+    n, metric = len(vectors), candidates.metric
+    if bank is None:
+        bank_rows = _sample_rows(n, BANK_SIZE, seed)
+        bank_vectors = vectors[bank_rows]
+    else:
+        bank_rows = None
+        chosen = _sample_rows(len(bank), BANK_SIZE, seed)
+        bank_vectors = np.asarray(bank, dtype=np.float32)[chosen]
+    log_z = np.empty(n)
+    blocks = chunk_ranges(n, _BLOCK)
+    for i, (lo, hi) in enumerate(blocks):
+        d = pairwise_distances(vectors[lo:hi], bank_vectors, metric)  # (rows y, bank b)
+        logits = -beta * d
+        if bank_rows is not None:  # a row is not in its own normaliser
+            logits[bank_rows[None, :] == np.arange(lo, hi)[:, None]] = -np.inf
+        log_z[lo:hi] = logsumexp(logits, axis=1)
+        yield Progress(0.9 * (i + 1) / len(blocks), f"Inverted softmax: {hi:,} of {n:,} rows")
+    idx = np.where(candidates.indices >= 0, candidates.indices, 0)
+    return -beta * candidates.distances.astype(np.float64) - log_z[idx]

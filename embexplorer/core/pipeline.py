@@ -1,0 +1,124 @@
+"""The analysis pipeline: cached stages, recomputed only when what they depend on changes.
+
+The dependency graph is data (``STAGES``): each stage names the parameters it reads and the
+stages it uses. Changing k recomputes kNN, hubness, reduction and quality, not the projection;
+changing the projection recomputes the projection, quality (and clusters on the layout), not
+the kNN graph (Orange's ``owtsne`` invalidation chain, written as a table).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from embexplorer.core.tasks import Progress, Task, scaled
+
+
+@dataclass(frozen=True)
+class AnalysisParams:
+    k: int = 10
+    metric: str = "cosine"
+    knn: str = "auto"  # exact | approx | auto
+    projection: str = "pca"
+    seed: int = 0
+    clusters: str | None = None  # "kmeans:K", "hdbscan[:MIN]" or None
+    cluster_space: str = "vectors"  # vectors | layout
+    reduction: str = "none"  # none | mp | csls | isoftmax
+    mp_method: str = "gaussian"
+    beta: float = 20.0
+    quality: bool = True
+
+    def replace(self, **changes: Any) -> AnalysisParams:
+        return dataclasses.replace(self, **changes)
+
+
+#: stage -> (parameters it reads, stages it uses). Order is a valid computation order.
+STAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "projection": (("projection", "seed", "metric"), ()),
+    "knn": (("k", "metric", "knn", "seed"), ()),
+    "hubness": ((), ("knn",)),
+    "reduction": (("reduction", "mp_method", "beta", "k", "seed"), ("knn",)),
+    "clusters": (("clusters", "cluster_space", "seed"), ()),  # + projection when on the layout
+    "quality": (("quality", "k", "metric"), ("knn", "projection")),
+}
+
+
+def stage_dependencies(stage: str, params: AnalysisParams) -> tuple[str, ...]:
+    uses = STAGES[stage][1]
+    if stage == "clusters" and params.cluster_space == "layout":
+        uses = (*uses, "projection")
+    return uses
+
+
+def stage_key(stage: str, params: AnalysisParams) -> tuple:
+    names = STAGES[stage][0]
+    if stage == "projection" and params.projection == "pca":
+        names = ("projection",)  # PCA depends on neither the seed nor the metric
+    return tuple((name, getattr(params, name)) for name in names)
+
+
+def stale_stages(cache: dict[str, tuple[tuple, Any]], params: AnalysisParams) -> list[str]:
+    """Stages whose cached result is missing, made with other parameters, or built on a stage
+    that is itself stale."""
+    stale: list[str] = []
+    for stage in STAGES:
+        cached = cache.get(stage)
+        if (
+            cached is None
+            or cached[0] != stage_key(stage, params)
+            or any(dep in stale for dep in stage_dependencies(stage, params))
+        ):
+            stale.append(stage)
+    return stale
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisResult:
+    """Everything computed for one corpus, plus the per-stage cache it came from."""
+
+    params: AnalysisParams
+    cache: dict[str, tuple[tuple, Any]] = field(default_factory=dict)
+    recomputed: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def get(self, stage: str) -> Any:
+        entry = self.cache.get(stage)
+        return None if entry is None else entry[1]
+
+
+def analysis_task(
+    vectors: np.ndarray,
+    params: AnalysisParams,
+    previous: AnalysisResult | None,
+    texts: np.ndarray | None = None,
+    bank: np.ndarray | None = None,
+    only: tuple[str, ...] | None = None,
+) -> Task[AnalysisResult]:
+    """Compute the stale stages (reusing the rest from ``previous``) on the worker thread.
+
+    ``only`` limits the run to some stages (e.g. the projection first, so the map appears
+    before the slower stages).
+    """
+    import time
+
+    from embexplorer.core import stages
+
+    cache = dict(previous.cache) if previous is not None else {}
+    todo = [s for s in stale_stages(cache, params) if only is None or s in only]
+    timings: dict[str, float] = {}
+    for i, stage in enumerate(todo):
+        start = time.perf_counter()
+        run = stages.RUNNERS[stage]
+        results = {name: entry[1] for name, entry in cache.items()}
+        value = yield from scaled(
+            run(vectors, params, results, texts=texts, bank=bank),
+            i / len(todo),
+            (i + 1) / len(todo),
+        )
+        cache[stage] = (stage_key(stage, params), value)
+        timings[stage] = time.perf_counter() - start
+    yield Progress(1.0, "Analysis done" if todo else "Analysis: nothing to recompute")
+    return AnalysisResult(params=params, cache=cache, recomputed=tuple(todo), timings=timings)

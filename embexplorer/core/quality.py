@@ -1,0 +1,105 @@
+"""How faithful is the 2-D map to the neighbourhoods of the original space?
+
+- Neighbour preservation of a point = |kNN in the original space ∩ kNN in 2-D| / k.
+- Trustworthiness (Venna & Kaski, 2001; scikit-learn's ``trustworthiness``): penalises points
+  that are 2-D neighbours without being original-space neighbours, by how far down the original
+  ranking they are. Exact up to ``TRUST_MAX_ROWS`` rows; above that it is computed on a stated,
+  seeded random sample of rows (both spaces restricted to the sample).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from embexplorer.core.neighbors import pairwise_distances
+from embexplorer.core.tasks import Progress, Task, chunk_ranges
+
+TRUST_MAX_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class Trustworthiness:
+    value: float
+    k: int
+    metric: str
+    rows_used: int
+    rows_total: int
+    seed: int | None  # the sampling seed; None when every row was used
+
+    @property
+    def sampled(self) -> bool:
+        return self.rows_used < self.rows_total
+
+    def describe(self) -> str:
+        where = (
+            f"on a random sample of {self.rows_used:,} of {self.rows_total:,} rows "
+            f"(seed {self.seed})"
+            if self.sampled
+            else f"on all {self.rows_total:,} rows"
+        )
+        return f"trustworthiness {self.value:.4f} (k = {self.k}, {self.metric}, {where})"
+
+
+def knn_2d(coords: np.ndarray, k: int) -> np.ndarray:
+    """Each point's k nearest other points on the map (Euclidean), with a k-d tree."""
+    from scipy.spatial import cKDTree
+
+    n = len(coords)
+    k = min(k, n - 1)
+    _, found = cKDTree(np.asarray(coords, dtype=np.float64)).query(coords, k=k + 1, workers=-1)
+    found = np.asarray(found).reshape(n, k + 1)
+    is_self = found == np.arange(n)[:, None]
+    # drop the point itself; when duplicates hid it, drop the farthest instead
+    drop = np.where(is_self.any(axis=1), is_self.argmax(axis=1), k)
+    keep = np.ones_like(found, dtype=bool)
+    keep[np.arange(n), drop] = False
+    return found[keep].reshape(n, k)
+
+
+def neighbour_preservation(original: np.ndarray, on_map: np.ndarray) -> np.ndarray:
+    """|original ∩ on_map| / k per row, for two (n, k) neighbour index arrays."""
+    k = original.shape[1]
+    out = np.empty(len(original))
+    for lo, hi in chunk_ranges(len(original), 65536):
+        same = original[lo:hi, :, None] == on_map[lo:hi, None, :]
+        out[lo:hi] = same.any(axis=2).sum(axis=1) / k
+    return out
+
+
+def trustworthiness_task(
+    vectors: np.ndarray,
+    coords: np.ndarray,
+    k: int,
+    metric: str,
+    max_rows: int = TRUST_MAX_ROWS,
+    seed: int = 0,
+) -> Task[Trustworthiness]:
+    n_total = len(vectors)
+    if n_total > max_rows:
+        rows = np.sort(np.random.default_rng(seed).choice(n_total, max_rows, replace=False))
+        vectors, coords = vectors[rows], coords[rows]
+    n = len(vectors)
+    k = min(k, (n - 1) // 2)  # the normaliser 2n − 3k − 1 must stay positive
+    embedded = knn_2d(coords, k)
+    penalty = 0.0
+    blocks = chunk_ranges(n, 256)
+    for i, (lo, hi) in enumerate(blocks):
+        d = pairwise_distances(vectors[lo:hi], vectors, metric)
+        d[np.arange(hi - lo), np.arange(lo, hi)] = np.inf
+        ordered = np.sort(d, axis=1)
+        for r in range(hi - lo):
+            # rank of each 2-D neighbour in the original ordering (1 = nearest)
+            ranks = np.searchsorted(ordered[r], d[r, embedded[lo + r]], side="left") + 1
+            penalty += np.sum(np.maximum(ranks - k, 0))
+        yield Progress((i + 1) / len(blocks), f"Trustworthiness: {hi:,} of {n:,} rows")
+    value = 1.0 - penalty * 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0))
+    return Trustworthiness(
+        value=float(value),
+        k=k,
+        metric=metric,
+        rows_used=n,
+        rows_total=n_total,
+        seed=seed if n < n_total else None,
+    )

@@ -1,0 +1,118 @@
+"""One runner per pipeline stage: (vectors, params, earlier results) -> task of the stage's value.
+
+Kept apart from :mod:`pipeline` (which only decides *what* to recompute) so each runner stays a
+few lines calling the module that does the work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from embexplorer.core.hubness import Hubness, hubness
+from embexplorer.core.pipeline import AnalysisParams
+from embexplorer.core.quality import Trustworthiness
+from embexplorer.core.tasks import Progress, Task
+
+
+def candidate_count(k: int, n: int) -> int:
+    """Neighbours kept per point: k shown, the rest re-ranked by hubness reduction."""
+    return max(1, min(n - 1, max(k + 10, min(3 * k, k + 50))))
+
+
+@dataclass(frozen=True, eq=False)
+class Reduction:
+    neighbors: Any  # ReducedNeighbors
+    hubness: Hubness
+
+
+@dataclass(frozen=True, eq=False)
+class Quality:
+    preservation: np.ndarray  # per point, in [0, 1]
+    trustworthiness: Trustworthiness
+
+
+def run_projection(vectors, params: AnalysisParams, results, **_) -> Task[Any]:
+    from embexplorer.core.projection import projection_task
+
+    return (
+        yield from projection_task(
+            vectors, params.projection, seed=params.seed, metric=params.metric
+        )
+    )
+
+
+def run_knn(vectors, params: AnalysisParams, results, **_) -> Task[Any]:
+    from embexplorer.core.ann import knn_task
+
+    k_c = candidate_count(params.k, len(vectors))
+    return (yield from knn_task(vectors, k_c, params.metric, params.knn, seed=params.seed))
+
+
+def run_hubness(vectors, params: AnalysisParams, results, **_) -> Task[Hubness]:
+    yield Progress(None, "Hubness")
+    return hubness(results["knn"].indices[:, : params.k], len(vectors))
+
+
+def run_reduction(vectors, params: AnalysisParams, results, bank=None, **_) -> Task[Any]:
+    if params.reduction == "none":
+        return None
+    from embexplorer.core.hub_reduction import reduce_hubness_task
+
+    reduced = yield from reduce_hubness_task(
+        vectors,
+        results["knn"],
+        params.k,
+        params.reduction,
+        seed=params.seed,
+        mp_method=params.mp_method,
+        beta=params.beta,
+        bank=bank,
+    )
+    return Reduction(reduced, hubness(reduced.indices, len(vectors)))
+
+
+def run_clusters(vectors, params: AnalysisParams, results, texts=None, **_) -> Task[Any]:
+    if not params.clusters:
+        return None
+    from embexplorer.core.clusters import cluster_task
+
+    on_layout = params.cluster_space == "layout"
+    data = results["projection"].coords if on_layout else vectors
+    return (
+        yield from cluster_task(
+            data,
+            params.clusters,
+            seed=params.seed,
+            texts=texts,
+            pca_dims=None if on_layout else 50,
+            space=params.cluster_space,
+        )
+    )
+
+
+def run_quality(vectors, params: AnalysisParams, results, **_) -> Task[Any]:
+    if not params.quality:
+        return None
+    from embexplorer.core.quality import knn_2d, neighbour_preservation, trustworthiness_task
+
+    coords = results["projection"].coords
+    yield Progress(None, "Neighbour preservation")
+    k = min(params.k, len(vectors) - 1)
+    preserved = neighbour_preservation(results["knn"].indices[:, :k], knn_2d(coords, k))
+    trust = yield from trustworthiness_task(
+        vectors, coords, params.k, params.metric, seed=params.seed
+    )
+    return Quality(preserved, trust)
+
+
+RUNNERS = {
+    "projection": run_projection,
+    "knn": run_knn,
+    "hubness": run_hubness,
+    "reduction": run_reduction,
+    "clusters": run_clusters,
+    "quality": run_quality,
+}

@@ -1,0 +1,301 @@
+"""The Analysis panel: parameters (applied on the worker as they change) and what came out:
+a summary, the N_k histogram with its skewness, the top hubs, the clusters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from embexplorer.core.corpus import Corpus
+from embexplorer.core.pipeline import AnalysisParams, AnalysisResult
+
+APPLY_DELAY_MS = 400
+TOP_HUBS = 50
+
+
+def _combo(items: list[tuple[str, str]]) -> QComboBox:
+    combo = QComboBox()
+    for label, data in items:
+        combo.addItem(label, data)
+    return combo
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+class AnalysisPanel(QWidget):
+    params_changed = Signal(object)  # AnalysisParams
+    row_chosen = Signal(int)  # a hub picked in the list
+    cluster_chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.k = QSpinBox()
+        self.k.setRange(1, 100)
+        self.k.setValue(10)
+        self.metric = _combo(
+            [("cosine", "cosine"), ("Euclidean", "euclidean"), ("dot product", "dot")]
+        )
+        self.knn = _combo([("auto", "auto"), ("exact", "exact"), ("approximate", "approx")])
+        self.projection = _combo([("PCA", "pca"), ("t-SNE", "tsne"), ("UMAP", "umap")])
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.clusters = _combo([("none", ""), ("k-means", "kmeans"), ("HDBSCAN", "hdbscan")])
+        self.n_clusters = QSpinBox()
+        self.n_clusters.setRange(2, 500)
+        self.n_clusters.setValue(10)
+        self.cluster_space = _combo([("vectors", "vectors"), ("2-D layout", "layout")])
+        self.reduction = _combo(
+            [
+                ("none", "none"),
+                ("mutual proximity", "mp"),
+                ("CSLS", "csls"),
+                ("inverted softmax", "isoftmax"),
+            ]
+        )
+        self.mp_method = _combo([("Gaussian", "gaussian"), ("empirical", "empirical")])
+        self.beta = QDoubleSpinBox()
+        self.beta.setRange(0.1, 1000)
+        self.beta.setValue(20.0)
+        self.beta.setToolTip("Inverted softmax temperature β")
+        self.summary = QLabel("No analysis yet.")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.histogram = pg.PlotWidget(background="w")
+        self.histogram.setMinimumHeight(150)
+        self.histogram.setLabel("bottom", "N_k (times in others' k-NN lists)")
+        self.histogram.setLabel("left", "points")
+        self.histogram.setMouseEnabled(x=False, y=False)
+        self.hubs = _table(["row", "N_k", "label", "text"])
+        self.cluster_list = _table(["cluster", "size", "keywords"])
+        self._hub_rows: list[int] = []
+        self._cluster_ids: list[int] = []
+        self._build()
+        self._timer = QTimer(self, singleShot=True, interval=APPLY_DELAY_MS)
+        self._timer.timeout.connect(lambda: self.params_changed.emit(self.params()))
+        for widget in (self.k, self.seed, self.n_clusters, self.beta):
+            widget.valueChanged.connect(self._changed)
+        for combo in (
+            self.metric,
+            self.knn,
+            self.projection,
+            self.clusters,
+            self.cluster_space,
+            self.reduction,
+            self.mp_method,
+        ):
+            combo.currentIndexChanged.connect(self._changed)
+        self.hubs.itemSelectionChanged.connect(self._on_hub)
+        self.cluster_list.itemSelectionChanged.connect(self._on_cluster)
+
+    def _build(self) -> None:
+        form = QFormLayout()
+        form.addRow("k (neighbours)", self.k)
+        form.addRow("Metric", self.metric)
+        form.addRow("kNN search", self.knn)
+        form.addRow("Projection", self.projection)
+        form.addRow("Seed", self.seed)
+        form.addRow("Clusters", self.clusters)
+        form.addRow("Number of clusters", self.n_clusters)
+        form.addRow("Cluster on", self.cluster_space)
+        form.addRow("Hubness reduction", self.reduction)
+        form.addRow("Mutual proximity", self.mp_method)
+        form.addRow("β (inverted softmax)", self.beta)
+        tabs = QTabWidget()
+        hub_tab = QWidget()
+        hub_layout = QVBoxLayout(hub_tab)
+        hub_layout.addWidget(self.histogram)
+        hub_layout.addWidget(QLabel("Top hubs (click to inspect who lists them):"))
+        hub_layout.addWidget(self.hubs)
+        tabs.addTab(hub_tab, "Hubness")
+        tabs.addTab(self.cluster_list, "Clusters")
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.summary)
+        layout.addWidget(tabs, stretch=1)
+
+    def _changed(self, *_) -> None:
+        self.n_clusters.setEnabled(self.clusters.currentData() != "")
+        self.mp_method.setEnabled(self.reduction.currentData() == "mp")
+        self.beta.setEnabled(self.reduction.currentData() == "isoftmax")
+        self._timer.start()
+
+    def params(self) -> AnalysisParams:
+        method = self.clusters.currentData()
+        clusters = (
+            None
+            if not method
+            else (f"kmeans:{self.n_clusters.value()}" if method == "kmeans" else "hdbscan")
+        )
+        return AnalysisParams(
+            k=self.k.value(),
+            metric=self.metric.currentData(),
+            knn=self.knn.currentData(),
+            projection=self.projection.currentData(),
+            seed=self.seed.value(),
+            clusters=clusters,
+            cluster_space=self.cluster_space.currentData(),
+            reduction=self.reduction.currentData(),
+            mp_method=self.mp_method.currentData(),
+            beta=self.beta.value(),
+        )
+
+    def show_params(self, params: AnalysisParams) -> None:
+        """Reflect parameters set elsewhere, without emitting a change."""
+        widgets = [
+            self.k,
+            self.seed,
+            self.n_clusters,
+            self.beta,
+            self.metric,
+            self.knn,
+            self.projection,
+            self.clusters,
+            self.cluster_space,
+            self.reduction,
+            self.mp_method,
+        ]
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.k.setValue(params.k)
+        self.seed.setValue(params.seed)
+        self.beta.setValue(params.beta)
+        for combo, value in (
+            (self.metric, params.metric),
+            (self.knn, params.knn),
+            (self.projection, params.projection),
+            (self.cluster_space, params.cluster_space),
+            (self.reduction, params.reduction),
+            (self.mp_method, params.mp_method),
+        ):
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+        method, _, number = (params.clusters or "").partition(":")
+        self.clusters.setCurrentIndex(max(0, self.clusters.findData(method)))
+        if number:
+            self.n_clusters.setValue(int(number))
+        for widget in widgets:
+            widget.blockSignals(False)
+        self.n_clusters.setEnabled(bool(method))
+        self.mp_method.setEnabled(params.reduction == "mp")
+        self.beta.setEnabled(params.reduction == "isoftmax")
+
+    def show_result(self, result: AnalysisResult | None, corpus: Corpus | None) -> None:
+        self.histogram.clear()
+        self.hubs.setRowCount(0)
+        self.cluster_list.setRowCount(0)
+        if result is None or corpus is None:
+            self.summary.setText("Analysing…" if corpus is not None else "No analysis yet.")
+            return
+        self.summary.setText(summary_text(result, corpus))
+        hub = result.get("hubness")
+        if hub is not None:
+            self._show_histogram(hub)
+            self._show_hubs(hub, corpus)
+        clusters = result.get("clusters")
+        if clusters is not None:
+            self._show_clusters(clusters)
+
+    def _show_histogram(self, hub) -> None:
+        counts = np.bincount(hub.k_occurrence)
+        self.histogram.addItem(
+            pg.BarGraphItem(x=np.arange(len(counts)), height=counts, width=0.9, brush="#4c78a8")
+        )
+        self.histogram.addItem(
+            pg.InfiniteLine(2 * hub.k + 0.5, pen=pg.mkPen("#d62728", style=Qt.PenStyle.DashLine))
+        )
+        self.histogram.setTitle(
+            f"skewness {hub.skewness:.2f}; hubs (N_k > {2 * hub.k}) right of the red line",
+            size="9pt",
+        )
+
+    def _show_hubs(self, hub, corpus: Corpus) -> None:
+        order = np.argsort(-hub.k_occurrence, kind="stable")[:TOP_HUBS]
+        self._hub_rows = [int(r) for r in order]
+        self.hubs.setRowCount(len(order))
+        for i, row in enumerate(self._hub_rows):
+            label = "" if corpus.labels is None else str(corpus.labels[row])
+            text = "" if corpus.texts is None else str(corpus.texts[row])[:200]
+            for col, value in enumerate(
+                (str(corpus.ids[row]), str(hub.k_occurrence[row]), label, text)
+            ):
+                self.hubs.setItem(i, col, QTableWidgetItem(value))
+        self.hubs.resizeColumnsToContents()
+
+    def _show_clusters(self, clusters) -> None:
+        sizes = sorted(clusters.sizes.items(), key=lambda kv: -kv[1])
+        self._cluster_ids = [c for c, _ in sizes]
+        self.cluster_list.setRowCount(len(sizes))
+        for i, (cluster, size) in enumerate(sizes):
+            words = ", ".join(clusters.keywords.get(cluster, [])) or clusters.label_text(cluster)
+            for col, value in enumerate((str(cluster), f"{size:,}", words)):
+                self.cluster_list.setItem(i, col, QTableWidgetItem(value))
+        self.cluster_list.resizeColumnsToContents()
+
+    def _on_hub(self) -> None:
+        rows = self.hubs.selectionModel().selectedRows()
+        if rows:
+            self.row_chosen.emit(self._hub_rows[rows[0].row()])
+
+    def _on_cluster(self) -> None:
+        rows = self.cluster_list.selectionModel().selectedRows()
+        if rows:
+            self.cluster_chosen.emit(self._cluster_ids[rows[0].row()])
+
+
+def summary_text(result: AnalysisResult, corpus: Corpus) -> str:
+    """N, D, metric, k, kNN method and recall, hubness, trustworthiness, timings."""
+    p = result.params
+    knn = result.get("knn")
+    lines = [f"<b>{corpus.n_rows:,}</b> rows × <b>{corpus.dim}</b> dims, {p.metric}, k = {p.k}"]
+    if knn is not None:
+        how = (
+            knn.method
+            if knn.recall is None
+            else (
+                f"{knn.method}, recall@{knn.k} = {knn.recall:.3f} on "
+                f"{knn.params['recall_sample']:,} exact queries"
+            )
+        )
+        lines.append(f"kNN: {how}")
+    hub = result.get("hubness")
+    if hub is not None:
+        lines.append(
+            f"hubness: skewness {hub.skewness:.3f}, Robin Hood {hub.robin_hood:.3f}, "
+            f"{int(hub.hubs.sum()):,} hubs, {int(hub.antihubs.sum()):,} antihubs"
+        )
+    reduction = result.get("reduction")
+    if reduction is not None:
+        lines.append(
+            f"after {reduction.neighbors.method}: skewness "
+            f"{reduction.hubness.skewness:.3f}, Robin Hood "
+            f"{reduction.hubness.robin_hood:.3f}"
+        )
+    quality = result.get("quality")
+    if quality is not None:
+        lines.append(
+            f"map: {quality.trustworthiness.describe()}; mean neighbour preservation "
+            f"{quality.preservation.mean():.3f}"
+        )
+    return "<br>".join(lines)

@@ -1,0 +1,194 @@
+"""The analysis of the open corpus: parameters, cached stage results, and inspection of a point.
+
+The projection stage runs first on its own so the map appears at once; the other stages follow
+in a second job. Changing a parameter recomputes only the stale stages (core.pipeline). A
+clicked point's neighbours are always an exact single query in the original space (even when
+the graph is approximate), up to k = 1000.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from embexplorer.core.corpus import Corpus
+from embexplorer.core.neighbors import ExactIndex, Neighbors
+from embexplorer.core.pipeline import AnalysisParams, AnalysisResult, analysis_task
+from embexplorer.core.tasks import Progress, Task
+from embexplorer.gui.plot.point_index import PointIndex
+from embexplorer.gui.worker import TaskRunner, error_message
+
+#: Names of the columns the analysis adds (colour by them, export them).
+N_K, HUB, CLUSTER, PRESERVATION = (
+    "N_k (k-occurrence)",
+    "hub / antihub",
+    "cluster",
+    "neighbour preservation",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class MapData:
+    """A projection and the index used to draw and pick its points."""
+
+    projection: object
+    index: PointIndex
+
+
+@dataclass(frozen=True, eq=False)
+class Inspection:
+    """One point's exact neighbours, its hubness-reduced list, and who lists it."""
+
+    row: int
+    neighbors: Neighbors  # one row, exact
+    reduced: np.ndarray | None  # rows of the reduced list (analysis k), or None
+    reduced_method: str | None
+    listed_by: np.ndarray  # rows whose k-NN list holds this row
+    graph_k: int
+
+
+def _projection_then_index(vectors, params, previous, texts) -> Task[tuple]:
+    from embexplorer.core.pipeline import stage_key
+
+    if previous is not None and previous.cache.get("projection", (None,))[0] == stage_key(
+        "projection", params
+    ):
+        return previous, None
+    result = yield from analysis_task(vectors, params, previous, texts=texts, only=("projection",))
+    yield Progress(None, "Indexing points for picking")
+    return result, MapData(result.get("projection"), PointIndex(result.get("projection").coords))
+
+
+def _inspect_task(index: ExactIndex | None, vectors, metric, row, k, result) -> Task[tuple]:
+    yield Progress(None, "Finding the exact neighbours")
+    if index is None or index.metric != metric:
+        index = ExactIndex(vectors, metric)
+    found = index.query(vectors[[row]], k, exclude=np.array([row]))
+    knn = result.get("knn") if result is not None else None
+    graph_k = result.params.k if result is not None else 0
+    listed_by = (
+        np.flatnonzero((knn.indices[:, :graph_k] == row).any(axis=1))
+        if knn is not None
+        else np.empty(0, dtype=np.intp)
+    )
+    reduction = result.get("reduction") if result is not None else None
+    reduced = None if reduction is None else reduction.neighbors.indices[row]
+    method = None if reduction is None else reduction.neighbors.method
+    return Inspection(row, found, reduced, method, listed_by, graph_k), index
+
+
+class AnalysisSession(QObject):
+    map_changed = Signal(object)  # MapData | None
+    results_changed = Signal(object)  # AnalysisResult | None
+    inspected = Signal(object)  # Inspection | None
+    finished = Signal()  # every stage of the current parameters is done
+    failed = Signal(str, str, str)
+
+    def __init__(self, runner: TaskRunner, parent: QObject | None = None):
+        super().__init__(parent)
+        self.runner = runner
+        self.params = AnalysisParams(clusters="kmeans:10")
+        self.corpus: Corpus | None = None
+        self.result: AnalysisResult | None = None
+        self.map_data: MapData | None = None
+        self.inspection: Inspection | None = None
+        self.inspect_k = 10
+        self._exact_index: ExactIndex | None = None
+
+    def start(self, corpus: Corpus) -> None:
+        """A new corpus (or new vectors): forget everything, draw the map, then analyse."""
+        self.runner.cancel("analysis")
+        self.runner.cancel("inspect")
+        self.corpus, self.result, self.map_data = corpus, None, None
+        self.inspection, self._exact_index = None, None
+        self.map_changed.emit(None)
+        self.results_changed.emit(None)
+        self.inspected.emit(None)
+        self._run()
+
+    def set_params(self, params: AnalysisParams) -> None:
+        if params != self.params:
+            self.params = params
+            self._run()
+
+    def _run(self) -> None:
+        corpus, params, previous = self.corpus, self.params, self.result
+        if corpus is None or corpus.vectors is None:
+            return
+        texts = corpus.texts
+        title = f"Projecting ({params.projection})"
+        self.runner.submit(
+            "analysis",
+            lambda: _projection_then_index(corpus.vectors, params, previous, texts),
+            self._on_projected,
+            title=title,
+            on_error=self._on_error,
+        )
+
+    def _on_projected(self, outcome) -> None:
+        result, map_data = outcome
+        if map_data is not None:
+            self.map_data = map_data
+            self.map_changed.emit(map_data)
+        corpus, params = self.corpus, self.params
+        self.runner.submit(
+            "analysis",
+            lambda: analysis_task(corpus.vectors, params, result, texts=corpus.texts),
+            self._on_analysed,
+            title="Analysing (kNN, hubness, clusters)",
+            on_error=self._on_error,
+        )
+
+    def _on_analysed(self, result: AnalysisResult) -> None:
+        self.result = result
+        self.results_changed.emit(result)
+        if self.inspection is not None:
+            self.inspect(self.inspection.row)
+        self.finished.emit()
+
+    def _on_error(self, exc: Exception, details: str) -> None:
+        self.failed.emit("Analysis failed", error_message(exc), details)
+
+    def inspect(self, row: int, k: int | None = None) -> None:
+        """Find ``row``'s exact neighbours (k up to 1000) on the worker; -1 clears."""
+        if k is not None:
+            self.inspect_k = k
+        if row < 0 or self.corpus is None or self.corpus.vectors is None:
+            self.inspection = None
+            self.inspected.emit(None)
+            return
+        vectors, metric, result = self.corpus.vectors, self.params.metric, self.result
+        index, k = self._exact_index, min(self.inspect_k, len(vectors) - 1)
+        self.runner.submit(
+            "inspect",
+            lambda: _inspect_task(index, vectors, metric, row, k, result),
+            self._on_inspected,
+            title="Inspecting",
+            on_error=self._on_error,
+        )
+
+    def _on_inspected(self, outcome) -> None:
+        self.inspection, self._exact_index = outcome
+        self.inspected.emit(self.inspection)
+
+    def derived_columns(self) -> dict[str, np.ndarray]:
+        """Columns the analysis adds: N_k, hub/antihub, cluster, neighbour preservation."""
+        out: dict[str, np.ndarray] = {}
+        result = self.result
+        if result is None:
+            return out
+        hub = result.get("hubness")
+        if hub is not None:
+            out[N_K] = hub.k_occurrence
+            kind = np.full(len(hub.k_occurrence), "ordinary", dtype=object)
+            kind[hub.hubs], kind[hub.antihubs] = "hub", "antihub"
+            out[HUB] = kind
+        clusters = result.get("clusters")
+        if clusters is not None:
+            out[CLUSTER] = clusters.label_column()
+        quality = result.get("quality")
+        if quality is not None:
+            out[PRESERVATION] = quality.preservation
+        return out

@@ -1,0 +1,170 @@
+"""The Neighbours panel: the inspected point's true nearest neighbours in the original space,
+beside its hubness-reduced list (entries that differ are marked), and who lists it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from embexplorer.core.corpus import Corpus
+from embexplorer.gui.analysis_session import Inspection
+
+DIFFERS = QColor("#fff1c2")
+
+
+class NeighborsPanel(QWidget):
+    row_chosen = Signal(int)
+    k_changed = Signal(int)
+    metric_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = QLabel("Click a point (or a row) to see its nearest neighbours.")
+        self.title.setWordWrap(True)
+        self.k = QSpinBox()
+        self.k.setRange(1, 1000)
+        self.k.setValue(10)
+        self.k.setPrefix("k = ")
+        self.k.setToolTip("Neighbours of the inspected point (exact search, up to 1000)")
+        self.metric = QComboBox()
+        for label, data in (
+            ("cosine", "cosine"),
+            ("Euclidean", "euclidean"),
+            ("dot product", "dot"),
+        ):
+            self.metric.addItem(label, data)
+        self.raw = self._table(["#", "distance", "id", "label", "text"])
+        self.reduced = self._table(["#", "id", "label"])
+        self.reduced_title = QLabel()
+        self.reduced_title.setWordWrap(True)
+        self.listed_by = QLabel()
+        self.listed_by.setWordWrap(True)
+        controls = QHBoxLayout()
+        controls.addWidget(self.k)
+        controls.addWidget(self.metric)
+        controls.addStretch(1)
+        raw_box, reduced_box = QWidget(), QWidget()
+        raw_layout = QVBoxLayout(raw_box)
+        raw_layout.setContentsMargins(0, 0, 0, 0)
+        raw_title = QLabel("Nearest in the original space (exact)")
+        raw_title.setWordWrap(True)
+        raw_layout.addWidget(raw_title)
+        raw_layout.addWidget(self.raw)
+        reduced_layout = QVBoxLayout(reduced_box)
+        reduced_layout.setContentsMargins(0, 0, 0, 0)
+        reduced_layout.addWidget(self.reduced_title)
+        reduced_layout.addWidget(self.reduced)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(raw_box)
+        split.addWidget(reduced_box)
+        split.setSizes([360, 200])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(controls)
+        layout.addWidget(split, stretch=1)
+        layout.addWidget(self.listed_by)
+        self.k.editingFinished.connect(lambda: self.k_changed.emit(self.k.value()))
+        self.metric.activated.connect(lambda _: self.metric_changed.emit(self.metric.currentData()))
+        self._rows: dict[QTableWidget, list[int]] = {self.raw: [], self.reduced: []}
+
+    def _table(self, headers: list[str]) -> QTableWidget:
+        table = QTableWidget(0, len(headers))
+        table.setHorizontalHeaderLabels(headers)
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.setMinimumWidth(90)
+        table.itemDoubleClicked.connect(lambda item: self._pick(table, item.row()))
+        table.setToolTip("Double-click a neighbour to inspect it")
+        return table
+
+    def _pick(self, table: QTableWidget, index: int) -> None:
+        rows = self._rows[table]
+        if 0 <= index < len(rows):
+            self.row_chosen.emit(rows[index])
+
+    def show_metric(self, metric: str) -> None:
+        self.metric.blockSignals(True)
+        self.metric.setCurrentIndex(max(0, self.metric.findData(metric)))
+        self.metric.blockSignals(False)
+
+    def show_inspection(self, inspection: Inspection | None, corpus: Corpus | None) -> None:
+        for table in (self.raw, self.reduced):
+            table.setRowCount(0)
+            self._rows[table] = []
+        if inspection is None or corpus is None:
+            self.title.setText("Click a point (or a row) to see its nearest neighbours.")
+            self.reduced_title.setText("")
+            self.listed_by.setText("")
+            return
+        row = inspection.row
+        label = "" if corpus.labels is None else f" — {corpus.labels[row]}"
+        text = "" if corpus.texts is None else f"<br>{str(corpus.texts[row])[:240]}"
+        self.title.setText(f"<b>{corpus.ids[row]}</b>{label}{text}")
+        raw_rows = [int(r) for r in inspection.neighbors.indices[0]]
+        reduced_rows = [] if inspection.reduced is None else [int(r) for r in inspection.reduced]
+        raw_top = set(raw_rows[: len(reduced_rows)]) if reduced_rows else set(raw_rows)
+        self._fill(
+            self.raw,
+            raw_rows,
+            corpus,
+            inspection.neighbors.distances[0],
+            marked=set(raw_rows[: len(reduced_rows)]) - set(reduced_rows)
+            if reduced_rows
+            else set(),
+        )
+        self._fill(self.reduced, reduced_rows, corpus, None, marked=set(reduced_rows) - raw_top)
+        self.reduced_title.setText(
+            f"After {inspection.reduced_method} (k = {len(reduced_rows)}); marked rows differ"
+            if reduced_rows
+            else "Hubness reduction: none (choose one in the Analysis panel)"
+        )
+        n_listed = len(inspection.listed_by)
+        self.listed_by.setText(
+            f"N_k = {n_listed}: listed among the {inspection.graph_k} nearest of "
+            f"{n_listed:,} points"
+            + (
+                f" (e.g. {', '.join(str(corpus.ids[r]) for r in inspection.listed_by[:5])})"
+                if n_listed
+                else "; an antihub."
+            )
+        )
+
+    def _fill(self, table, rows, corpus: Corpus, distances, marked: set[int]) -> None:
+        self._rows[table] = rows
+        table.setRowCount(len(rows))
+        bold = QFont()
+        bold.setBold(True)
+        for i, row in enumerate(rows):
+            label = "" if corpus.labels is None else str(corpus.labels[row])
+            cells = [str(i + 1)]
+            if distances is not None:
+                cells.append(f"{distances[i]:.4f}")
+            cells += [str(corpus.ids[row]), label]
+            if table is self.raw:
+                cells.append("" if corpus.texts is None else str(corpus.texts[row])[:200])
+            for col, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                if row in marked:
+                    item.setBackground(QBrush(DIFFERS))
+                    item.setFont(bold)
+                    item.setToolTip("Not in the other list")
+                table.setItem(i, col, item)
+        table.resizeColumnsToContents()
+
+    def shown_rows(self) -> tuple[list[int], list[int]]:
+        return list(self._rows[self.raw]), list(self._rows[self.reduced])

@@ -1,0 +1,107 @@
+"""Clusters, their keyword labels, and the child-process runner HDBSCAN uses."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from embexplorer.core import clusters
+from embexplorer.core.child_process import child_process_task
+from embexplorer.core.clusters import cluster_task, parse_spec
+from embexplorer.core.keywords import class_tfidf_keywords
+from embexplorer.core.tasks import run_task
+
+TOPICS = {
+    0: "guitar music song band concert melody guitar rhythm",
+    1: "stock market shares investors trading prices stock bank",
+    2: "cat kitten pet fur whiskers cat purr sofa",
+}
+
+
+def _blobs(n_per=60, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = np.eye(3, 16) * 8
+    truth = np.repeat(np.arange(3), n_per)
+    x = (centres[truth] + rng.normal(size=(len(truth), 16))).astype(np.float32)
+    texts = [TOPICS[t] + f" sample{i}" for i, t in enumerate(truth)]
+    return x, truth, texts
+
+
+def test_kmeans_finds_the_blobs_and_names_them():
+    x, truth, texts = _blobs()
+    result = run_task(cluster_task(x, "kmeans:3", seed=1, texts=texts))
+    assert adjusted_rand_score(truth, result.labels) == 1.0
+    names = {result.label_text(c) for c in result.sizes}
+    assert any("guitar" in n for n in names) and any("stock" in n for n in names)
+    assert any("cat" in n for n in names)
+    assert sorted(result.sizes.values()) == [60, 60, 60]
+
+
+def test_minibatch_kmeans_is_used_for_large_inputs(monkeypatch):
+    monkeypatch.setattr(clusters, "KMEANS_FULL_MAX", 50)
+    monkeypatch.setattr(clusters, "MINIBATCH", 64)
+    x, truth, _ = _blobs()
+    task = cluster_task(x, "kmeans:3", seed=0, pca_dims=None)
+    fractions = []
+    try:
+        while True:
+            fractions.append(next(task).fraction)
+    except StopIteration as stop:
+        result = stop.value
+    assert adjusted_rand_score(truth, result.labels) > 0.95
+    assert len(fractions) > 5  # one step per mini-batch: cancellable between them
+
+
+def test_hdbscan_runs_in_a_child_process():
+    x, truth, _ = _blobs()
+    result = run_task(cluster_task(x, "hdbscan:10", pca_dims=None))
+    found = result.labels[result.labels >= 0]
+    assert len(set(found)) == 3
+    assert adjusted_rand_score(truth[result.labels >= 0], found) == 1.0
+
+
+def test_c_tf_idf_prefers_words_specific_to_a_cluster():
+    texts = [
+        "apple banana common",
+        "apple cherry common",
+        "zebra lion common",
+        "zebra tiger common",
+    ]
+    keywords = class_tfidf_keywords(texts, np.array([0, 0, 1, 1]), top_n=2)
+    assert keywords[0][0] == "apple" and keywords[1][0] == "zebra"
+    assert "common" not in keywords[0][:1]
+
+
+def test_noise_gets_no_keywords():
+    keywords = class_tfidf_keywords(["a b c word", "other words"], np.array([-1, 0]))
+    assert set(keywords) == {0}
+
+
+@pytest.mark.parametrize(
+    "spec,error",
+    [
+        ("kmeans", "needs the number"),
+        ("dbscan", "Unknown"),
+        ("kmeans:x", "whole number"),
+        ("kmeans:1", "at least 2"),
+    ],
+)
+def test_bad_specs(spec, error):
+    with pytest.raises(ValueError, match=error):
+        parse_spec(spec)
+
+
+def test_child_process_cancel_terminates_at_once():
+    task = child_process_task(time.sleep, 60, message="sleeping")
+    next(task)
+    start = time.monotonic()
+    task.close()
+    assert time.monotonic() - start < 1.0
+
+
+def test_child_process_errors_come_back():
+    with pytest.raises(ZeroDivisionError):
+        run_task(child_process_task(divmod, 1, 0))

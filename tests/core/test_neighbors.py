@@ -1,0 +1,103 @@
+"""kNN against scikit-learn's brute force and direct formulas; the definitions of DESIGN.md."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.neighbors import NearestNeighbors
+
+from embexplorer.core import neighbors
+from embexplorer.core.neighbors import knn_graph_task, query_neighbors
+from embexplorer.core.tasks import run_task
+
+
+@pytest.fixture(params=[None, 64], ids=["default-blocks", "tiny-blocks"])
+def blocks(request, monkeypatch):
+    if request.param:
+        monkeypatch.setattr(neighbors, "GRAPH_BLOCK", request.param)
+        monkeypatch.setattr(neighbors, "CORPUS_BLOCK", request.param)
+    return request.param
+
+
+def _data(n=500, d=12, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(6, d)) * 3
+    return (centres[rng.integers(0, 6, n)] + rng.normal(size=(n, d))).astype(np.float32)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_graph_equals_scikit_learn(blocks, metric):
+    x = _data()
+    graph = run_task(knn_graph_task(x, 7, metric))
+    ref = NearestNeighbors(n_neighbors=7, metric=metric, algorithm="brute").fit(
+        x.astype(np.float64)
+    )
+    d_ref, i_ref = ref.kneighbors()  # without arguments: each point's neighbours, itself excluded
+    np.testing.assert_array_equal(graph.indices, i_ref)
+    np.testing.assert_allclose(graph.distances, d_ref, rtol=1e-5, atol=1e-5)
+
+
+def test_dot_product_ranks_by_minus_x_dot_y(blocks):
+    x = _data(seed=1)
+    graph = run_task(knn_graph_task(x, 5, "dot"))
+    scores = x.astype(np.float64) @ x.T.astype(np.float64)
+    np.fill_diagonal(scores, -np.inf)
+    expected = np.argsort(-scores, axis=1, kind="stable")[:, :5]
+    np.testing.assert_array_equal(graph.indices, expected)
+    np.testing.assert_allclose(graph.distances, -np.take_along_axis(scores, expected, 1), rtol=1e-5)
+
+
+def test_distances_follow_the_definitions():
+    x = np.array([[1, 0], [0, 1], [3, 4], [1, 1]], dtype=np.float32)
+    cos = run_task(knn_graph_task(x, 1, "cosine"))
+    assert cos.indices[0, 0] == 3 and cos.distances[0, 0] == pytest.approx(1 - 1 / np.sqrt(2))
+    euc = run_task(knn_graph_task(x, 1, "euclidean"))
+    assert euc.indices[0, 0] == 3 and euc.distances[0, 0] == pytest.approx(1.0)  # not squared
+    dot = run_task(knn_graph_task(x, 1, "dot"))
+    assert dot.indices[0, 0] == 2 and dot.distances[0, 0] == pytest.approx(-3.0)
+
+
+def test_a_point_is_never_its_own_neighbour_but_its_duplicate_is():
+    x = np.array([[1, 2], [1, 2], [5, 5], [9, 1]], dtype=np.float32)
+    graph = run_task(knn_graph_task(x, 3, "euclidean"))
+    assert all(i not in row for i, row in enumerate(graph.indices))
+    assert graph.indices[0, 0] == 1 and graph.distances[0, 0] == 0.0
+
+
+def test_k_limits():
+    x = _data(20)
+    with pytest.raises(ValueError, match="between 1 and 100"):
+        run_task(knn_graph_task(x, 101))
+    assert run_task(knn_graph_task(x, 50)).k == 19  # at most n - 1
+    with pytest.raises(ValueError, match="between 1 and 1000"):
+        query_neighbors(x, x[:1], 1001)
+
+
+def test_single_query_up_to_1000_matches_brute_force(blocks):
+    x = _data(1500, seed=2)
+    found = query_neighbors(x, x[[42]], 1000, "cosine", exclude=np.array([42]))
+    ref = NearestNeighbors(n_neighbors=1000, metric="cosine", algorithm="brute").fit(
+        np.delete(x, 42, axis=0).astype(np.float64)
+    )
+    d_ref, i_ref = ref.kneighbors(x[[42]].astype(np.float64))
+    i_ref = np.where(i_ref >= 42, i_ref + 1, i_ref)  # back to the numbering with row 42
+    assert 42 not in found.indices[0]
+    np.testing.assert_array_equal(found.indices[0], i_ref[0])
+    np.testing.assert_allclose(found.distances[0], d_ref[0], atol=1e-6)
+
+
+def test_cancel_mid_knn(monkeypatch):
+    monkeypatch.setattr(neighbors, "GRAPH_BLOCK", 50)
+    x = _data(500)
+    task = knn_graph_task(x, 5)
+    next(task)
+    progress = next(task)
+    assert 0 < progress.fraction < 1
+    task.close()
+    with pytest.raises(StopIteration):
+        next(task)
+
+
+def test_unknown_metric():
+    with pytest.raises(ValueError, match="choose one of cosine, euclidean, dot"):
+        run_task(knn_graph_task(_data(10), 2, "manhattan"))

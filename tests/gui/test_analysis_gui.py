@@ -1,0 +1,141 @@
+"""The analysis in the window: click a point, see its neighbours as a list and as lines; hubs,
+clusters, hubness reduction, colouring by the analysis columns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from sklearn.neighbors import NearestNeighbors
+
+from embexplorer.gui.analysis_session import N_K, PRESERVATION
+from embexplorer.gui.main_window import MainWindow
+from tests.files import write_csv
+
+TIMEOUT = 60_000
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, small_corpus_data):
+    w = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    path = write_csv(tmp_path / "corpus.csv", small_corpus_data)
+    with qtbot.waitSignal(w.document.pipeline_finished, timeout=TIMEOUT):
+        w.open_path(path)
+    yield w
+    w.close()
+
+
+def _apply(qtbot, window, **changes):
+    params = window.document.analysis.params.replace(**changes)
+    with qtbot.waitSignal(window.document.analysis.finished, timeout=TIMEOUT):
+        window.analysis_views._on_params(params)
+
+
+def _click(qtbot, window, row):
+    view = window.plot_panel.view
+    x, y = view.index.coords[row]
+    scene = view.view_box.mapViewToScene(QPointF(float(x), float(y)))
+    assert view.row_at(scene) == row, "another point is drawn on top of this one"
+    pos = view.mapFromScene(scene)
+    with qtbot.waitSignal(window.document.analysis.inspected, timeout=TIMEOUT):
+        qtbot.mouseClick(
+            view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(round(pos.x()), round(pos.y()))
+        )
+
+
+def _visible_row(window):
+    view = window.plot_panel.view
+    for row in range(len(view.index)):
+        x, y = view.index.coords[row]
+        if view.row_at(view.view_box.mapViewToScene(QPointF(float(x), float(y)))) == row:
+            return row
+    raise AssertionError("no clickable point")
+
+
+def test_click_shows_exact_neighbours_as_list_and_lines(qtbot, window, small_corpus_data):
+    row = _visible_row(window)
+    _click(qtbot, window, row)
+    shown, _ = window.neighbors_panel.shown_rows()
+    reference = NearestNeighbors(n_neighbors=10, metric="cosine", algorithm="brute").fit(
+        small_corpus_data["vectors"].astype(np.float64)
+    )
+    _, expected = reference.kneighbors(
+        small_corpus_data["vectors"][[row]].astype(np.float64), n_neighbors=11
+    )
+    assert shown == [r for r in expected[0] if r != row][:10]
+    coords = window.plot_panel.view.index.coords
+    overlay = window.plot_panel.view.neighbor_overlay
+    np.testing.assert_allclose(overlay.targets(), coords[shown])
+    x, _ = overlay.lines.getData()
+    assert len(x) == 20 and np.allclose(x[0::2], coords[row, 0])  # 10 lines from the point
+    assert window.neighbors_panel.raw.rowCount() == 10
+
+
+def test_k_up_to_1000_for_the_inspected_point(qtbot, window):
+    window.document.set_focus(3)
+    with qtbot.waitSignal(window.document.analysis.inspected, timeout=TIMEOUT):
+        window.neighbors_panel.k.setValue(1000)
+        window.neighbors_panel.k.editingFinished.emit()
+    assert window.neighbors_panel.raw.rowCount() == 29  # every other row of the 30
+
+
+def test_changing_k_keeps_the_map(qtbot, window):
+    coords_before = window.plot_panel.view.index
+    _apply(qtbot, window, k=4)
+    result = window.document.analysis.result
+    assert result.get("hubness").k == 4
+    assert "projection" not in result.recomputed
+    assert window.plot_panel.view.index is coords_before
+    assert "k = 4" in window.analysis_panel.summary.text()
+
+
+def test_hubness_reduction_list_beside_the_raw_one(qtbot, window):
+    _apply(qtbot, window, reduction="csls", k=5)
+    window.document.set_focus(0)
+    qtbot.waitUntil(lambda: window.neighbors_panel.reduced.rowCount() == 5, timeout=TIMEOUT)
+    result = window.document.analysis.result
+    assert "after csls" in window.analysis_panel.summary.text()
+    expected = result.get("reduction").neighbors.indices[0].tolist()
+    assert window.neighbors_panel.shown_rows()[1] == expected
+    assert len(window.plot_panel.view.reduced_overlay.targets()) == 5
+
+
+def test_colour_and_size_by_k_occurrence_and_mark_hubs(qtbot, window):
+    combo = window.plot_panel.color_combo
+    assert combo.findText(N_K) >= 0 and combo.findText(PRESERVATION) >= 0
+    with qtbot.waitSignal(window.document.colors_changed, timeout=TIMEOUT):
+        combo.setCurrentText(N_K)
+        combo.activated.emit(combo.currentIndex())
+    assert window.plot_panel.view.colors.kind in ("numeric", "categorical")
+    hub = window.document.analysis.result.get("hubness")
+    window.plot_panel.mark_hubs.setChecked(True)
+    assert window.plot_panel.view.hub_overlay.counts() == (
+        int(hub.hubs.sum()),
+        int(hub.antihubs.sum()),
+    )
+    window.plot_panel.size_by_nk.setChecked(True)
+    sizes = window.plot_panel.view._markers.data["size"]
+    assert sizes.max() > sizes.min()  # bigger markers for frequent neighbours
+
+
+def test_cluster_labels_and_list(qtbot, window):
+    _apply(qtbot, window, clusters="kmeans:3")
+    clusters = window.document.analysis.result.get("clusters")
+    assert sorted(clusters.sizes.values()) == [10, 10, 10]
+    assert window.analysis_panel.cluster_list.rowCount() == 3
+    labels = window.plot_panel.view.cluster_labels.visible_texts()
+    assert labels and all(any(w in t for w in ("alpha", "beta", "gamma")) for t in labels)
+    window.analysis_panel.cluster_list.selectRow(0)
+
+
+def test_top_hub_click_shows_who_lists_it(qtbot, window):
+    hub_rows = window.analysis_panel._hub_rows
+    assert hub_rows
+    with qtbot.waitSignal(window.document.analysis.inspected, timeout=TIMEOUT):
+        window.analysis_panel.hubs.selectRow(0)
+    n_k = window.document.analysis.result.get("hubness").k_occurrence[hub_rows[0]]
+    assert window.neighbors_panel.listed_by.text().startswith(f"N_k = {n_k}:")
