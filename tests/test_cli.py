@@ -186,3 +186,78 @@ def test_encoder_bench_reference_computes_the_same_vectors():
     texts = ["A man is playing a guitar.", "short", "a much longer sentence " * 20]
     ours = TextEncoder(default_config()).encode(texts)
     np.testing.assert_allclose(reference_encode(texts, batch_size=2), ours, atol=1e-5)
+
+
+def test_analyze_writes_every_analysis_column(tmp_path, files, small_corpus_data):
+    out = tmp_path / "a.parquet"
+    args = [
+        "analyze",
+        str(files["csv"]),
+        "-k",
+        "5",
+        "--metric",
+        "euclidean",
+        "--knn",
+        "exact",
+        "--clusters",
+        "kmeans:3",
+        "--hubness-reduction",
+        "mp",
+        "-o",
+        str(out),
+    ]
+    assert main(args) == 0
+    table = pq.read_table(out)
+    for column in (
+        "x",
+        "y",
+        "neighbors",
+        "neighbor_distances",
+        "k_occurrence",
+        "is_hub",
+        "is_antihub",
+        "reduced_neighbors",
+        "cluster",
+        "cluster_label",
+        "preservation",
+    ):
+        assert column in table.column_names, column
+    from sklearn.neighbors import NearestNeighbors
+
+    _, expected = NearestNeighbors(n_neighbors=5).fit(small_corpus_data["vectors"]).kneighbors()
+    assert np.array(table.column("neighbors").to_pylist()).tolist() == expected.tolist()
+    n_k = np.bincount(expected.ravel(), minlength=30)
+    assert table.column("k_occurrence").to_pylist() == n_k.tolist()
+    summary = json.loads(out.with_suffix(".json").read_text())
+    for key in (
+        "skewness",
+        "skewness_reduced",
+        "robin_hood",
+        "n_hubs",
+        "n_antihubs",
+        "trustworthiness",
+        "knn_method",
+        "timings",
+    ):
+        assert key in summary, key
+    assert summary["knn_method"] == "exact" and "recall" not in summary
+    from scipy.stats import skew
+
+    assert summary["skewness"] == pytest.approx(skew(n_k, bias=True))
+
+
+def test_analyze_approximate_reports_recall(tmp_path, files):
+    out = tmp_path / "a.parquet"
+    assert main(["analyze", str(files["npy"]), "-k", "3", "--knn", "approx", "-o", str(out)]) == 0
+    summary = json.loads(out.with_suffix(".json").read_text())
+    assert summary["knn_method"] == "faiss IVF-SQ4" and 0.9 <= summary["recall"] <= 1.0
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [(["-k", "0"], "between 1 and 100"), (["--clusters", "kmeans"], "needs the number")],
+)
+def test_analyze_bad_parameters(tmp_path, files, capsys, args, message):
+    out = tmp_path / "a.parquet"
+    assert main(["analyze", str(files["npy"]), *args, "-o", str(out)]) == 1
+    assert message in capsys.readouterr().err

@@ -1,5 +1,5 @@
-"""``embexplorer analyze PATH -o OUT.parquet``: every row with its metadata plus x, y, and a JSON
-summary beside it (rows, dims, timings, provenance)."""
+"""``embexplorer analyze PATH -o OUT.parquet``: every row with its metadata plus the analysis
+(x, y, neighbours, hubness, clusters, neighbour preservation), and a JSON summary beside it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from embexplorer import __version__
 from embexplorer.cli.common import (
@@ -22,7 +24,7 @@ from embexplorer.core.errors import InputError
 from embexplorer.core.io import read_corpus
 from embexplorer.core.io.atomic import write_text_atomic
 from embexplorer.core.io.writers import corpus_table, write_parquet
-from embexplorer.core.projection import projection_task
+from embexplorer.core.pipeline import AnalysisParams, AnalysisResult, analysis_task
 from embexplorer.core.tasks import run_task
 
 
@@ -37,8 +39,35 @@ def parser() -> argparse.ArgumentParser:
         metavar="OUT.parquet",
         help="where to write the rows (Parquet); OUT.json gets the summary",
     )
+    p.add_argument("-k", type=int, default=10, help="neighbours per point, 1–100 (default 10)")
+    p.add_argument("--metric", choices=["cosine", "euclidean", "dot"], default="cosine")
     p.add_argument(
-        "--projection", choices=["pca"], default="pca", help="the 2-D layout (default pca)"
+        "--knn",
+        choices=["exact", "approx", "auto"],
+        default="auto",
+        help="exact search, approximate (faiss IVF, recall measured), or auto "
+        "(exact up to 30,000 rows)",
+    )
+    p.add_argument("--projection", choices=["pca", "tsne", "umap"], default="pca")
+    p.add_argument(
+        "--clusters", metavar="SPEC", help="kmeans:K or hdbscan[:MIN_SIZE] (default: no clusters)"
+    )
+    p.add_argument("--cluster-space", choices=["vectors", "layout"], default="vectors")
+    p.add_argument(
+        "--hubness-reduction", choices=["none", "mp", "csls", "isoftmax"], default="none"
+    )
+    p.add_argument("--mp-method", choices=["gaussian", "empirical"], default="gaussian")
+    p.add_argument("--beta", type=float, default=20.0, help="inverted softmax temperature")
+    p.add_argument(
+        "--query-bank",
+        type=Path,
+        metavar="FILE",
+        help="inverted softmax: normalise over these query vectors instead of a "
+        "sample of the corpus",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--no-quality", action="store_true", help="skip neighbour preservation and trustworthiness"
     )
     p.add_argument(
         "--include-vectors", action="store_true", help="also write the vectors (a 'vector' column)"
@@ -52,36 +81,73 @@ def main(argv: Sequence[str]) -> int:
     return run_reporting_errors(lambda: analyze(args))
 
 
+def _params(args: argparse.Namespace) -> AnalysisParams:
+    if not 1 <= args.k <= 100:
+        raise InputError(f"-k must be between 1 and 100; got {args.k}.")
+    if args.clusters:
+        from embexplorer.core.clusters import parse_spec
+
+        try:
+            parse_spec(args.clusters)
+        except ValueError as exc:
+            raise InputError(str(exc)) from exc
+    return AnalysisParams(
+        k=args.k,
+        metric=args.metric,
+        knn=args.knn,
+        projection=args.projection,
+        seed=args.seed,
+        clusters=args.clusters,
+        cluster_space=args.cluster_space,
+        reduction=args.hubness_reduction,
+        mp_method=args.mp_method,
+        beta=args.beta,
+        quality=not args.no_quality,
+    )
+
+
 def analyze(args: argparse.Namespace) -> int:
     out: Path = args.output
     if out.suffix.lower() != ".parquet":
         raise InputError(f"{out.name}: the output must be a .parquet file.")
     if out.exists() and args.path.exists() and out.resolve() == args.path.resolve():
         raise InputError(f"{out.name}: the output would overwrite the input.")
+    params = _params(args)
     timings: dict[str, float] = {}
     progress = TerminalProgress()
     start = time.perf_counter()
     corpus = read_corpus(args.path, read_options(args))
     timings["read_s"] = time.perf_counter() - start
+    bank = _bank(args, corpus) if args.query_bank else None
     if corpus.vectors is None:
         corpus = _embed(corpus, progress, timings)
-    start = time.perf_counter()
-    projection = run_task(projection_task(corpus.vectors, args.projection), progress)
-    progress.done()
-    timings["projection_s"] = time.perf_counter() - start
-    start = time.perf_counter()
-    table = corpus_table(
-        corpus,
-        {"x": projection.coords[:, 0], "y": projection.coords[:, 1]},
-        include_vectors=args.include_vectors,
+    result = run_task(
+        analysis_task(corpus.vectors, params, None, texts=corpus.texts, bank=bank), progress
     )
-    write_parquet(out, table, _summary(corpus, projection, timings)["provenance"])
+    progress.done()
+    timings.update({f"{stage}_s": seconds for stage, seconds in result.timings.items()})
+    start = time.perf_counter()
+    table = corpus_table(corpus, result_columns(result), include_vectors=args.include_vectors)
+    write_parquet(out, table, summary(corpus, result, timings)["provenance"])
     timings["write_s"] = time.perf_counter() - start
-    summary = _summary(corpus, projection, timings)
     json_path = out.with_suffix(".json")
-    write_text_atomic(json_path, json.dumps(summary, indent=2, default=str))
+    write_text_atomic(
+        json_path, json.dumps(summary(corpus, result, timings), indent=2, default=str)
+    )
     print(f"wrote {out} ({corpus.n_rows:,} rows) and {json_path.name}")
     return 0
+
+
+def _bank(args: argparse.Namespace, corpus: Corpus) -> np.ndarray:
+    bank = read_corpus(args.query_bank)
+    if bank.vectors is None:
+        raise InputError(f"{args.query_bank.name} holds no vectors to use as the query bank.")
+    if corpus.vectors is not None and bank.dim != corpus.dim:
+        raise InputError(
+            f"{args.query_bank.name} has {bank.dim}-dimensional vectors but the "
+            f"corpus has {corpus.dim}."
+        )
+    return bank.vectors
 
 
 def _embed(corpus: Corpus, progress: TerminalProgress, timings: dict[str, float]) -> Corpus:
@@ -90,27 +156,107 @@ def _embed(corpus: Corpus, progress: TerminalProgress, timings: dict[str, float]
             "The corpus has no vectors and no text column to embed; name the text "
             "column with --text-column."
         )
-    from embexplorer.core.encoder import TextEncoder, default_config
+    from embexplorer.core.embedding import embed_corpus_task
+    from embexplorer.core.embedding_cache import EmbeddingCache
+    from embexplorer.core.encoder import default_config
 
     start = time.perf_counter()
-    encoder = TextEncoder(default_config())
-    vectors = run_task(encoder.encode_task(list(corpus.texts)), progress)
+    corpus = run_task(embed_corpus_task(corpus, default_config(), EmbeddingCache()), progress)
     progress.done()
     timings["embed_s"] = time.perf_counter() - start
-    return corpus.with_vectors(vectors, encoder.provenance())
+    return corpus
 
 
-def _summary(corpus: Corpus, projection, timings: dict[str, float]) -> dict[str, Any]:
-    return {
+def result_columns(result: AnalysisResult) -> dict[str, Any]:
+    """The columns the analysis adds to every row."""
+    import pyarrow as pa
+
+    k = result.params.k
+    projection, knn, hub = result.get("projection"), result.get("knn"), result.get("hubness")
+    columns: dict[str, Any] = {"x": projection.coords[:, 0], "y": projection.coords[:, 1]}
+    columns["neighbors"] = _list_column(knn.indices[:, :k].astype(np.int64), pa.int64())
+    columns["neighbor_distances"] = _list_column(knn.distances[:, :k], pa.float32())
+    columns["k_occurrence"] = hub.k_occurrence.astype(np.int64)
+    columns["is_hub"], columns["is_antihub"] = hub.hubs, hub.antihubs
+    reduction = result.get("reduction")
+    if reduction is not None:
+        columns["reduced_neighbors"] = _list_column(
+            reduction.neighbors.indices.astype(np.int64), pa.int64()
+        )
+    clusters = result.get("clusters")
+    if clusters is not None:
+        columns["cluster"] = clusters.labels
+        columns["cluster_label"] = clusters.label_column()
+    quality = result.get("quality")
+    if quality is not None:
+        columns["preservation"] = quality.preservation
+    return columns
+
+
+def _list_column(matrix: np.ndarray, value_type) -> Any:
+    import pyarrow as pa
+
+    flat = pa.array(np.ascontiguousarray(matrix).reshape(-1), type=value_type)
+    return pa.FixedSizeListArray.from_arrays(flat, matrix.shape[1])
+
+
+def summary(corpus: Corpus, result: AnalysisResult, timings: dict[str, float]) -> dict[str, Any]:
+    p = result.params
+    hub, knn = result.get("hubness"), result.get("knn")
+    reduction, quality = result.get("reduction"), result.get("quality")
+    clusters = result.get("clusters")
+    out: dict[str, Any] = {
         "rows": corpus.n_rows,
         "dims": corpus.dim,
         "columns": list(corpus.columns),
         "text_column": corpus.text_column,
         "label_column": corpus.label_column,
-        "timings": {k: round(v, 4) for k, v in timings.items()},
-        "provenance": {
-            **corpus.provenance,
-            "projection": {"method": projection.method, **projection.params},
-            "app": f"embexplorer {__version__}",
-        },
+        "k": p.k,
+        "metric": p.metric,
+        "knn_method": knn.method,
+        "skewness": hub.skewness,
+        "robin_hood": hub.robin_hood,
+        "n_hubs": int(hub.hubs.sum()),
+        "n_antihubs": int(hub.antihubs.sum()),
     }
+    if knn.recall is not None:
+        out["recall"] = knn.recall
+        out["recall_sample"] = knn.params.get("recall_sample")
+    if reduction is not None:
+        out.update(
+            hubness_reduction=reduction.neighbors.method,
+            skewness_reduced=reduction.hubness.skewness,
+            robin_hood_reduced=reduction.hubness.robin_hood,
+            n_hubs_reduced=int(reduction.hubness.hubs.sum()),
+        )
+    if quality is not None:
+        trust = quality.trustworthiness
+        value = trust.value if np.isfinite(trust.value) else None  # JSON has no NaN
+        out.update(
+            trustworthiness=value,
+            trustworthiness_rows=trust.rows_used,
+            trustworthiness_sampled=trust.sampled,
+            mean_preservation=float(quality.preservation.mean()),
+        )
+    if clusters is not None:
+        out["clusters"] = {
+            str(c): {"size": size, "keywords": clusters.keywords.get(c, [])}
+            for c, size in clusters.sizes.items()
+        }
+    out["timings"] = {key: round(value, 4) for key, value in timings.items()}
+    projection = result.get("projection")
+    out["provenance"] = {
+        **corpus.provenance,
+        "analysis": {
+            "k": p.k,
+            "metric": p.metric,
+            "knn": p.knn,
+            "knn_method": knn.method,
+            "seed": p.seed,
+            "clusters": p.clusters,
+            "reduction": p.reduction,
+        },
+        "projection": {"method": projection.method, **projection.params},
+        "app": f"embexplorer {__version__}",
+    }
+    return out

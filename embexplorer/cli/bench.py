@@ -22,7 +22,17 @@ def parser() -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("what", nargs="?", choices=["plot", "encoder", "all"], default="all")
+    p.add_argument("what", nargs="?", choices=["plot", "encoder", "knn", "all"], default="all")
+    p.add_argument("--exact-n", type=int, default=100_000, help="knn: rows for the exact graph")
+    p.add_argument(
+        "--approx-n",
+        type=int,
+        default=1_000_000,
+        help="knn: rows for the approximate graph and the reductions",
+    )
+    p.add_argument(
+        "--skip-sklearn", action="store_true", help="knn: skip scikit-learn's brute force (slowest)"
+    )
     p.add_argument(
         "--sizes",
         default="10000,100000,1000000",
@@ -51,7 +61,58 @@ def main(argv: Sequence[str]) -> int:
         bench_plot(args)
     if args.what in ("encoder", "all"):
         bench_encoder(args)
+    if args.what in ("knn", "all"):
+        bench_knn(args)
     return 0
+
+
+def bench_knn(args: argparse.Namespace) -> None:
+    from embexplorer.benchmarks import knn
+
+    def line(fig: dict, ref: float | None = None) -> str:
+        ratio = "" if ref is None else f", {fig['seconds'] / ref:.2f}× the first"
+        recall = f", recall@10 {fig['recall']:.3f}" if "recall" in fig else ""
+        return (
+            f"    {fig['name']:52s} {fig['seconds']:8.1f} s{recall}, peak extra "
+            f"{fig['extra_mb']:6.0f} MB{ratio}"
+        )
+
+    print(
+        f"knn: whole 10-NN graph, cosine, synthetic unit vectors ({knn.D} dims), "
+        f"{os.cpu_count()} cores, each in its own process"
+    )
+    n = args.exact_n
+    print(f"  exact, {n:,} rows:")
+    ours = knn.measure("embexplorer exact (blocked, symmetric)", n)
+    print(line(ours))
+    fixed = knn.fixed_blas_env()
+    faiss_fixed = knn.measure("faiss IndexFlatIP", n, fixed)
+    faiss_fixed["name"] += f" ({fixed.get('OPENBLAS_CORETYPE', 'default')} kernels)"
+    print(line(faiss_fixed))
+    faiss_plain = knn.measure("faiss IndexFlatIP", n, {"OPENBLAS_CORETYPE": ""})
+    faiss_plain["name"] += " (as installed)"
+    print(line(faiss_plain))
+    print(
+        f"    ratio embexplorer / faiss: {ours['seconds'] / faiss_fixed['seconds']:.2f}× "
+        f"(BLAS fixed), {ours['seconds'] / faiss_plain['seconds']:.2f}× (as installed)"
+    )
+    if not args.skip_sklearn:
+        print(line(knn.measure("scikit-learn brute NearestNeighbors", n)))
+    n = args.approx_n
+    print(f"  approximate, {n:,} rows (build + query of every row):")
+    for name in (
+        "embexplorer approx (faiss IVF-SQ4 + exact re-rank)",
+        "hnswlib (M=16, ef_construction=100, ef=40)",
+        "pynndescent",
+    ):
+        print(line(knn.measure(name, n)))
+    fig = knn.measure("hubness + reductions", n)
+    print(
+        f"  hubness and reductions, {n:,} rows, on our approximate 30-NN candidates "
+        f"(peak extra memory of the whole run {fig['extra_mb']:.0f} MB):"
+    )
+    for stage, (seconds, skewness) in fig["stages"].items():
+        print(f"    {stage:24s} {seconds:7.1f} s   skewness after: {skewness:.3f}")
 
 
 def bench_plot(args: argparse.Namespace) -> None:

@@ -34,7 +34,8 @@ MP_EMPIRICAL_BYTES = 256 << 20
 #: Largest bank of queries for inverted softmax (a random sample beyond this).
 BANK_SIZE = 4096
 DEFAULT_BETA = 20.0
-_BLOCK = 4096
+#: Rows per block of distance computations (bounds the float64 temporaries to ~35 MB each).
+_BLOCK = 1024
 
 
 @dataclass(frozen=True, eq=False)

@@ -33,6 +33,8 @@ class Trustworthiness:
         return self.rows_used < self.rows_total
 
     def describe(self) -> str:
+        if not np.isfinite(self.value):
+            return "trustworthiness not defined (it needs at least 3 rows)"
         where = (
             f"on a random sample of {self.rows_used:,} of {self.rows_total:,} rows "
             f"(seed {self.seed})"
@@ -82,6 +84,10 @@ def trustworthiness_task(
         vectors, coords = vectors[rows], coords[rows]
     n = len(vectors)
     k = min(k, (n - 1) // 2)  # the normaliser 2n − 3k − 1 must stay positive
+    if k < 1:  # fewer than 3 rows: trustworthiness is not defined
+        return Trustworthiness(
+            value=float("nan"), k=0, metric=metric, rows_used=n, rows_total=n_total, seed=None
+        )
     embedded = knn_2d(coords, k)
     penalty = 0.0
     blocks = chunk_ranges(n, 256)

@@ -57,3 +57,9 @@ def test_knn_2d_excludes_self_even_with_duplicates():
     found = knn_2d(coords, 2)
     assert all(i not in row for i, row in enumerate(found))
     assert found[0, 0] == 1 and found[1, 0] == 0
+
+
+def test_trustworthiness_of_two_rows_is_undefined_not_a_number():
+    x = np.array([[0, 1], [1, 0]], dtype=np.float32)
+    result = run_task(trustworthiness_task(x, x, 5, "euclidean"))
+    assert np.isnan(result.value) and "not defined" in result.describe()

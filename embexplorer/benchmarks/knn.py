@@ -1,0 +1,186 @@
+"""kNN, hubness and reduction benchmarks (``embexplorer bench knn``).
+
+Every configuration runs in a fresh process on the same synthetic data (clustered unit vectors,
+seeded), so its wall time and its peak memory beyond the vectors are its own.
+
+- exact: the whole 10-NN graph (cosine) with our blocked search, faiss ``IndexFlatIP`` (as
+  installed, and with its OpenBLAS told the CPU's kernel family) and scikit-learn's brute
+  ``NearestNeighbors``.
+- approximate: the whole graph with our faiss IVF-SQ4 path, hnswlib and pynndescent; recall@10
+  of each against exact search on the same 1,000 random rows.
+- hubness and the three reductions on our approximate graph.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+K = 10
+D = 384
+
+
+def synthetic_vectors(n: int, d: int = D, seed: int = 0) -> np.ndarray:
+    """Unit vectors around 1,000 random centres (embedding-like, with real neighbourhoods)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(1000, d)).astype(np.float32)
+    out = np.empty((n, d), dtype=np.float32)
+    for lo in range(0, n, 65536):
+        hi = min(lo + 65536, n)
+        block = centres[rng.integers(0, 1000, hi - lo)] + 0.8 * rng.normal(
+            size=(hi - lo, d)
+        ).astype(np.float32)
+        out[lo:hi] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    return out
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _truth(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    from embexplorer.core.neighbors import ExactIndex
+
+    return ExactIndex(x, "cosine").query(x[rows], K, exclude=rows).indices
+
+
+def _recall(indices: np.ndarray, truth: np.ndarray, rows: np.ndarray) -> float:
+    return float((indices[rows][:, :, None] == truth[:, None, :]).any(axis=2).mean())
+
+
+def _ours_exact(x):
+    from embexplorer.core.neighbors import knn_graph_task
+    from embexplorer.core.tasks import run_task
+
+    return run_task(knn_graph_task(x, K, "cosine")).indices
+
+
+def _faiss_flat(x):
+    import faiss
+
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    index = faiss.IndexFlatIP(x.shape[1])
+    index.add(x)
+    _, found = index.search(x, K + 1)
+    return found[:, 1:]
+
+
+def _sklearn_brute(x):
+    from sklearn.neighbors import NearestNeighbors
+
+    # n_jobs stays None: the brute force is BLAS (threaded), and a pool worker cannot fork
+    return (
+        NearestNeighbors(n_neighbors=K, metric="cosine", algorithm="brute")
+        .fit(x)
+        .kneighbors(return_distance=False)
+    )
+
+
+def _ours_approx(x):
+    from embexplorer.core.ann import ivf_knn_task
+    from embexplorer.core.tasks import run_task
+
+    return run_task(ivf_knn_task(x, K, "cosine")).indices
+
+
+def _hnswlib(x):
+    import hnswlib
+
+    index = hnswlib.Index(space="ip", dim=x.shape[1])
+    index.init_index(max_elements=len(x), ef_construction=100, M=16)
+    index.set_num_threads(os.cpu_count() or 1)
+    index.add_items(x)
+    index.set_ef(40)
+    found, _ = index.knn_query(x, k=K + 1)
+    return found[:, 1:]
+
+
+def _pynndescent(x):
+    import pynndescent
+
+    index = pynndescent.NNDescent(
+        x, metric="cosine", n_neighbors=K + 1, random_state=0, n_jobs=-1, low_memory=True
+    )
+    found, _ = index.neighbor_graph
+    return found[:, 1:]
+
+
+def _hubness_and_reductions(x):
+    """Times of hubness and each reduction on our approximate 30-NN candidate graph."""
+    from embexplorer.core.ann import ivf_knn_task
+    from embexplorer.core.hub_reduction import reduce_hubness_task
+    from embexplorer.core.hubness import hubness
+    from embexplorer.core.tasks import run_task
+
+    candidates = run_task(ivf_knn_task(x, 30, "cosine"))
+    times = {}
+    start = time.perf_counter()
+    before = hubness(candidates.indices[:, :K], len(x))
+    times["hubness"] = (time.perf_counter() - start, before.skewness)
+    for method, kwargs in (
+        ("mp", {}),
+        ("mp", {"mp_method": "empirical"}),
+        ("csls", {}),
+        ("isoftmax", {}),
+    ):
+        start = time.perf_counter()
+        reduced = run_task(reduce_hubness_task(x, candidates, K, method, **kwargs))
+        name = method if not kwargs else f"{method} ({kwargs['mp_method']})"
+        times[name] = (time.perf_counter() - start, hubness(reduced.indices, len(x)).skewness)
+    return times
+
+
+RUNNERS: dict[str, Callable] = {
+    "embexplorer exact (blocked, symmetric)": _ours_exact,
+    "faiss IndexFlatIP": _faiss_flat,
+    "scikit-learn brute NearestNeighbors": _sklearn_brute,
+    "embexplorer approx (faiss IVF-SQ4 + exact re-rank)": _ours_approx,
+    "hnswlib (M=16, ef_construction=100, ef=40)": _hnswlib,
+    "pynndescent": _pynndescent,
+    "hubness + reductions": _hubness_and_reductions,
+}
+
+
+def _child(name: str, n: int, env: dict[str, str]) -> dict:
+    os.environ.update(env)
+    x = synthetic_vectors(n)
+    rows = np.sort(np.random.default_rng(1).choice(n, 1000, replace=False))
+    baseline = _rss_mb()
+    start = time.perf_counter()
+    result = RUNNERS[name](x)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out = {"name": name, "n": n, "seconds": seconds, "extra_mb": max(0.0, peak - baseline)}
+    if isinstance(result, dict):
+        out["stages"] = result
+    else:
+        out["recall"] = _recall(np.asarray(result), _truth(x, rows), rows)
+    return out
+
+
+def measure(name: str, n: int, env: dict[str, str] | None = None) -> dict:
+    """One configuration in a fresh process (spawned, so environment changes apply to it)."""
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(_child, (name, n, env or {}))
+
+
+def fixed_blas_env() -> dict[str, str]:
+    """OPENBLAS_CORETYPE for this CPU (what core.ann sets before importing faiss)."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            flags = fh.read().split("flags")[1].split("\n")[0].split()
+    except (OSError, IndexError):
+        return {}
+    if "avx512f" in flags:
+        return {"OPENBLAS_CORETYPE": "SkylakeX"}
+    return {"OPENBLAS_CORETYPE": "Haswell"} if "avx2" in flags else {}

@@ -1,0 +1,46 @@
+"""Approximate kNN: recall measured against exact search, and the exact/approximate choice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from embexplorer.core import ann
+from embexplorer.core.ann import ivf_knn_task, knn_task
+from embexplorer.core.neighbors import knn_graph_task
+from embexplorer.core.tasks import run_task
+
+
+def _clustered(n=3000, d=32, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(40, d)).astype(np.float32)
+    x = centres[rng.integers(0, 40, n)] + 0.7 * rng.normal(size=(n, d)).astype(np.float32)
+    return x
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean", "dot"])
+def test_approximate_graph_has_high_measured_recall(metric):
+    x = _clustered()
+    approx = run_task(ivf_knn_task(x, 10, metric))
+    exact = run_task(knn_graph_task(x, 10, metric))
+    true_recall = (approx.indices[:, :, None] == exact.indices[:, None, :]).any(axis=2).mean()
+    assert true_recall > 0.95
+    assert approx.recall == pytest.approx(true_recall, abs=0.03)  # the sample tells the truth
+    assert approx.method == "faiss IVF-SQ4" and approx.params["nprobe"] >= 1
+    assert all(i not in row for i, row in enumerate(approx.indices))
+    same = approx.indices == exact.indices
+    np.testing.assert_allclose(
+        approx.distances[same], exact.distances[same], rtol=1e-4, atol=1e-5
+    )  # distances are exact for the neighbours found
+
+
+def test_auto_is_exact_below_the_threshold(monkeypatch):
+    x = _clustered(500)
+    assert run_task(knn_task(x, 5, "cosine", "auto")).method == "exact"
+    monkeypatch.setattr(ann, "AUTO_EXACT_MAX", 100)
+    assert run_task(knn_task(x, 5, "cosine", "auto")).method == "faiss IVF-SQ4"
+
+
+def test_unknown_method():
+    with pytest.raises(ValueError, match="exact, approx or auto"):
+        run_task(knn_task(_clustered(50), 3, "cosine", "fast"))
