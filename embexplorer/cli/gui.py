@@ -35,6 +35,12 @@ def parser() -> argparse.ArgumentParser:
         "drawn on the map)",
     )
     p.add_argument(
+        "--inspect",
+        metavar="ID",
+        help="once the map is drawn, inspect the row with this id (or row number): its "
+        "neighbours are listed and drawn",
+    )
+    p.add_argument(
         "--screenshot",
         type=Path,
         metavar="OUT.png",
@@ -65,4 +71,5 @@ def main(argv: Sequence[str]) -> int:
         screenshot=args.screenshot,
         timeout_s=args.screenshot_timeout,
         query=args.query,
+        inspect=args.inspect,
     )

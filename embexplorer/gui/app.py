@@ -16,6 +16,7 @@ def run_gui(
     screenshot: Path | None = None,
     timeout_s: float = 600.0,
     query: str | None = None,
+    inspect: str | None = None,
 ) -> int:
     """Open the window on ``path`` (the demo corpus when None); return the exit status."""
     problem = window_problem(allow_offscreen=screenshot is not None)
@@ -33,8 +34,14 @@ def run_gui(
     window.show()
     if query:
         _run_query_when_drawn(window, query)
+    if inspect is not None:
+        _inspect_when_drawn(window, inspect)
     if screenshot is not None:
-        ready = window.document.query_changed if query else window.document.pipeline_finished
+        ready = window.document.pipeline_finished
+        if query:
+            ready = window.document.query_changed
+        elif inspect is not None:
+            ready = window.document.analysis.inspected
         _arm_screenshot(app, window, screenshot, timeout_s, ready)
     window.open_path(path if path is not None else demo_corpus_path(), options)
     return app.exec()
@@ -45,6 +52,23 @@ def _run_query_when_drawn(window, text: str) -> None:
         window.document.pipeline_finished.disconnect(run)
         window.query_panel.field.setText(text)
         window.document.query(text, window.query_panel.k.value())
+
+    window.document.pipeline_finished.connect(run)
+
+
+def _inspect_when_drawn(window, wanted: str) -> None:
+    def run() -> None:
+        window.document.pipeline_finished.disconnect(run)
+        ids = [str(i) for i in window.document.corpus.ids]
+        if wanted in ids:
+            row = ids.index(wanted)
+        elif wanted.isdigit() and int(wanted) < len(ids):
+            row = int(wanted)
+        else:
+            window.document.failed.emit("Inspect", f"No row with the id {wanted!r}.", "")
+            return
+        window.neighbors_dock.raise_()
+        window.document.set_focus(row)
 
     window.document.pipeline_finished.connect(run)
 
@@ -81,7 +105,15 @@ def _arm_screenshot(app, window, out: Path, timeout_s: float, ready) -> None:
         )
         app.exit(1)
 
-    ready.connect(lambda *_: QTimer.singleShot(50, save))
+    saved: list[bool] = []
+
+    def when_ready(*args) -> None:
+        if saved or (args and args[0] is None):  # once; a cleared inspection is not a result
+            return
+        saved.append(True)
+        QTimer.singleShot(50, save)
+
+    ready.connect(when_ready)
     window.document.failed.connect(fail)
     window.document.query_failed.connect(lambda message: fail("", message))
     window.runner.failed.connect(fail)
