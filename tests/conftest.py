@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# Qt's offscreen platform, with a 1920 × 1080 screen (its default is 800 × 800, narrower than
+# the window's minimum width).
+_SCREEN = Path(__file__).with_name("offscreen_screen.json")
+os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 
-import numpy as np
-import pytest
+import numpy as np  # noqa: E402 (after the Qt platform is set)
+import pytest  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -261,3 +261,54 @@ def test_analyze_bad_parameters(tmp_path, files, capsys, args, message):
     out = tmp_path / "a.parquet"
     assert main(["analyze", str(files["npy"]), *args, "-o", str(out)]) == 1
     assert message in capsys.readouterr().err
+
+
+def test_export_command(tmp_path, files, small_corpus_data):
+    out = tmp_path / "beta.parquet"
+    assert (
+        main(
+            [
+                "export",
+                str(files["csv"]),
+                "--select",
+                "label == beta",
+                "--format",
+                "parquet",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    from embexplorer.core.io import read_corpus
+
+    again = read_corpus(out)
+    assert list(again.columns["label"]) == ["beta"] * 10
+    np.testing.assert_array_equal(again.vectors, small_corpus_data["vectors"][10:20])
+    provenance = json.loads((tmp_path / "beta.parquet.provenance.json").read_text())
+    assert provenance["selection"] == "label == beta" and provenance["rows"] == 10
+
+
+def test_export_command_refuses_to_clobber(tmp_path, files, capsys):
+    out = tmp_path / "x.csv"
+    out.write_text("keep")
+    assert main(["export", str(files["csv"]), "-o", str(out)]) == 1
+    assert "already exists" in capsys.readouterr().err and out.read_text() == "keep"
+    assert main(["export", str(files["csv"]), "-o", str(out), "--force"]) == 0
+    assert out.read_text() != "keep"
+
+
+@pytest.mark.parametrize(
+    "condition,message",
+    [
+        ("label ~ x", "Cannot read the condition"),
+        ("nope == 1", "no column 'nope'"),
+        ("score < abc", "not a number"),
+    ],
+)
+def test_export_command_bad_conditions(tmp_path, files, capsys, condition, message):
+    assert (
+        main(["export", str(files["csv"]), "--select", condition, "-o", str(tmp_path / "y.csv")])
+        == 1
+    )
+    assert message in capsys.readouterr().err

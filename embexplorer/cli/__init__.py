@@ -22,6 +22,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from embexplorer.cli.embed import main as embed
 
         return embed(argv[1:])
+    if argv and argv[0] == "export":
+        from embexplorer.cli.export import main as export
+
+        return export(argv[1:])
     if argv and argv[0] == "bench":
         from embexplorer.cli.bench import main as bench
 

@@ -13,7 +13,9 @@ from embexplorer.core.io import ReadOptions
 from embexplorer.core.tasks import Progress
 
 
-def add_read_options(parser: argparse.ArgumentParser) -> None:
+def add_read_options(parser: argparse.ArgumentParser, format_flag: str = "--format") -> None:
+    """The reader's choices; ``format_flag`` names the input-format option (``export`` uses
+    ``--input-format``, since its ``--format`` is the output's)."""
     group = parser.add_argument_group("reading the input")
     group.add_argument("--text-column", metavar="C", help="the column holding the texts")
     group.add_argument("--label-column", metavar="C", help="the column holding category labels")
@@ -24,7 +26,8 @@ def add_read_options(parser: argparse.ArgumentParser) -> None:
         "columns, or a glob such as 'dim_*'",
     )
     group.add_argument(
-        "--format",
+        format_flag,
+        dest="input_format",
         choices=["npy", "npz", "csv", "tsv", "parquet", "jsonl"],
         help="the input format, when its extension does not say",
     )
@@ -41,7 +44,7 @@ def read_options(args: argparse.Namespace) -> ReadOptions:
         text_column=args.text_column,
         label_column=args.label_column,
         vector_column=args.vector_column,
-        format=args.format,
+        format=args.input_format,
         nonfinite="drop" if args.drop_nonfinite else "refuse",
     )
 

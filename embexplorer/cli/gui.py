@@ -17,7 +17,8 @@ def parser() -> argparse.ArgumentParser:
         description="Explore an embedding space: open PATH (the bundled demo corpus when "
         "omitted) in the embexplorer window.",
         epilog="headless commands: 'embexplorer analyze PATH -o OUT.parquet', "
-        "'embexplorer embed PATH --text-column C -o OUT.parquet', 'embexplorer bench' "
+        "'embexplorer embed PATH --text-column C -o OUT.parquet', "
+        "'embexplorer export PATH --select \"COL == VALUE\" -o OUT', 'embexplorer bench' "
         "(each with --help).",
     )
     p.add_argument(

@@ -76,3 +76,8 @@ def hubness(indices: np.ndarray, n: int | None = None) -> Hubness:
         skewness=skewness(n_k),
         robin_hood=robin_hood(n_k),
     )
+
+
+def hubness_from_occurrence(n_k: np.ndarray, k: int) -> Hubness:
+    """The hubness summary of known k-occurrences (a saved session)."""
+    return Hubness(k_occurrence=n_k, k=k, skewness=skewness(n_k), robin_hood=robin_hood(n_k))

@@ -108,6 +108,24 @@ class AnalysisSession(QObject):
         self.inspected.emit(None)
         self._run()
 
+    def restore(
+        self, corpus: Corpus, result: AnalysisResult | None, map_data: MapData | None
+    ) -> None:
+        """A reopened session: its results as they were, nothing recomputed."""
+        self.runner.cancel("analysis")
+        self.runner.cancel("inspect")
+        self.corpus, self.result, self.map_data = corpus, result, map_data
+        self.inspection, self._exact_index = None, None
+        if result is not None:
+            self.params = result.params
+        self.map_changed.emit(map_data)
+        self.results_changed.emit(result)
+        self.inspected.emit(None)
+        if result is None:
+            self._run()
+        else:
+            self.finished.emit()
+
     def set_params(self, params: AnalysisParams) -> None:
         if params != self.params:
             self.params = params

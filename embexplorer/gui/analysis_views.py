@@ -53,8 +53,7 @@ class AnalysisViews(QObject):
     def _on_results(self, result) -> None:
         corpus = self.document.corpus
         self.panel.show_result(result, corpus)
-        derived = list(self.session.derived_columns())
-        self.plot.set_corpus(corpus, self.document.color_column, derived)
+        self.plot.set_corpus(corpus, self.document.color_column, self.document.extra_column_names())
         self._show_overlays()
 
     def _show_overlays(self) -> None:

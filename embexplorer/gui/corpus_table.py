@@ -19,13 +19,26 @@ class CorpusTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._corpus: Corpus | None = None
         self._names: list[str] = []
+        self._extra: dict[str, np.ndarray] = {}  # columns added here (tags)
         self._rows = np.empty(0, dtype=np.intp)
 
     def set_corpus(self, corpus: Corpus | None) -> None:
         self.beginResetModel()
         self._corpus = corpus
+        self._extra = {}
         self._names = [] if corpus is None else list(corpus.columns)
         self._rows = np.arange(0 if corpus is None else corpus.n_rows)
+        self.endResetModel()
+
+    def set_extra_column(self, name: str, values: np.ndarray | None) -> None:
+        """Show (or, with None, remove) a column that is not in the corpus, e.g. the tags."""
+        self.beginResetModel()
+        if values is None:
+            self._extra.pop(name, None)
+        else:
+            self._extra[name] = values
+        base = [] if self._corpus is None else list(self._corpus.columns)
+        self._names = base + [n for n in self._extra if n not in base]
         self.endResetModel()
 
     def set_visible_rows(self, rows: np.ndarray) -> None:
@@ -56,7 +69,9 @@ class CorpusTableModel(QAbstractTableModel):
             return None
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
-        value = self._corpus.columns[self._names[index.column()]][self._rows[index.row()]]
+        name = self._names[index.column()]
+        column = self._extra[name] if name in self._extra else self._corpus.columns[name]
+        value = column[self._rows[index.row()]]
         text = _format(value)
         if role == Qt.ItemDataRole.ToolTipRole:
             return textwrap.fill(text[:2000], 100) if len(text) > MAX_CELL_CHARS else None

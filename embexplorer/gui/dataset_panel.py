@@ -6,11 +6,15 @@ import numpy as np
 from PySide6.QtCore import QItemSelectionModel, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -30,6 +34,7 @@ class DatasetPanel(QWidget):
     label_column_chosen = Signal(object)  # str | None
     search_changed = Signal(str)
     row_selected = Signal(int)  # source row
+    select_shown = Signal(object)  # rows shown in the table (to select them)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -43,6 +48,14 @@ class DatasetPanel(QWidget):
         self.search.setPlaceholderText("Search all columns…  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.count = QLabel()
+        self.count.setMinimumWidth(40)
+        self.count.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.only_selected = QCheckBox("Selected only")
+        self.only_selected.setToolTip("Show only the selected rows")
+        self.select_shown_button = QPushButton("Select shown")
+        self.select_shown_button.setToolTip("Select every row the search shows")
+        self._filter_rows: np.ndarray | None = None
+        self._selection_rows = np.empty(0, dtype=np.intp)
         self.model = CorpusTableModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -59,7 +72,11 @@ class DatasetPanel(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(form)
         layout.addWidget(self.search)
-        layout.addWidget(self.count)
+        row = QHBoxLayout()
+        row.addWidget(self.count, stretch=1)
+        row.addWidget(self.only_selected)
+        row.addWidget(self.select_shown_button)
+        layout.addLayout(row)
         layout.addWidget(self.table, stretch=1)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(lambda: self.search_changed.emit(self.search.text()))
@@ -71,10 +88,16 @@ class DatasetPanel(QWidget):
             lambda _: self.label_column_chosen.emit(_choice(self.label_combo))
         )
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection)
+        self.only_selected.toggled.connect(lambda _: self._show_rows())
+        self.select_shown_button.clicked.connect(
+            lambda: self.select_shown.emit(self.model.visible_rows.copy())
+        )
         self._total = 0
 
     def set_corpus(self, corpus: Corpus | None, source_name: str = "") -> None:
         self.model.set_corpus(corpus)
+        self._filter_rows = None
+        self._selection_rows = np.empty(0, dtype=np.intp)
         self.search.blockSignals(True)
         self.search.clear()
         self.search.blockSignals(False)
@@ -98,6 +121,21 @@ class DatasetPanel(QWidget):
         _fill(self.label_combo, list(corpus.columns), corpus.label_column)
 
     def set_visible_rows(self, rows: np.ndarray) -> None:
+        """The search result (all rows when the search is empty)."""
+        self._filter_rows = rows
+        self._show_rows()
+
+    def set_selection_rows(self, rows: np.ndarray) -> None:
+        self._selection_rows = rows
+        if self.only_selected.isChecked():
+            self._show_rows()
+
+    def _show_rows(self) -> None:
+        rows = self._filter_rows
+        if rows is None:
+            rows = np.arange(self._total)
+        if self.only_selected.isChecked():
+            rows = np.intersect1d(rows, self._selection_rows, assume_unique=True)
         self.model.set_visible_rows(rows)
         self._update_count()
 

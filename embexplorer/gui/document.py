@@ -7,6 +7,7 @@ applied here on the GUI thread (and announced with a signal the views listen to)
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +20,12 @@ from embexplorer.core.encoder import EncoderConfig, default_config
 from embexplorer.core.errors import InputError, NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, load_task
 from embexplorer.core.search import rows_matching_task
+from embexplorer.core.session_file import SessionState
 from embexplorer.core.tasks import Progress, Task
 from embexplorer.gui.analysis_session import AnalysisSession, MapData
 from embexplorer.gui.plot.colormap import ColorMapping, color_mapping, single_color
+from embexplorer.gui.plot.point_index import PointIndex
+from embexplorer.gui.selection_state import TAGS, SelectionState
 from embexplorer.gui.worker import TaskRunner, error_message
 
 
@@ -35,6 +39,8 @@ class Document(QObject):
     columns_changed = Signal(object)  # Corpus (text / label column changed, same rows)
     vectors_changed = Signal(object)  # Corpus (new vectors for the same rows)
     results_changed = Signal(object)  # AnalysisResult | None
+    tags_changed = Signal(object)  # np.ndarray | None
+    session_restored = Signal(object)  # SessionState (view range, colours applied by views)
     map_changed = Signal(object)  # MapData | None
     colors_changed = Signal(object)  # ColorMapping
     rows_filtered = Signal(object)  # np.ndarray of source rows
@@ -58,7 +64,11 @@ class Document(QObject):
         self.color_column: str | None = None
         self.focus_row = -1
         self.encoder_config: EncoderConfig = default_config()
+        self.read_options = ReadOptions()
+        self._loaded_without_vectors = False
         self.cache = EmbeddingCache()
+        self.selection = SelectionState(self)
+        self.selection.tags_changed.connect(self._on_tags)
         self.analysis = AnalysisSession(runner, self)
         self.analysis.map_changed.connect(self._on_map)
         self.analysis.results_changed.connect(self._on_results)
@@ -71,6 +81,7 @@ class Document(QObject):
     def open(self, path: str | Path, options: ReadOptions | None = None) -> None:
         path = Path(path)
         options = options or ReadOptions()
+        self.read_options = options
         self.runner.cancel()  # everything computed for the old corpus is stale now
         self.runner.submit(
             "load",
@@ -94,8 +105,10 @@ class Document(QObject):
 
     def _on_loaded(self, path: Path, corpus: Corpus) -> None:
         self.source, self.corpus = path, corpus
+        self._loaded_without_vectors = corpus.vectors is None
         self.map_data, self.colors, self.focus_row = None, None, -1
         self.clear_query()
+        self.selection.reset(corpus.n_rows, corpus.corpus_id)
         self.color_column = corpus.label_column
         self.corpus_changed.emit(corpus)
         self.focus_changed.emit(-1)
@@ -155,7 +168,19 @@ class Document(QObject):
             return None
         if name in self.corpus.columns:
             return self.corpus.columns[name]
+        if name == TAGS and self.selection.tags is not None:
+            return self.selection.tags
         return self.analysis.derived_columns().get(name)
+
+    def extra_column_names(self) -> list[str]:
+        """Columns beside the corpus's: the tags, then what the analysis added."""
+        names = [TAGS] if self.selection.tags is not None else []
+        return names + list(self.analysis.derived_columns())
+
+    def _on_tags(self, tags) -> None:
+        self.tags_changed.emit(tags)
+        if self.color_column == TAGS:
+            self._recolor()
 
     def _recolor(self) -> None:
         corpus, column = self.corpus, self.color_column
@@ -253,3 +278,96 @@ class Document(QObject):
             text = str(corpus.texts[row])
             lines.append(text if len(text) <= max_chars else text[:max_chars] + "…")
         return "\n".join(lines)
+
+    # -- sessions -----------------------------------------------------------------------------
+    def session_state(self, view_range=None) -> SessionState:
+        corpus = self.corpus
+        if corpus is None or self.source is None:
+            raise InputError("Open a corpus before saving a session.")
+        # vectors the encoder made here are not in the source file: the session keeps them
+        made_here = self._loaded_without_vectors and corpus.vectors is not None
+        return SessionState(
+            source=str(self.source.resolve()),
+            source_sha256=corpus.provenance.get("source_sha256"),
+            read_options=dataclasses.asdict(self.read_options),
+            text_column=corpus.text_column,
+            label_column=corpus.label_column,
+            encoder_settings=self.encoder_config.settings(),
+            vectors=corpus.vectors if made_here else None,
+            vector_provenance=(
+                {"encoder": corpus.provenance.get("encoder")} if made_here else None
+            ),
+            analysis=self.analysis.result,
+            selection=self.selection.selection.rows,
+            tags=self.selection.tags,
+            color_column=self.color_column,
+            view_range=view_range,
+            focus_row=self.focus_row,
+        )
+
+    def open_session(self, path: str | Path) -> None:
+        path = Path(path)
+        self.runner.cancel()
+        self.runner.submit(
+            "load",
+            lambda: restore_task(path),
+            self._on_session_read,
+            title=f"Opening session {path.name}",
+            on_error=lambda exc, details: self.failed.emit(
+                f"Could not open {path.name}",
+                error_message(exc),
+                "" if isinstance(exc, InputError) else details,
+            ),
+        )
+
+    def _on_session_read(self, outcome) -> None:
+        state, corpus, map_data = outcome
+        self.read_options = ReadOptions(**state.read_options)
+        self._loaded_without_vectors = state.vectors is not None
+        self.source, self.corpus = Path(state.source), corpus
+        self.map_data, self.colors, self.focus_row = None, None, -1
+        self.clear_query()
+        self.selection.reset(corpus.n_rows, corpus.corpus_id)
+        self.color_column = state.color_column
+        self.corpus_changed.emit(corpus)
+        self.focus_changed.emit(-1)
+        self.analysis.restore(corpus, state.analysis, map_data)
+        self.selection.restore(state.selection)
+        if state.tags is not None:
+            self.selection.set_tags(state.tags)
+        self.session_restored.emit(state)
+        if state.focus_row >= 0:
+            self.set_focus(state.focus_row)
+
+
+def restore_task(path: Path) -> Task[tuple]:
+    """Read a session and its source corpus (checked against the saved SHA-256)."""
+    from embexplorer.core.io import read_corpus
+    from embexplorer.core.session_file import load_session
+
+    yield Progress(None, f"Reading {path.name}")
+    state = load_session(path)
+    source = Path(state.source)
+    if not source.exists():
+        raise InputError(
+            f"The session's source file {source} is missing. Put it back (or "
+            "open the corpus again and redo the analysis)."
+        )
+    yield Progress(None, f"Reading {source.name}")
+    corpus = read_corpus(source, ReadOptions(**state.read_options))
+    if state.source_sha256 and corpus.provenance.get("source_sha256") != state.source_sha256:
+        raise InputError(
+            f"{source.name} has changed since the session was saved (its "
+            "SHA-256 differs), so the saved analysis would not match it. Open the "
+            "file again to analyse it anew."
+        )
+    corpus = corpus.replace(text_column=state.text_column, label_column=state.label_column)
+    if state.vectors is not None:
+        corpus = corpus.with_vectors(state.vectors, state.vector_provenance or {})
+    map_data = None
+    if state.analysis is not None and state.analysis.get("projection") is not None:
+        coords = state.analysis.get("projection").coords
+        if len(coords) != corpus.n_rows:
+            raise InputError("The session does not match its source file (row counts differ).")
+        map_data = MapData(state.analysis.get("projection"), PointIndex(coords))
+    return state, corpus, map_data

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QScrollArea,
     QWidget,
@@ -27,21 +28,35 @@ from embexplorer.core.errors import NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, file_dialog_filter
 from embexplorer.gui.analysis_panel import AnalysisPanel
 from embexplorer.gui.analysis_views import AnalysisViews
+from embexplorer.gui.curation import CurationActions
 from embexplorer.gui.dataset_panel import DatasetPanel
 from embexplorer.gui.document import Document, MapData
 from embexplorer.gui.encoder_panel import EncoderPanel
 from embexplorer.gui.neighbors_panel import NeighborsPanel
 from embexplorer.gui.plot_panel import PlotPanel
 from embexplorer.gui.query_panel import QueryPanel
+from embexplorer.gui.selection_views import SelectionViews
 from embexplorer.gui.settings import add_recent_file, app_settings, recent_files
 from embexplorer.gui.task_status import TaskStatus
 from embexplorer.gui.worker import TaskRunner
 
+SHORTCUTS_SELECT = (
+    ("Click", "select a point (Shift adds, Alt subtracts, Ctrl+Shift intersects)"),
+    ("R / L / V", "rectangle, lasso, pointer tool"),
+    ("Ctrl+A", "select all"),
+    ("Ctrl+I", "invert the selection"),
+    ("Esc", "clear the selection"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo a selection change"),
+    ("Ctrl+N", "add the selection's neighbours"),
+    ("Ctrl+T", "tag the selection"),
+    ("Ctrl+E", "export rows"),
+    ("Ctrl+S", "save the session"),
+)
 SHORTCUTS = (
     ("Ctrl+O", "Open a file"),
     ("Ctrl+F", "Search the rows"),
     ("F", "Fit view"),
-    ("Esc", "Cancel the running job"),
+    ("Esc", "cancel the running job (when one runs)"),
     ("Ctrl+Q", "Quit"),
 )
 
@@ -67,8 +82,10 @@ class MainWindow(QMainWindow):
         self.confirm_drop_nonfinite: Callable[[NonFiniteRowsError], bool] = self._ask_drop
         self._error_box: QMessageBox | None = None
         self._build_layout()
+        self.curation = CurationActions(self)
         self._build_menus()
         self._connect()
+        self.selection_views = SelectionViews(self)
         self.analysis_views = AnalysisViews(
             self.document, self.analysis_panel, self.neighbors_panel, self.plot_panel, self
         )
@@ -130,15 +147,19 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open))
         self.recent_menu = file_menu.addMenu("Open &Recent")
         file_menu.addAction(self._action("Open &Demo Corpus", self.open_demo))
+        select_menu = QMenu("&Select", self)
+        self.curation.build_menus(file_menu, select_menu)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+        bar.addMenu(select_menu)
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self._action("&Fit View", self.plot_panel.view.fit_view, "F"))
         view_menu.addAction(
             self._action("&Search Rows", self._focus_search, QKeySequence.StandardKey.Find)
         )
         task_menu = bar.addMenu("&Tasks")
-        self.cancel_action = self._action("&Cancel", self.runner.cancel, "Esc")
+        self.cancel_action = self._action("&Cancel the Running Job", self.runner.cancel)
+        self._action("Escape", self._escape, "Esc")
         task_menu.addAction(self.cancel_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard Shortcuts", self._show_shortcuts))
@@ -180,6 +201,10 @@ class MainWindow(QMainWindow):
         self.runner.progress.connect(self._on_progress)
         self.runner.busy_changed.connect(self.task_status.set_busy)
         self.runner.busy_changed.connect(self.cancel_action.setEnabled)
+        data.select_shown.connect(lambda rows: doc.selection.apply(rows))
+        self.analysis_panel.cluster_chosen.connect(self.curation.select_cluster)
+        doc.tags_changed.connect(self._on_tags)
+        doc.session_restored.connect(self.curation.apply_restored)
         self.runner.failed.connect(self.show_error)
         self.task_status.cancel_requested.connect(self.runner.cancel)
         self.cancel_action.setEnabled(False)
@@ -188,7 +213,10 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str | Path, options: ReadOptions | None = None) -> None:
         path = Path(path)
         self.status_message.setText(f"Opening {path}…")
-        self.document.open(path, options)
+        if path.suffix.lower() == ".embx":
+            self.document.open_session(path)
+        else:
+            self.document.open(path, options)
 
     def open_dialog(self) -> None:
         start = str(self.settings.value("lastDir", str(Path.home())))
@@ -330,12 +358,30 @@ class MainWindow(QMainWindow):
         )
         return answer == QMessageBox.StandardButton.Yes
 
+    def _escape(self) -> None:
+        """Esc cancels the running job; with nothing running it clears the selection."""
+        if self.runner.is_busy():
+            self.runner.cancel()
+        else:
+            self.document.selection.clear()
+
+    def update_selection_actions(self) -> None:
+        self.curation.update()
+
+    def _on_tags(self, tags) -> None:
+        self.dataset_panel.model.set_extra_column("tags", tags)
+        self.plot_panel.set_corpus(
+            self.document.corpus, self.document.color_column, self.document.extra_column_names()
+        )
+
     def _focus_search(self) -> None:
         self.dataset_panel.search.setFocus()
         self.dataset_panel.search.selectAll()
 
     def _show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in SHORTCUTS)
+        rows = "".join(
+            f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in (*SHORTCUTS, *SHORTCUTS_SELECT)
+        )
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
 
     def _show_about(self) -> None:

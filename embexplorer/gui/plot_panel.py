@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -20,8 +23,23 @@ from embexplorer.gui.plot.scatter_view import ScatterView
 NO_COLOR = "(single colour)"
 
 
+TOOL_TIPS = {
+    "pointer": "Pan, zoom and click points (click to select; Shift adds, Alt "
+    "subtracts, Ctrl+Shift intersects)",
+    "rectangle": "Drag a rectangle to select (R)",
+    "lasso": "Draw a freehand shape to select (L)",
+}
+MODES = (
+    ("replace", "Replace"),
+    ("add", "Add (Shift)"),
+    ("subtract", "Subtract (Alt)"),
+    ("intersect", "Intersect (Ctrl+Shift)"),
+)
+
+
 class PlotPanel(QWidget):
     color_column_chosen = Signal(object)  # str | None
+    tool_chosen = Signal(str)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -57,11 +75,50 @@ class PlotPanel(QWidget):
             toggles.addWidget(box)
         toggles.addStretch(1)
         layout.addLayout(toggles)
+        tools = QHBoxLayout()
+        self.tool_buttons: dict[str, QToolButton] = {}
+        group = QButtonGroup(self)
+        for name in ("pointer", "rectangle", "lasso"):
+            button = QToolButton()
+            button.setText(name.capitalize())
+            button.setCheckable(True)
+            button.setToolTip(TOOL_TIPS[name])
+            button.clicked.connect(lambda _=False, n=name: self.choose_tool(n))
+            group.addButton(button)
+            tools.addWidget(button)
+            self.tool_buttons[name] = button
+        self.tool_buttons["pointer"].setChecked(True)
+        self.mode_combo = QComboBox()
+        for data, label in MODES:
+            self.mode_combo.addItem(label, data)
+        self.mode_combo.setToolTip(
+            "How a new pick combines with the selection (the keys override it)"
+        )
+        self.selection_label = QLabel("Nothing selected")
+        self.selection_label.setMinimumWidth(60)  # long counts are cut, not widening the window
+        self.selection_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.mode_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.mode_combo.setMinimumContentsLength(8)
+        tools.addWidget(self.mode_combo)
+        tools.addWidget(self.selection_label, stretch=1)
+        layout.addLayout(tools)
         layout.addLayout(body, stretch=1)
         layout.addWidget(self.detail)
         self.fit_button.clicked.connect(self.view.fit_view)
         self.view.detail_changed.connect(self.detail.setText)
         self.color_combo.activated.connect(self._on_color_chosen)
+
+    def choose_tool(self, name: str) -> None:
+        self.tool_buttons[name].setChecked(True)
+        self.view.getPlotItem().getViewBox().set_tool(name)
+        self.tool_chosen.emit(name)
+
+    def show_selection_count(self, selected: int, total: int) -> None:
+        self.selection_label.setText(
+            f"{selected:,} of {total:,} selected" if selected else "Nothing selected"
+        )
 
     def set_corpus(
         self, corpus: Corpus | None, color_column: str | None, derived: list[str] | None = None

@@ -194,8 +194,8 @@ def test_recent_files_and_geometry_persist(qtbot, settings, csv_path):
     first.show()
     with qtbot.waitSignal(first.document.pipeline_finished, timeout=TIMEOUT):
         first.open_path(csv_path)
-    first.resize(760, 700)  # within the offscreen screen (800 × 800): Qt clamps to the screen
-    qtbot.waitUntil(lambda: first.height() == 700)
+    first.resize(1300, 800)
+    qtbot.waitUntil(lambda: (first.width(), first.height()) == (1300, 800))
     size = (first.width(), first.height())
     first.close()
     second = MainWindow(settings)

@@ -1,7 +1,8 @@
-"""Atomic file writes: write a temporary file in the same folder, then rename it into place.
+"""Atomic file writes: write temporary files in the destination folder, then rename them.
 
-A failure at any point (disk full, exception in the writer, killed process) leaves the
-destination as it was: either the old file, or no file.
+A failure at any point (disk full, exception in the writer, killed process) leaves every
+destination as it was: the old file, or no file. Several files written together (an export and
+its provenance) are renamed only once all of them are complete.
 """
 
 from __future__ import annotations
@@ -9,36 +10,53 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from embexplorer.core.errors import InputError
 
 
 @contextlib.contextmanager
-def atomic_path(destination: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``destination``; rename it over ``destination`` on success."""
-    destination = Path(destination)
-    folder = destination.parent if str(destination.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"Cannot write {destination}: the folder {folder} does not exist.")
+def atomic_paths(destinations: Sequence[str | Path]) -> Iterator[list[Path]]:
+    """Temporary paths beside ``destinations``, renamed over them when the block succeeds."""
+    targets = [Path(d) for d in destinations]
+    temps: list[Path] = []
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=folder)
+        for target in targets:
+            temps.append(_temporary_beside(target))
+        yield temps
+        for temp, target in zip(temps, targets, strict=True):
+            _fsync(temp)
+            os.chmod(temp, _mode_for(target))
+        for temp, target in zip(temps, targets, strict=True):
+            os.replace(temp, target)
+    except OSError as exc:
+        where = targets[len(temps) - 1] if temps else targets[0]
+        raise InputError(
+            f"Writing {where} failed: {exc.strerror or exc}. Nothing was changed."
+        ) from exc
+    finally:
+        for temp in temps:
+            temp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_path(destination: str | Path) -> Iterator[Path]:
+    """One temporary path beside ``destination``; see :func:`atomic_paths`."""
+    with atomic_paths([destination]) as temps:
+        yield temps[0]
+
+
+def _temporary_beside(target: Path) -> Path:
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"Cannot write {target}: the folder {folder} does not exist.")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as exc:
         raise InputError(f"Cannot write to {folder}: {exc.strerror or exc}.") from exc
     os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        _fsync(tmp)
-        os.chmod(tmp, _mode_for(destination))
-        os.replace(tmp, destination)
-    except OSError as exc:
-        raise InputError(
-            f"Writing {destination} failed: {exc.strerror or exc}. Nothing was changed."
-        ) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
+    return Path(name)
 
 
 def _mode_for(destination: Path) -> int:

@@ -154,14 +154,16 @@ def _choose_vector_columns(
     names = list(columns)
     if request is not None:
         return resolve_vector_request(request, names, path)
+    # A list column named like vectors, else numbered numeric columns (dim_0, dim_1, …), else
+    # any list column: an export's "neighbors" list must not be taken for its vectors.
     list_columns = [n for n in names if looks_like_list_column(columns[n])]
     preferred = [n for n in list_columns if n.lower() in VECTOR_COLUMN_NAMES]
-    if preferred or list_columns:
-        return [(preferred or list_columns)[0]]
+    if preferred:
+        return [preferred[0]]
     group = numbered_column_group(names)
     if group and sum(columns[n].dtype.kind in "iuf" for n in group) * 2 >= len(group):
         return group
-    return None
+    return [list_columns[0]] if list_columns else None
 
 
 def _vectors(
@@ -228,8 +230,11 @@ def read_projector_metadata(path: Path) -> dict[str, np.ndarray]:
 
 
 def _infer_column(values: list[str]) -> np.ndarray:
-    """Numbers when every value is one, else the strings as they are."""
-    try:
-        return np.array(values, dtype=np.float64)
-    except ValueError:
-        return np.array(values, dtype=object)
+    """Numbers when every non-empty value is one (empty cells are missing: NaN), else the
+    strings as they are."""
+    if any(v != "" for v in values):
+        try:
+            return np.array([np.nan if v == "" else v for v in values], dtype=np.float64)
+        except ValueError:
+            pass
+    return np.array(values, dtype=object)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
@@ -11,8 +11,12 @@ from embexplorer.gui.plot.colormap import N_LEVELS, ColorMapping
 
 
 class LegendWidget(QWidget):
+    #: the palette code of a clicked entry (select the rows drawn in that colour)
+    entry_clicked = Signal(int)
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self._codes: list[int] = []
         self.title = QLabel()
         self.title.setStyleSheet("font-weight: bold")
         self.title.setWordWrap(True)
@@ -26,12 +30,17 @@ class LegendWidget(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         for widget in (self.title, self.bar_max, self.bar, self.bar_min, self.entries):
             layout.addWidget(widget)
+        self.entries.setToolTip("Click an entry to select its rows (Shift adds, Alt subtracts)")
+        self.entries.itemClicked.connect(
+            lambda item: self.entry_clicked.emit(self._codes[self.entries.row(item)])
+        )
         self.setMinimumWidth(150)
         self.setMaximumWidth(260)
         self.set_mapping(None)
 
     def set_mapping(self, mapping: ColorMapping | None) -> None:
         self.entries.clear()
+        self._codes = []
         numeric = mapping is not None and mapping.kind == "numeric"
         for widget in (self.bar, self.bar_max, self.bar_min):
             widget.setVisible(numeric)
@@ -49,8 +58,10 @@ class LegendWidget(QWidget):
             missing = mapping.entries
             palette_missing = [mapping.palette[N_LEVELS]] if missing else []
             self._add_entries(missing, palette_missing)
+            self._codes = [N_LEVELS] if missing else []
         else:
             self._add_entries(mapping.entries, list(mapping.palette))
+            self._codes = list(range(len(mapping.entries)))
 
     def _add_entries(self, entries, colors) -> None:
         for (label, count), rgba in zip(entries, colors, strict=False):

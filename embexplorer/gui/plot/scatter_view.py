@@ -25,6 +25,7 @@ from embexplorer.gui.plot.hover_card import HoverCard
 from embexplorer.gui.plot.overlays import HubOverlay, NeighborOverlay
 from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.plot.raster import rasterize
+from embexplorer.gui.plot.select_tools import SelectViewBox
 
 MARKERS_MAX = 30_000
 MARKERS_IN_VIEW_MAX = 30_000
@@ -37,13 +38,15 @@ class ScatterView(pg.PlotWidget):
 
     #: row index of the clicked point, or -1 when the click hit no point
     point_clicked = Signal(int)
+    #: (row or -1, keyboard modifiers) of a click, for selection
+    picked = Signal(int, object)
     #: row index under the mouse, or -1
     point_hovered = Signal(int)
     #: a sentence saying how the points are drawn now
     detail_changed = Signal(str)
 
     def __init__(self, parent=None):
-        super().__init__(parent, background="w")
+        super().__init__(parent, background="w", viewBox=SelectViewBox())
         self.setAntialiasing(False)
         self.plot_item = self.getPlotItem()
         self.plot_item.hideAxis("left")
@@ -71,6 +74,7 @@ class ScatterView(pg.PlotWidget):
         self.hub_overlay = HubOverlay(self.plot_item)
         self.cluster_labels = ClusterLabels(self.plot_item)
         self._sizes: np.ndarray | None = None
+        self._selected: np.ndarray | None = None  # mask; unselected points are drawn faded
         self._index: PointIndex | None = None
         self._colors: ColorMapping = single_color(0)
         self._brush_table = np.empty(0, dtype=object)
@@ -93,7 +97,8 @@ class ScatterView(pg.PlotWidget):
         self._index = index
         n = 0 if index is None else len(index)
         self._colors = colors if colors is not None and len(colors.codes) == n else single_color(n)
-        self._brush_table = _brushes(self._colors.palette)
+        self._selected = None
+        self._brush_table = _brushes(self._palette())
         self._invalidate()
         self.set_highlight(np.empty(0, dtype=np.intp))
         self._sizes = None
@@ -109,7 +114,7 @@ class ScatterView(pg.PlotWidget):
         if len(colors.codes) != n:
             raise ValueError(f"{len(colors.codes)} colours for {n} points")
         self._colors = colors
-        self._brush_table = _brushes(colors.palette)
+        self._brush_table = _brushes(self._palette())
         self._invalidate()
         self.refresh()
 
@@ -124,6 +129,28 @@ class ScatterView(pg.PlotWidget):
     @property
     def detail(self) -> str:
         return self._detail
+
+    def set_selection(self, mask: np.ndarray | None) -> None:
+        """Show a selection: unselected points are drawn faded (None: nothing selected)."""
+        self._selected = None if mask is None or not mask.any() else mask
+        self._brush_table = _brushes(self._palette())
+        self._invalidate()
+        self.refresh()
+
+    def _palette(self) -> np.ndarray:
+        palette = self._colors.palette
+        if self._selected is None:
+            return palette
+        faded = palette.copy()
+        faded[:, :3] = (0.25 * palette[:, :3] + 0.75 * 235).astype(np.uint8)
+        faded[:, 3] = 110
+        return np.vstack([palette, faded])
+
+    def _codes(self) -> np.ndarray:
+        codes = self._colors.codes
+        if self._selected is None:
+            return codes
+        return np.where(self._selected, codes, codes + len(self._colors.palette))
 
     def set_sizes(self, sizes: np.ndarray | None) -> None:
         """Per-point marker sizes in pixels (e.g. by N_k), or None for the default size.
@@ -214,7 +241,7 @@ class ScatterView(pg.PlotWidget):
         self._markers.setData(
             x=coords[rows, 0],
             y=coords[rows, 1],
-            brush=self._brush_table[self._colors.codes[rows]],
+            brush=self._brush_table[self._codes()[rows]],
             size=MARKER_SIZE if self._sizes is None else self._sizes[rows],
         )
         self._markers.setVisible(True)
@@ -226,8 +253,8 @@ class ScatterView(pg.PlotWidget):
         size = (int(rect.width() * ratio), int(rect.height() * ratio))
         image = rasterize(
             index.coords,
-            self._colors.codes,
-            self._colors.palette,
+            self._codes(),
+            self._palette(),
             (x0, x1),
             (y0, y1),
             size,
@@ -275,7 +302,9 @@ class ScatterView(pg.PlotWidget):
     def _on_mouse_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or event.double():
             return
-        self.point_clicked.emit(self.row_at(event.scenePos()))
+        row = self.row_at(event.scenePos())
+        self.point_clicked.emit(row)
+        self.picked.emit(row, event.modifiers())
 
 
 def _brushes(palette: np.ndarray) -> np.ndarray:
