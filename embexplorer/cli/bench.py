@@ -19,16 +19,30 @@ from collections.abc import Sequence
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="embexplorer bench",
+        allow_abbrev=False,
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("what", nargs="?", choices=["plot", "encoder", "knn", "all"], default="all")
+    p.add_argument(
+        "what", nargs="?", choices=["plot", "encoder", "knn", "export", "all"], default="all"
+    )
+    p.add_argument("--export-n", type=int, default=100_000, help="export: rows to write")
     p.add_argument("--exact-n", type=int, default=100_000, help="knn: rows for the exact graph")
     p.add_argument(
         "--approx-n",
         type=int,
         default=1_000_000,
         help="knn: rows for the approximate graph and the reductions",
+    )
+    p.add_argument("--skip-exact", action="store_true", help="knn: skip the exact section")
+    p.add_argument(
+        "--skip-reductions", action="store_true", help="knn: skip hubness and reductions"
+    )
+    p.add_argument(
+        "--approx-runs",
+        metavar="NAMES",
+        help="knn: comma-separated subset of the approximate runs (ours, hnswlib, "
+        "pynndescent, hnswlib-tuned, pynndescent-tuned)",
     )
     p.add_argument(
         "--skip-sklearn", action="store_true", help="knn: skip scikit-learn's brute force (slowest)"
@@ -63,7 +77,23 @@ def main(argv: Sequence[str]) -> int:
         bench_encoder(args)
     if args.what in ("knn", "all"):
         bench_knn(args)
+    if args.what in ("export", "all"):
+        bench_export(args)
     return 0
+
+
+def bench_export(args: argparse.Namespace) -> None:
+    from embexplorer.benchmarks import export
+
+    print(
+        f"export: {args.export_n:,} rows (id, topic, score, a 12-word text, 384-dim vectors); "
+        "written, then read back"
+    )
+    for fmt, write_s, size_mb, read_s, same in export.run(args.export_n):
+        print(
+            f"    {fmt:10s} write {write_s:6.2f} s  {size_mb:8.1f} MB  read back {read_s:6.2f} s"
+            f"  vectors identical: {'yes' if same else 'NO'}"
+        )
 
 
 def bench_knn(args: argparse.Namespace) -> None:
@@ -81,6 +111,32 @@ def bench_knn(args: argparse.Namespace) -> None:
         f"knn: whole 10-NN graph, cosine, synthetic unit vectors ({knn.D} dims), "
         f"{os.cpu_count()} cores, each in its own process"
     )
+    if not args.skip_exact:
+        _bench_exact(args, knn, line)
+    n = args.approx_n
+    runs = {
+        "ours": "embexplorer approx (faiss IVF-SQ4 + exact re-rank)",
+        "hnswlib": "hnswlib (M=16, ef_construction=100, ef=40)",
+        "pynndescent": "pynndescent",
+        "hnswlib-tuned": "hnswlib (M=32, ef_construction=200, ef=200)",
+        "pynndescent-tuned": "pynndescent (n_neighbors=40)",
+    }
+    chosen = [r.strip() for r in args.approx_runs.split(",")] if args.approx_runs else list(runs)
+    print(f"  approximate, {n:,} rows (build + query of every row):")
+    for key in chosen:
+        print(line(knn.measure(runs[key], n)))
+    if args.skip_reductions:
+        return
+    fig = knn.measure("hubness + reductions", n)
+    print(
+        f"  hubness and reductions, {n:,} rows, on our approximate 30-NN candidates "
+        f"(peak extra memory of the whole run {fig['extra_mb']:.0f} MB):"
+    )
+    for stage, (seconds, skewness) in fig["stages"].items():
+        print(f"    {stage:24s} {seconds:7.1f} s   skewness after: {skewness:.3f}")
+
+
+def _bench_exact(args: argparse.Namespace, knn, line) -> None:
     n = args.exact_n
     print(f"  exact, {n:,} rows:")
     ours = knn.measure("embexplorer exact (blocked, symmetric)", n)
@@ -98,21 +154,6 @@ def bench_knn(args: argparse.Namespace) -> None:
     )
     if not args.skip_sklearn:
         print(line(knn.measure("scikit-learn brute NearestNeighbors", n)))
-    n = args.approx_n
-    print(f"  approximate, {n:,} rows (build + query of every row):")
-    for name in (
-        "embexplorer approx (faiss IVF-SQ4 + exact re-rank)",
-        "hnswlib (M=16, ef_construction=100, ef=40)",
-        "pynndescent",
-    ):
-        print(line(knn.measure(name, n)))
-    fig = knn.measure("hubness + reductions", n)
-    print(
-        f"  hubness and reductions, {n:,} rows, on our approximate 30-NN candidates "
-        f"(peak extra memory of the whole run {fig['extra_mb']:.0f} MB):"
-    )
-    for stage, (seconds, skewness) in fig["stages"].items():
-        print(f"    {stage:24s} {seconds:7.1f} s   skewness after: {skewness:.3f}")
 
 
 def bench_plot(args: argparse.Namespace) -> None:

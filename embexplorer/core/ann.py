@@ -30,7 +30,7 @@ from embexplorer.core.tasks import Progress, Task, chunk_ranges
 #: ``auto`` uses the exact graph up to this many rows (measured crossover; see module doc).
 AUTO_EXACT_MAX = 30_000
 RECALL_SAMPLE = 1000
-SEARCH_BLOCK = 8192
+SEARCH_BLOCK = 4096
 RERANK_BLOCK = 256
 #: Rows used to train the lists (bounds the memory of training whatever N is).
 TRAIN_SAMPLE_MAX = 65_536
@@ -85,6 +85,7 @@ def ivf_knn_task(
     nlist = int(np.clip(min(4 * np.sqrt(n), len(train_rows) / 39), 1, 65536))
     yield Progress(0.0, f"Approximate kNN: training {nlist} lists")
     index = _train_index(faiss, vectors[train_rows], metric, nlist, seed)
+    yield from _reserve_lists(faiss, index, vectors, metric)
     for lo, hi in chunk_ranges(n, SEARCH_BLOCK):
         index.add(_prepared(vectors[lo:hi], metric))
         yield Progress(0.1 * hi / n, f"Approximate kNN: indexing {hi:,} of {n:,} rows")
@@ -119,6 +120,25 @@ def ivf_knn_task(
     )
 
 
+def _reserve_lists(faiss, index, vectors: np.ndarray, metric: str) -> Task[None]:
+    """Give every inverted list its final capacity before adding.
+
+    faiss grows each list's storage by doubling, which can leave up to as much slack again as
+    the codes themselves (~0.2 GB at 1M rows); sizing each list once to its final length and
+    back to zero keeps the capacity and avoids that.
+    """
+    counts = np.zeros(index.nlist, dtype=np.int64)
+    for lo, hi in chunk_ranges(len(vectors), SEARCH_BLOCK):
+        _, assigned = index.quantizer.search(_prepared(vectors[lo:hi], metric), 1)
+        counts += np.bincount(assigned.ravel(), minlength=index.nlist)
+        yield Progress(0.05 * hi / len(vectors), "Approximate kNN: sizing the lists")
+    lists = faiss.downcast_InvertedLists(index.invlists)
+    for list_no, count in enumerate(counts):
+        if count:
+            lists.resize(list_no, int(count))
+            lists.resize(list_no, 0)
+
+
 def _sample(n: int, seed: int) -> np.ndarray:
     return np.sort(
         np.random.default_rng(seed + 1).choice(n, size=min(RECALL_SAMPLE, n), replace=False)
@@ -140,7 +160,7 @@ def _tune_nprobe(index, vectors, sample, truth, keep, metric, nlist) -> Task[int
 
 def _inverse_norms(vectors: np.ndarray) -> np.ndarray:
     out = np.empty(len(vectors), dtype=np.float32)
-    for lo, hi in chunk_ranges(len(vectors), 65536):
+    for lo, hi in chunk_ranges(len(vectors), 8192):
         norms = np.linalg.norm(vectors[lo:hi], axis=1)
         out[lo:hi] = 1.0 / np.where(norms > 0, norms, 1.0)
     return out
@@ -179,7 +199,9 @@ def _train_index(faiss, sample: np.ndarray, metric: str, nlist: int, seed: int):
         quantizer, d, nlist, faiss.ScalarQuantizer.QT_4bit, faiss_metric
     )
     index.cp.seed = seed
-    index.train(_prepared(sample, metric))
+    if metric == "cosine":  # normalise the sample (our own copy) in place: no second copy
+        sample /= np.maximum(np.linalg.norm(sample, axis=1, keepdims=True), 1e-30)
+    index.train(np.ascontiguousarray(sample, dtype=np.float32))
     return index
 
 

@@ -30,12 +30,14 @@ METHODS = ("mp", "csls", "isoftmax")
 #: Rows of the corpus used to estimate each point's distance distribution (mutual proximity).
 MP_SAMPLE = 512
 #: Memory allowed for the empirical MP's sample-distance matrix.
-MP_EMPIRICAL_BYTES = 256 << 20
+MP_EMPIRICAL_BYTES = 96 << 20
 #: Largest bank of queries for inverted softmax (a random sample beyond this).
-BANK_SIZE = 4096
+BANK_SIZE = 2048
 DEFAULT_BETA = 20.0
 #: Rows per block of distance computations (bounds the float64 temporaries to ~35 MB each).
 _BLOCK = 1024
+#: Rows scored and ranked at a time (bounds the float64 score arrays to ~16 MB at 30 candidates).
+SCORE_BLOCK = 65536
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,30 +61,43 @@ def reduce_hubness_task(
     beta: float = DEFAULT_BETA,
     bank: np.ndarray | None = None,
 ) -> Task[ReducedNeighbors]:
-    """Re-rank ``candidates`` (k_c ≥ k columns) with ``method`` and keep the best k."""
+    """Re-rank ``candidates`` (k_c ≥ k columns) with ``method`` and keep the best k.
+
+    Each method first computes a few numbers per row (r, μ and σ, or log Z); the pairwise
+    scores are then computed and ranked ``SCORE_BLOCK`` rows at a time, so memory beyond the
+    candidates stays bounded whatever N is.
+    """
     if method not in METHODS:
         raise ValueError(
             f"Unknown hubness reduction {method!r}; choose one of {', '.join(METHODS)}."
         )
     k = min(k, candidates.k)
-    sims = -candidates.distances.astype(np.float64)
     if method == "csls":
-        yield Progress(0.5, "CSLS: local scaling")
-        scores, params = csls_scores(candidates.indices, sims, k), {"k": k}
+        yield Progress(0.3, "CSLS: local scaling")
+        score_block, params = _csls_scorer(candidates, k), {"k": k}
     elif method == "mp":
-        scores = yield from _mp_scores(vectors, candidates, seed, mp_method)
-        params = {"variant": mp_method, "seed": seed}
+        score_block = yield from _mp_scorer(vectors, candidates, seed, mp_method)
+        params = {
+            "variant": mp_method,
+            "seed": seed,
+            "sample": MP_SAMPLE if mp_method == "gaussian" else _empirical_sample(len(vectors)),
+        }
     else:
-        scores = yield from _isoftmax_scores(vectors, candidates, beta, bank, seed)
+        score_block = yield from _isoftmax_scorer(vectors, candidates, beta, bank, seed)
         params = {
             "beta": beta,
             "bank": "corpus" if bank is None else "queries",
             "bank_size": min(BANK_SIZE, len(vectors) if bank is None else len(bank)),
             "seed": seed,
         }
-    indices, kept = _top_k(candidates.indices, scores, k)
+    n = len(candidates.indices)
+    indices = np.empty((n, k), dtype=candidates.indices.dtype)
+    kept = np.empty((n, k), dtype=np.float32)
+    for lo, hi in chunk_ranges(n, SCORE_BLOCK):
+        rows = candidates.indices[lo:hi]
+        indices[lo:hi], kept[lo:hi] = _top_k(rows, score_block(lo, hi), k)
     yield Progress(1.0, f"Hubness reduction ({method}) done")
-    return ReducedNeighbors(indices, kept.astype(np.float32), method, params)
+    return ReducedNeighbors(indices, kept, method, params)
 
 
 def _top_k(indices: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -91,10 +106,26 @@ def _top_k(indices: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray,
     return np.take_along_axis(indices, order, 1), np.take_along_axis(scores, order, 1)
 
 
+def _similarities(candidates: Neighbors, lo: int, hi: int) -> np.ndarray:
+    return -candidates.distances[lo:hi].astype(np.float64)
+
+
 def csls_scores(indices: np.ndarray, sims: np.ndarray, k: int) -> np.ndarray:
     """2·s(x, y) − r(x) − r(y) for every candidate pair; r from each row's k nearest."""
     r = sims[:, :k].mean(axis=1)
     return 2.0 * sims - r[:, None] - r[indices]
+
+
+def _csls_scorer(candidates: Neighbors, k: int):
+    r = np.empty(len(candidates.indices))
+    for lo, hi in chunk_ranges(len(r), SCORE_BLOCK):
+        r[lo:hi] = _similarities(candidates, lo, hi)[:, :k].mean(axis=1)
+
+    def score(lo: int, hi: int) -> np.ndarray:
+        idx = np.maximum(candidates.indices[lo:hi], 0)
+        return 2.0 * _similarities(candidates, lo, hi) - r[lo:hi, None] - r[idx]
+
+    return score
 
 
 def _sample_rows(n: int, size: int, seed: int) -> np.ndarray:
@@ -102,7 +133,14 @@ def _sample_rows(n: int, size: int, seed: int) -> np.ndarray:
     return np.sort(rng.choice(n, size=min(size, n), replace=False))
 
 
-def _mp_scores(vectors, candidates: Neighbors, seed: int, variant: str) -> Task[np.ndarray]:
+def _empirical_sample(n: int) -> int:
+    """Sampled rows per point for empirical MP: as many as MP_EMPIRICAL_BYTES allows."""
+    return int(min(n, max(16, min(MP_SAMPLE, MP_EMPIRICAL_BYTES // (4 * max(n, 1))))))
+
+
+def _mp_scorer(vectors, candidates: Neighbors, seed: int, variant: str) -> Task[Any]:
+    if variant not in ("gaussian", "empirical"):
+        raise ValueError("mp_method is 'gaussian' or 'empirical'.")
     n, metric = len(vectors), candidates.metric
     size = (
         MP_SAMPLE
@@ -122,32 +160,37 @@ def _mp_scores(vectors, candidates: Neighbors, seed: int, variant: str) -> Task[
         if stored is not None:
             stored[lo:hi] = np.where(own, -np.inf, d)
         yield Progress(0.9 * (i + 1) / len(blocks), f"Mutual proximity: {hi:,} of {n:,} rows")
-    d_xy = candidates.distances.astype(np.float64)
-    idx = np.where(candidates.indices >= 0, candidates.indices, 0)
-    if variant == "gaussian":
-        sigma = np.where(sigma > 0, sigma, 1e-12)
-        sf_x = 0.5 * erfc((d_xy - mu[:, None]) / (sigma[:, None] * np.sqrt(2)))
-        sf_y = 0.5 * erfc((d_xy - mu[idx]) / (sigma[idx] * np.sqrt(2)))
-        return sf_x * sf_y
-    if variant != "empirical":
-        raise ValueError("mp_method is 'gaussian' or 'empirical'.")
-    # share of the sampled rows other than x and y that are farther from both than d(x, y)
+    sigma = np.where(sigma > 0, sigma, 1e-12)
     in_sample = np.zeros(n, dtype=np.int64)
     in_sample[sample] = 1
-    out = np.empty_like(d_xy)
-    for lo, hi in chunk_ranges(n, 256):
-        both = (stored[lo:hi, None, :] > d_xy[lo:hi, :, None]) & (
-            stored[idx[lo:hi]] > d_xy[lo:hi, :, None]
-        )
-        others = len(sample) - in_sample[lo:hi, None] - in_sample[idx[lo:hi]]
-        out[lo:hi] = both.sum(axis=2) / np.maximum(others, 1)
-    return out
+
+    def gaussian(lo: int, hi: int) -> np.ndarray:
+        d_xy = candidates.distances[lo:hi].astype(np.float64)
+        idx = np.maximum(candidates.indices[lo:hi], 0)
+        sf_x = 0.5 * erfc((d_xy - mu[lo:hi, None]) / (sigma[lo:hi, None] * np.sqrt(2)))
+        sf_y = 0.5 * erfc((d_xy - mu[idx]) / (sigma[idx] * np.sqrt(2)))
+        return sf_x * sf_y
+
+    def empirical(lo: int, hi: int) -> np.ndarray:
+        # share of the sampled rows other than x and y that are farther from both than d(x, y)
+        out = np.empty(candidates.indices[lo:hi].shape)
+        for a, b in chunk_ranges(hi - lo, 256):
+            d_xy = candidates.distances[lo + a : lo + b].astype(np.float64)
+            idx = np.maximum(candidates.indices[lo + a : lo + b], 0)
+            both = (stored[lo + a : lo + b, None, :] > d_xy[:, :, None]) & (
+                stored[idx] > d_xy[:, :, None]
+            )
+            others = len(sample) - in_sample[lo + a : lo + b, None] - in_sample[idx]
+            out[a:b] = both.sum(axis=2) / np.maximum(others, 1)
+        return out
+
+    return gaussian if variant == "gaussian" else empirical
 
 
-def _isoftmax_scores(
+def _isoftmax_scorer(
     vectors, candidates: Neighbors, beta: float, bank: np.ndarray | None, seed: int
-) -> Task[np.ndarray]:
-    """β·s(x, y) − log Σ_b exp(β·s(b, y)): the log of the inverted softmax."""
+) -> Task[Any]:
+    """Scores β·s(x, y) − log Σ_b exp(β·s(b, y)): the log of the inverted softmax."""
     n, metric = len(vectors), candidates.metric
     if bank is None:
         bank_rows = _sample_rows(n, BANK_SIZE, seed)
@@ -165,5 +208,9 @@ def _isoftmax_scores(
             logits[bank_rows[None, :] == np.arange(lo, hi)[:, None]] = -np.inf
         log_z[lo:hi] = logsumexp(logits, axis=1)
         yield Progress(0.9 * (i + 1) / len(blocks), f"Inverted softmax: {hi:,} of {n:,} rows")
-    idx = np.where(candidates.indices >= 0, candidates.indices, 0)
-    return -beta * candidates.distances.astype(np.float64) - log_z[idx]
+
+    def score(lo: int, hi: int) -> np.ndarray:
+        idx = np.maximum(candidates.indices[lo:hi], 0)
+        return -beta * candidates.distances[lo:hi].astype(np.float64) - log_z[idx]
+
+    return score

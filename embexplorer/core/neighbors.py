@@ -105,7 +105,7 @@ class _Scorer:
         return s
 
 
-def _squared_norms(vectors: np.ndarray, chunk: int = 65536) -> np.ndarray:
+def _squared_norms(vectors: np.ndarray, chunk: int = 8192) -> np.ndarray:
     out = np.empty(len(vectors), dtype=np.float64)
     for lo, hi in chunk_ranges(len(vectors), chunk):
         block = vectors[lo:hi].astype(np.float64)
@@ -170,19 +170,27 @@ def exact_distances(
 ) -> np.ndarray:
     """Float64 distances from each query i to ``vectors[rows[i]]``, as shown to users.
 
-    Entries where ``rows`` is -1 (no candidate) are +inf.
+    Entries where ``rows`` is -1 (no candidate) are +inf. Works 64 queries at a time, so the
+    gathered float64 vectors stay small (~8 MB at 40 candidates × 384 dims).
     """
+    out = np.empty(rows.shape, dtype=np.float64)
+    for lo, hi in chunk_ranges(len(rows), 64):
+        out[lo:hi] = _exact_block(vectors, queries[lo:hi], rows[lo:hi], metric)
+    return out
+
+
+def _exact_block(vectors, queries, rows, metric) -> np.ndarray:
     valid = rows >= 0
     q = np.asarray(queries, dtype=np.float64)[:, None, :]
     v = vectors[np.where(valid, rows, 0)].astype(np.float64)
     if metric == "euclidean":
         d = np.sqrt(((v - q) ** 2).sum(axis=2))
     else:
-        dots = (v * q).sum(axis=2)
+        dots = np.einsum("ikd,ijd->ik", v, q)
         if metric == "dot":
             d = -dots
         else:
-            norms = np.linalg.norm(v, axis=2) * np.linalg.norm(q, axis=2)
+            norms = np.sqrt(np.einsum("ikd,ikd->ik", v, v)) * np.linalg.norm(q, axis=2)
             d = 1.0 - dots / np.where(norms > 0, norms, 1.0)
     return np.where(valid, d, np.inf)
 

@@ -13,8 +13,8 @@ import numpy as np
 
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
-#: Rows per chunk: bounds the float64 working copy to chunk × D × 8 bytes (~200 MB at D=384).
-CHUNK_ROWS = 65536
+#: Rows per chunk: bounds the float64 working copy to chunk × D × 8 bytes (~50 MB at D=384).
+CHUNK_ROWS = 16384
 
 
 @dataclass(frozen=True, eq=False)

@@ -32,6 +32,7 @@ from embexplorer.gui.curation import CurationActions
 from embexplorer.gui.dataset_panel import DatasetPanel
 from embexplorer.gui.document import Document, MapData
 from embexplorer.gui.encoder_panel import EncoderPanel
+from embexplorer.gui.encoder_views import EncoderViews
 from embexplorer.gui.neighbors_panel import NeighborsPanel
 from embexplorer.gui.plot_panel import PlotPanel
 from embexplorer.gui.query_panel import QueryPanel
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self.selection_views = SelectionViews(self)
+        self.encoder_views = EncoderViews(self)
         self.analysis_views = AnalysisViews(
             self.document, self.analysis_panel, self.neighbors_panel, self.plot_panel, self
         )
@@ -182,23 +184,9 @@ class MainWindow(QMainWindow):
         data.search_changed.connect(doc.search)
         data.row_selected.connect(doc.set_focus)
         plot.color_column_chosen.connect(doc.set_color_column)
-        enc, query = self.encoder_panel, self.query_panel
-        enc.run_requested.connect(doc.embed)
-        enc.cancel_requested.connect(lambda: self.runner.cancel("embed"))
-        enc.clear_cache_requested.connect(self._clear_cache)
-        enc.text_column_chosen.connect(doc.set_text_column)
-        doc.vectors_changed.connect(lambda _: self._show_cache())
-        query.query_submitted.connect(doc.query)
-        query.cleared.connect(doc.clear_query)
-        query.row_chosen.connect(doc.set_focus)
-        doc.query_changed.connect(self._on_query_changed)
-        doc.query_failed.connect(query.show_error)
-        self.runner.channel_busy.connect(self._on_channel_busy)
-        self._show_cache()
         plot.view.point_clicked.connect(self._on_point_clicked)
         plot.view.tooltip_text = doc.describe_row
         self.runner.progress.connect(self.task_status.show_progress)
-        self.runner.progress.connect(self._on_progress)
         self.runner.busy_changed.connect(self.task_status.set_busy)
         self.runner.busy_changed.connect(self.cancel_action.setEnabled)
         data.select_shown.connect(lambda rows: doc.selection.apply(rows))
@@ -264,41 +252,6 @@ class MainWindow(QMainWindow):
         self.plot_panel.show_color_column(self.document.color_column)
         self.dataset_panel.show_roles(corpus)
         self.encoder_panel.set_corpus(corpus)
-
-    def _on_channel_busy(self, channel: str, busy: bool) -> None:
-        if channel == "embed":
-            self.encoder_panel.set_running(busy)
-
-    def _on_progress(self, title: str, progress) -> None:
-        if title.startswith("Embedding"):
-            self.encoder_panel.progress.setText(progress.message)
-
-    def _on_query_changed(self, result) -> None:
-        overlay = self.plot_panel.view.query_overlay
-        map_data = self.document.map_data
-        if result is None or map_data is None:
-            overlay.clear()
-            if result is None:
-                self.query_panel.table.setRowCount(0)
-            return
-        self.query_panel.show_result(result, self.document.corpus)
-        overlay.show(result.position, map_data.index.coords[result.rows])
-
-    def _show_cache(self) -> None:
-        cache = self.document.cache
-        self.encoder_panel.show_cache(cache.entries(), cache.size_bytes())
-
-    def _clear_cache(self) -> None:
-        answer = QMessageBox.question(
-            self,
-            "Clear the embedding cache",
-            "Delete every cached embedding? Corpora embedded before "
-            "will be embedded again when reopened.",
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            freed = self.document.cache.clear()
-            self.status_message.setText(f"Cleared the embedding cache ({freed / 1e6:.1f} MB).")
-            self._show_cache()
 
     def _on_map_changed(self, map_data: MapData | None) -> None:
         view = self.plot_panel.view

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QListWidget,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -22,6 +23,7 @@ from embexplorer.core.corpus import Corpus
 from embexplorer.gui.analysis_session import Inspection
 
 DIFFERS = QColor("#fff1c2")
+LISTED_MAX = 500
 
 
 class NeighborsPanel(QWidget):
@@ -51,6 +53,16 @@ class NeighborsPanel(QWidget):
         self.reduced_title.setWordWrap(True)
         self.listed_by = QLabel()
         self.listed_by.setWordWrap(True)
+        self.listed_by_list = QListWidget()
+        self.listed_by_list.setMaximumHeight(140)
+        self.listed_by_list.setToolTip(
+            "Points that have the inspected point among their k "
+            "nearest; double-click one to inspect it"
+        )
+        self.listed_by_list.itemDoubleClicked.connect(
+            lambda item: self._pick_listed(self.listed_by_list.row(item))
+        )
+        self._listed_rows: list[int] = []
         controls = QHBoxLayout()
         controls.addWidget(self.k)
         controls.addWidget(self.metric)
@@ -75,9 +87,14 @@ class NeighborsPanel(QWidget):
         layout.addLayout(controls)
         layout.addWidget(split, stretch=1)
         layout.addWidget(self.listed_by)
+        layout.addWidget(self.listed_by_list)
         self.k.editingFinished.connect(lambda: self.k_changed.emit(self.k.value()))
         self.metric.activated.connect(lambda _: self.metric_changed.emit(self.metric.currentData()))
         self._rows: dict[QTableWidget, list[int]] = {self.raw: [], self.reduced: []}
+
+    def _pick_listed(self, index: int) -> None:
+        if 0 <= index < len(self._listed_rows):
+            self.row_chosen.emit(self._listed_rows[index])
 
     def _table(self, headers: list[str]) -> QTableWidget:
         table = QTableWidget(0, len(headers))
@@ -106,6 +123,8 @@ class NeighborsPanel(QWidget):
         for table in (self.raw, self.reduced):
             table.setRowCount(0)
             self._rows[table] = []
+        self.listed_by_list.clear()
+        self._listed_rows = []
         if inspection is None or corpus is None:
             self.title.setText("Click a point (or a row) to see its nearest neighbours.")
             self.reduced_title.setText("")
@@ -134,15 +153,20 @@ class NeighborsPanel(QWidget):
             else "Hubness reduction: none (choose one in the Analysis panel)"
         )
         n_listed = len(inspection.listed_by)
+        hub = " (a hub)" if n_listed > 2 * inspection.graph_k else ""
         self.listed_by.setText(
             f"N_k = {n_listed}: listed among the {inspection.graph_k} nearest of "
-            f"{n_listed:,} points"
-            + (
-                f" (e.g. {', '.join(str(corpus.ids[r]) for r in inspection.listed_by[:5])})"
-                if n_listed
-                else "; an antihub."
-            )
+            f"{n_listed:,} points{hub}:"
+            if n_listed
+            else f"N_k = 0: in nobody's {inspection.graph_k} nearest (an antihub)."
         )
+        self._listed_rows = [int(r) for r in inspection.listed_by[:LISTED_MAX]]
+        labels = corpus.labels
+        for r in self._listed_rows:
+            suffix = "" if labels is None else f" — {labels[r]}"
+            self.listed_by_list.addItem(f"{corpus.ids[r]}{suffix}")
+        if n_listed > LISTED_MAX:
+            self.listed_by_list.addItem(f"… and {n_listed - LISTED_MAX:,} more")
 
     def _fill(self, table, rows, corpus: Corpus, distances, marked: set[int]) -> None:
         self._rows[table] = rows

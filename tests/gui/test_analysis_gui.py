@@ -139,3 +139,9 @@ def test_top_hub_click_shows_who_lists_it(qtbot, window):
         window.analysis_panel.hubs.selectRow(0)
     n_k = window.document.analysis.result.get("hubness").k_occurrence[hub_rows[0]]
     assert window.neighbors_panel.listed_by.text().startswith(f"N_k = {n_k}:")
+    knn = window.document.analysis.result.get("knn").indices[:, :10]
+    listers = np.flatnonzero((knn == hub_rows[0]).any(axis=1)).tolist()
+    assert window.neighbors_panel._listed_rows == listers  # exactly who lists it
+    with qtbot.waitSignal(window.document.analysis.inspected, timeout=TIMEOUT):
+        window.neighbors_panel._pick_listed(0)
+    assert window.document.focus_row == listers[0]

@@ -1,0 +1,65 @@
+"""Connects the encoder and search by meaning to the document: the Encoder panel (run,
+cancel, progress, cache) and the query panel with the query's overlay on the map."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMessageBox
+
+
+class EncoderViews(QObject):
+    def __init__(self, window, parent=None):
+        super().__init__(parent)
+        self.window = window
+        doc, enc, query = window.document, window.encoder_panel, window.query_panel
+        self.document, self.encoder_panel, self.query_panel = doc, enc, query
+        enc.run_requested.connect(doc.embed)
+        enc.cancel_requested.connect(lambda: window.runner.cancel("embed"))
+        enc.clear_cache_requested.connect(self.clear_cache)
+        enc.text_column_chosen.connect(doc.set_text_column)
+        doc.vectors_changed.connect(lambda _: self.show_cache())
+        query.query_submitted.connect(doc.query)
+        query.cleared.connect(doc.clear_query)
+        query.row_chosen.connect(doc.set_focus)
+        doc.query_changed.connect(self._on_query_changed)
+        doc.query_failed.connect(query.show_error)
+        window.runner.channel_busy.connect(self._on_channel_busy)
+        window.runner.progress.connect(self._on_progress)
+        self.show_cache()
+
+    def _on_channel_busy(self, channel: str, busy: bool) -> None:
+        if channel == "embed":
+            self.encoder_panel.set_running(busy)
+
+    def _on_progress(self, title: str, progress) -> None:
+        if title.startswith("Embedding"):
+            self.encoder_panel.progress.setText(progress.message)
+
+    def _on_query_changed(self, result) -> None:
+        overlay = self.window.plot_panel.view.query_overlay
+        map_data = self.document.map_data
+        if result is None or map_data is None:
+            overlay.clear()
+            if result is None:
+                self.query_panel.table.setRowCount(0)
+            return
+        self.query_panel.show_result(result, self.document.corpus)
+        overlay.show(result.position, map_data.index.coords[result.rows])
+
+    def show_cache(self) -> None:
+        cache = self.document.cache
+        self.encoder_panel.show_cache(cache.entries(), cache.size_bytes())
+
+    def clear_cache(self) -> None:
+        answer = QMessageBox.question(
+            self.window,
+            "Clear the embedding cache",
+            "Delete every cached embedding? Corpora embedded before will be embedded again "
+            "when reopened.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            freed = self.document.cache.clear()
+            self.window.status_message.setText(
+                f"Cleared the embedding cache ({freed / 1e6:.1f} MB)."
+            )
+            self.show_cache()
