@@ -7,13 +7,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.pipeline import AnalysisParams, AnalysisResult
+from embexplorer.gui.tables import result_table
 
 APPLY_DELAY_MS = 400
 TOP_HUBS = 50
@@ -32,17 +31,6 @@ def _combo(items: list[tuple[str, str]]) -> QComboBox:
     for label, data in items:
         combo.addItem(label, data)
     return combo
-
-
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
 
 
 class AnalysisPanel(QWidget):
@@ -88,8 +76,8 @@ class AnalysisPanel(QWidget):
         self.histogram.setLabel("bottom", "N_k (times in others' k-NN lists)")
         self.histogram.setLabel("left", "points")
         self.histogram.setMouseEnabled(x=False, y=False)
-        self.hubs = _table(["row", "N_k", "label", "text"])
-        self.cluster_list = _table(["cluster", "size", "keywords"])
+        self.hubs = result_table(["row", "N_k", "label", "text"])
+        self.cluster_list = result_table(["cluster", "size", "keywords"])
         self._hub_rows: list[int] = []
         self._cluster_ids: list[int] = []
         self._build()

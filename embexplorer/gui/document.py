@@ -103,15 +103,19 @@ class Document(QObject):
                 "" if isinstance(exc, InputError) else details,
             )
 
-    def _on_loaded(self, path: Path, corpus: Corpus) -> None:
+    def _adopt(self, path: Path, corpus: Corpus, color_column: str | None) -> None:
+        """A new corpus replaces the old: every view and per-corpus state starts afresh."""
         self.source, self.corpus = path, corpus
-        self._loaded_without_vectors = corpus.vectors is None
         self.map_data, self.colors, self.focus_row = None, None, -1
         self.clear_query()
         self.selection.reset(corpus.n_rows, corpus.corpus_id)
-        self.color_column = corpus.label_column
+        self.color_column = color_column
         self.corpus_changed.emit(corpus)
         self.focus_changed.emit(-1)
+
+    def _on_loaded(self, path: Path, corpus: Corpus) -> None:
+        self._loaded_without_vectors = corpus.vectors is None
+        self._adopt(path, corpus, corpus.label_column)
         if corpus.vectors is not None:
             self.analysis.start(corpus)
         elif corpus.text_column is not None:
@@ -324,13 +328,7 @@ class Document(QObject):
         state, corpus, map_data = outcome
         self.read_options = ReadOptions(**state.read_options)
         self._loaded_without_vectors = state.vectors is not None
-        self.source, self.corpus = Path(state.source), corpus
-        self.map_data, self.colors, self.focus_row = None, None, -1
-        self.clear_query()
-        self.selection.reset(corpus.n_rows, corpus.corpus_id)
-        self.color_column = state.color_column
-        self.corpus_changed.emit(corpus)
-        self.focus_changed.emit(-1)
+        self._adopt(Path(state.source), corpus, state.color_column)
         self.analysis.restore(corpus, state.analysis, map_data)
         self.selection.restore(state.selection)
         if state.tags is not None:

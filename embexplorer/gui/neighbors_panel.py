@@ -6,7 +6,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from embexplorer.core.corpus import Corpus
 from embexplorer.gui.analysis_session import Inspection
+from embexplorer.gui.tables import result_table
 
 DIFFERS = QColor("#fff1c2")
 LISTED_MAX = 500
@@ -97,13 +97,7 @@ class NeighborsPanel(QWidget):
             self.row_chosen.emit(self._listed_rows[index])
 
     def _table(self, headers: list[str]) -> QTableWidget:
-        table = QTableWidget(0, len(headers))
-        table.setHorizontalHeaderLabels(headers)
-        table.verticalHeader().setVisible(False)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.horizontalHeader().setStretchLastSection(True)
+        table = result_table(headers)
         table.setMinimumWidth(90)
         table.itemDoubleClicked.connect(lambda item: self._pick(table, item.row()))
         table.setToolTip("Double-click a neighbour to inspect it")

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -19,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.embedding import QueryResult
+from embexplorer.gui.tables import result_table
 
 HEADERS = ["#", "distance", "id", "label", "text"]
 
@@ -42,13 +41,7 @@ class QueryPanel(QWidget):
         self.clear_button = QPushButton("Clear")
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = result_table(HEADERS)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         row = QHBoxLayout()
         for widget in (self.field, self.k, self.search_button, self.clear_button):

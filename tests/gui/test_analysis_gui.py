@@ -5,28 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from sklearn.neighbors import NearestNeighbors
 
 from embexplorer.gui.analysis_session import N_K, PRESERVATION
-from embexplorer.gui.main_window import MainWindow
-from tests.files import write_csv
 
 TIMEOUT = 60_000
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, small_corpus_data):
-    w = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    path = write_csv(tmp_path / "corpus.csv", small_corpus_data)
-    with qtbot.waitSignal(w.document.pipeline_finished, timeout=TIMEOUT):
-        w.open_path(path)
-    yield w
-    w.close()
+def window(opened_window):
+    return opened_window
 
 
 def _apply(qtbot, window, **changes):

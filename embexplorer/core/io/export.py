@@ -232,9 +232,11 @@ def _write_projector(temps: list[Path], frame: ExportFrame) -> Task[None]:
 
     # pyarrow writes each float32 in its shortest round-tripping form, quickly
     options = pacsv.WriteOptions(include_header=False, delimiter="\t")
-    with pacsv.CSVWriter(str(temps[0]), pa.schema(
-            [(f"d{j}", pa.float32()) for j in range(frame.vectors.shape[1])]),
-            write_options=options) as writer:
+    with pacsv.CSVWriter(
+        str(temps[0]),
+        pa.schema([(f"d{j}", pa.float32()) for j in range(frame.vectors.shape[1])]),
+        write_options=options,
+    ) as writer:
         for lo, hi in chunk_ranges(frame.n_rows, BATCH_ROWS):
             block = frame.vectors[lo:hi]
             writer.write_table(pa.table({f"d{j}": block[:, j] for j in range(block.shape[1])}))

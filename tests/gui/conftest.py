@@ -1,0 +1,26 @@
+"""Shared GUI fixtures: a shown window, and one with the small test corpus opened."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from embexplorer.gui.main_window import MainWindow
+from tests.files import write_csv
+
+TIMEOUT = 60_000
+
+
+@pytest.fixture
+def opened_window(qtbot, tmp_path, small_corpus_data):
+    """The main window, shown, with the 30-row test corpus opened and fully analysed."""
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    path = write_csv(tmp_path / "corpus.csv", small_corpus_data)
+    with qtbot.waitSignal(window.document.pipeline_finished, timeout=TIMEOUT):
+        window.open_path(path)
+    yield window
+    window.close()
