@@ -142,13 +142,14 @@ def _pynndescent_tuned(x):
 
 
 def _hubness_and_reductions(x):
-    """Times of hubness and each reduction on our approximate 30-NN candidate graph."""
+    """Times of hubness and each reduction on our approximate candidate graph (k + 10)."""
     from embexplorer.core.ann import ivf_knn_task
     from embexplorer.core.hub_reduction import reduce_hubness_task
     from embexplorer.core.hubness import hubness
+    from embexplorer.core.stages import candidate_count
     from embexplorer.core.tasks import run_task
 
-    candidates = run_task(ivf_knn_task(x, 30, "cosine"))
+    candidates = run_task(ivf_knn_task(x, candidate_count(K, len(x)), "cosine"))
     times = {}
     start = time.perf_counter()
     before = hubness(candidates.indices[:, :K], len(x))

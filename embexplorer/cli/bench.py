@@ -129,8 +129,8 @@ def bench_knn(args: argparse.Namespace) -> None:
         return
     fig = knn.measure("hubness + reductions", n)
     print(
-        f"  hubness and reductions, {n:,} rows, on our approximate 30-NN candidates "
-        f"(peak extra memory of the whole run {fig['extra_mb']:.0f} MB):"
+        f"  hubness and reductions, {n:,} rows, on our approximate 20-NN candidates (as the "
+        f"app uses; peak extra memory of the whole run {fig['extra_mb']:.0f} MB):"
     )
     for stage, (seconds, skewness) in fig["stages"].items():
         print(f"    {stage:24s} {seconds:7.1f} s   skewness after: {skewness:.3f}")
