@@ -7,6 +7,20 @@ from pathlib import Path
 
 import numpy as np
 
+#: Every file write_all() makes, by kind (each holds the same 30 rows and vectors).
+FORMATS = [
+    "npy",
+    "npz",
+    "csv",
+    "csv-list",
+    "tsv",
+    "projector-vectors",
+    "projector-metadata",
+    "parquet",
+    "parquet-list",
+    "jsonl",
+]
+
 
 def write_csv(path: Path, data: dict, sep: str = ",", vectors_as_list: bool = False) -> Path:
     import csv

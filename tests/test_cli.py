@@ -13,20 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from embexplorer.cli import main
-from tests.files import bad_inputs, write_all
-
-FORMATS = [
-    "npy",
-    "npz",
-    "csv",
-    "csv-list",
-    "tsv",
-    "projector-vectors",
-    "projector-metadata",
-    "parquet",
-    "parquet-list",
-    "jsonl",
-]
+from tests.files import FORMATS, bad_inputs, write_all
 
 
 @pytest.fixture

@@ -24,17 +24,8 @@ GROUPS = (
     "cluster",
     "preservation",
 )
-DEFAULT_GROUPS = (
-    "ids",
-    "metadata",
-    "text",
-    "tags",
-    "vectors",
-    "xy",
-    "neighbors",
-    "k_occurrence",
-    "cluster",
-)
+#: Checked by default: everything but neighbour preservation (a map-quality diagnostic).
+DEFAULT_GROUPS = tuple(g for g in GROUPS if g != "preservation")
 
 
 def build_frame(

@@ -11,7 +11,7 @@ from PySide6.QtGui import QDropEvent
 
 from embexplorer.core.tasks import Progress
 from embexplorer.gui.main_window import MainWindow
-from tests.files import bad_inputs, write_all, write_csv
+from tests.files import FORMATS, bad_inputs, write_all, write_csv
 
 TIMEOUT = 20_000
 
@@ -213,20 +213,6 @@ def test_choosing_the_label_column_recolours(qtbot, window, csv_path):
         combo.activated.emit(combo.currentIndex())
     assert window.document.corpus.label_column == "score"
     assert window.plot_panel.color_combo.currentText() == "score"
-
-
-FORMATS = [
-    "npy",
-    "npz",
-    "csv",
-    "csv-list",
-    "tsv",
-    "projector-vectors",
-    "projector-metadata",
-    "parquet",
-    "parquet-list",
-    "jsonl",
-]
 
 
 def test_every_format_opens_in_the_window(qtbot, window, tmp_path, small_corpus_data):
