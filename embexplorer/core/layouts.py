@@ -1,11 +1,12 @@
 """Non-linear 2-D layouts: t-SNE (openTSNE) and UMAP (umap-learn), seeded and cancellable.
 
-Both run in a helper thread (both release the GIL in their heavy loops) and report through
-their own hooks: openTSNE's callbacks (returning True stops it), umap-learn's epoch loop through
-the progress stream it writes to (raising there stops it). Cancel therefore takes effect at the
-next iteration / epoch; the neighbour search before the optimisation cannot be interrupted and
-finishes in the background. umap-learn compiles its numba code on the first run in a process
-(~20 s here); later runs in the same session reuse it.
+Both are given our own kNN graph (exact or approximate, with progress, cancellable between
+blocks) and a PCA start, so the libraries' own neighbour searches and spectral initialisation
+never run. Only their optimisers run, in a helper thread (both release the GIL), reporting
+through their hooks: openTSNE's callbacks (returning True stops it) and umap-learn's epoch loop
+through the progress stream it writes to (raising there stops it). Cancel therefore takes effect
+at the next iteration or epoch. umap-learn compiles its numba code on the first run in a process
+(~20 s here, reported as such); later runs in the same session reuse it.
 """
 
 from __future__ import annotations
@@ -17,25 +18,62 @@ from typing import Any
 import numpy as np
 
 from embexplorer.core.projection import Projection, top_components_task
-from embexplorer.core.tasks import Cancelled, Progress, Task, call_in_thread_task
+from embexplorer.core.tasks import Cancelled, Progress, Task, call_in_thread_task, scaled
 
 TSNE_PCA_DIMS = 50
 TSNE_ITERATIONS = (250, 500)  # early exaggeration, then the main phase (openTSNE's defaults)
 
 
+def _layout_metric(metric: str) -> str:
+    return "euclidean" if metric == "euclidean" else "cosine"
+
+
+def _neighbours(data: np.ndarray, k: int, metric: str, seed: int) -> Task[Any]:
+    """Our kNN graph (exact or approximate, with progress and Cancel) for the layouts."""
+    from embexplorer.core.ann import knn_task
+
+    return (yield from knn_task(data, k, _layout_metric(metric), "auto", seed=seed))
+
+
+def _pca_layout(data: np.ndarray, spread: float) -> Task[np.ndarray]:
+    """The first two principal components, scaled so the x axis has std ``spread``."""
+    from embexplorer.core.projection import apply_linear_map, fit_pca_task
+
+    mean, components, _ = yield from fit_pca_task(data, 2)
+    coords = apply_linear_map(data, mean, components, 2).astype(np.float64)
+    return coords / max(float(coords[:, 0].std()), 1e-12) * spread
+
+
 def tsne_task(
     vectors: np.ndarray, seed: int = 0, perplexity: float = 30.0, metric: str = "cosine"
 ) -> Task[Projection]:
+    """t-SNE: PCA to 50 dims, our kNN graph (3·perplexity neighbours), openTSNE's optimiser
+    started from the PCA layout. Only the optimisation runs inside openTSNE, which stops at its
+    next callback (every 5 iterations) after Cancel."""
     n = len(vectors)
     data = vectors
     if vectors.shape[1] > TSNE_PCA_DIMS:
-        data = yield from top_components_task(vectors, TSNE_PCA_DIMS)
+        data = yield from scaled(top_components_task(vectors, TSNE_PCA_DIMS), 0.0, 0.1, "t-SNE: ")
     perplexity = float(min(perplexity, max(1.0, (n - 1) / 3.0)))
+    k = int(min(n - 1, max(1, round(3 * perplexity))))
+    knn = yield from scaled(_neighbours(data, k, metric, seed), 0.1, 0.4, "t-SNE: ")
+    initial = yield from _pca_layout(data, spread=1e-4)  # openTSNE's recommended scale
     total = sum(TSNE_ITERATIONS)
 
     def fit(report) -> np.ndarray:
-        from openTSNE import TSNE
+        from openTSNE import TSNE, affinity
+        from openTSNE.nearest_neighbors import PrecomputedNeighbors
 
+        report(None, "t-SNE: affinities from the neighbour graph")
+        affinities = affinity.PerplexityBasedNN(
+            perplexity=perplexity,
+            k_neighbors=k,
+            knn_index=PrecomputedNeighbors(
+                np.asarray(knn.indices, dtype=np.int64), np.asarray(knn.distances, dtype=np.float64)
+            ),
+            n_jobs=os.cpu_count() or 1,
+            random_state=seed,
+        )
         phase = {"offset": 0, "last": 0}
 
         def callback(iteration: int, error: float, embedding: Any) -> bool:
@@ -46,8 +84,6 @@ def tsne_task(
             return report(min(done / total, 1.0), f"t-SNE iteration {done} of {total}")
 
         tsne = TSNE(
-            perplexity=perplexity,
-            metric="euclidean" if metric == "euclidean" else "cosine",
             n_jobs=os.cpu_count() or 1,
             random_state=seed,
             early_exaggeration_iter=TSNE_ITERATIONS[0],
@@ -56,15 +92,17 @@ def tsne_task(
             callbacks_every_iters=5,
             verbose=False,
         )
-        return np.asarray(tsne.fit(np.ascontiguousarray(data, dtype=np.float64)))
+        return np.asarray(tsne.fit(affinities=affinities, initialization=initial))
 
-    coords = yield from call_in_thread_task(fit, "t-SNE: nearest neighbours and affinities")
+    coords = yield from scaled(call_in_thread_task(fit, "t-SNE: optimising"), 0.4, 1.0)
     return Projection(
         coords=coords.astype(np.float32),
         method="tsne",
         params={
             "seed": seed,
             "perplexity": perplexity,
+            "neighbors": k,
+            "knn_method": knn.method,
             "pca_dims": TSNE_PCA_DIMS if data is not vectors else None,
             "iterations": list(TSNE_ITERATIONS),
         },
@@ -98,8 +136,15 @@ def umap_task(
     min_dist: float = 0.1,
     metric: str = "cosine",
 ) -> Task[Projection]:
+    """UMAP: our kNN graph and a PCA start, umap-learn's optimiser. Only the fuzzy graph and
+    the epochs run inside umap-learn; Cancel stops it at the next epoch."""
     n = len(vectors)
     n_neighbors = int(min(n_neighbors, max(2, n - 1)))
+    knn = yield from scaled(_neighbours(vectors, n_neighbors - 1, metric, seed), 0.0, 0.3, "UMAP: ")
+    # umap-learn's convention: each row's own index first, at distance 0
+    indices = np.column_stack([np.arange(n), knn.indices]).astype(np.int64)
+    distances = np.column_stack([np.zeros(n), knn.distances]).astype(np.float32)
+    initial = yield from _pca_layout(vectors, spread=3.0)
 
     def fit(report) -> np.ndarray:
         import warnings
@@ -108,13 +153,15 @@ def umap_task(
             warnings.simplefilter("ignore", ImportWarning)
             import umap
 
-        report(None, "UMAP: nearest neighbours (the first run compiles numba code)")
+        report(None, "UMAP: fuzzy graph (the first run compiles numba code)")
         model = umap.UMAP(
             n_neighbors=n_neighbors,
             min_dist=min_dist,
-            metric="euclidean" if metric == "euclidean" else "cosine",
+            metric=_layout_metric(metric),
             random_state=seed,
             n_jobs=1,
+            init=initial,
+            precomputed_knn=(indices, distances),
             verbose=False,
             tqdm_kwds={
                 "file": _EpochStream(report),
@@ -123,12 +170,19 @@ def umap_task(
                 "ascii": True,
             },
         )
-        return np.asarray(model.fit_transform(np.ascontiguousarray(vectors, np.float32)))
+        with warnings.catch_warnings():  # no search index: transform() is not needed here
+            warnings.simplefilter("ignore", UserWarning)
+            return np.asarray(model.fit_transform(np.ascontiguousarray(vectors, np.float32)))
 
-    coords = yield from call_in_thread_task(fit, "UMAP: preparing")
+    coords = yield from scaled(call_in_thread_task(fit, "UMAP: optimising"), 0.3, 1.0)
     yield Progress(1.0, "UMAP done")
     return Projection(
         coords=coords.astype(np.float32),
         method="umap",
-        params={"seed": seed, "n_neighbors": n_neighbors, "min_dist": min_dist},
+        params={
+            "seed": seed,
+            "n_neighbors": n_neighbors,
+            "min_dist": min_dist,
+            "knn_method": knn.method,
+        },
     )

@@ -107,7 +107,11 @@ def analysis_task(
     from embexplorer.core import stages
 
     cache = dict(previous.cache) if previous is not None else {}
-    todo = [s for s in stale_stages(cache, params) if only is None or s in only]
+    stale = stale_stages(cache, params)
+    todo = [s for s in stale if only is None or s in only]
+    for stage in stale:
+        if stage not in todo:  # stale but left for a later run: it must not look fresh then
+            cache.pop(stage, None)
     timings: dict[str, float] = {}
     for i, stage in enumerate(todo):
         start = time.perf_counter()

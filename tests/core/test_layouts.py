@@ -45,3 +45,24 @@ def test_cancel_mid_tsne_stops_the_optimisation():
     for helper in helpers:
         helper.join(timeout=1.0)  # openTSNE stops at its next callback (every 5 iterations)
         assert not helper.is_alive(), "t-SNE still running a second after cancel"
+
+
+def test_cancel_mid_umap_stops_at_the_next_epoch():
+    x = _blobs(400)
+    task = projection_task(x, "umap", seed=0)
+    while True:  # run until the optimiser reports an epoch, then cancel
+        progress = next(task)
+        if progress.fraction and progress.fraction > 0.35:
+            break
+    helpers = [t for t in threading.enumerate() if t.name.startswith("UMAP")]
+    task.close()
+    for helper in helpers:
+        helper.join(timeout=1.0)
+        assert not helper.is_alive(), "UMAP still running a second after cancel"
+
+
+def test_layouts_use_our_neighbour_graph():
+    result = run_task(projection_task(_blobs(), "tsne", seed=1))
+    assert result.params["knn_method"] == "exact" and result.params["neighbors"] == 90
+    result = run_task(projection_task(_blobs(), "umap", seed=1))
+    assert result.params["knn_method"] == "exact" and result.params["n_neighbors"] == 15

@@ -68,3 +68,14 @@ def test_changing_only_the_reduction(data, first):
 
 def test_nothing_changed_nothing_recomputed(data, first):
     assert _recomputed(data, first) == ()
+
+
+def test_projection_first_then_the_rest_recomputes_what_depends_on_it(data, first):
+    """The window runs the projection alone (so the map appears), then the other stages."""
+    vectors, texts = data
+    params = first.params.replace(projection="tsne")
+    phase1 = run_task(analysis_task(vectors, params, first, texts=texts, only=("projection",)))
+    assert phase1.recomputed == ("projection",)
+    phase2 = run_task(analysis_task(vectors, params, phase1, texts=texts))
+    assert phase2.recomputed == ("quality",)
+    assert phase2.get("quality").trustworthiness != first.get("quality").trustworthiness
