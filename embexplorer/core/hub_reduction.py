@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from scipy.special import erfc, logsumexp
 
+from embexplorer.core.memory import return_freed_memory
 from embexplorer.core.neighbors import Neighbors, pairwise_distances
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
@@ -96,6 +97,8 @@ def reduce_hubness_task(
     for lo, hi in chunk_ranges(n, SCORE_BLOCK):
         rows = candidates.indices[lo:hi]
         indices[lo:hi], kept[lo:hi] = _top_k(rows, score_block(lo, hi), k)
+    del score_block  # and the per-row arrays it holds (μ and σ, r, log Z, MP's samples)
+    return_freed_memory()
     yield Progress(1.0, f"Hubness reduction ({method}) done")
     return ReducedNeighbors(indices, kept, method, params)
 

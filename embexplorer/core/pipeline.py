@@ -105,6 +105,7 @@ def analysis_task(
     import time
 
     from embexplorer.core import stages
+    from embexplorer.core.memory import return_freed_memory
 
     cache = dict(previous.cache) if previous is not None else {}
     stale = stale_stages(cache, params)
@@ -123,6 +124,7 @@ def analysis_task(
             (i + 1) / len(todo),
         )
         cache[stage] = (stage_key(stage, params), value)
+        return_freed_memory()  # each stage's temporaries, before the next stage's arrays
         timings[stage] = time.perf_counter() - start
     yield Progress(1.0, "Analysis done" if todo else "Analysis: nothing to recompute")
     return AnalysisResult(params=params, cache=cache, recomputed=tuple(todo), timings=timings)

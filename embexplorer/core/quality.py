@@ -17,6 +17,8 @@ from embexplorer.core.neighbors import pairwise_distances
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
 TRUST_MAX_ROWS = 10_000
+#: Rows whose map neighbours are looked up at a time (bounds the temporaries whatever N is).
+MAP_QUERY_ROWS = 65536
 
 
 @dataclass(frozen=True)
@@ -46,18 +48,46 @@ class Trustworthiness:
 
 def knn_2d(coords: np.ndarray, k: int) -> np.ndarray:
     """Each point's k nearest other points on the map (Euclidean), with a k-d tree."""
+    tree, k = _tree(coords), min(k, len(coords) - 1)
+    out = np.empty((len(coords), k), dtype=np.intp)
+    for lo, hi in chunk_ranges(len(coords), MAP_QUERY_ROWS):
+        out[lo:hi] = _map_neighbours(tree, coords, lo, hi, k)
+    return out
+
+
+def preservation_task(original: np.ndarray, coords: np.ndarray) -> Task[np.ndarray]:
+    """Neighbour preservation of every point, given its (n, k) original-space neighbours.
+
+    The map's neighbours are found and compared ``MAP_QUERY_ROWS`` rows at a time, so the
+    whole 2-D graph is never held (at 1M rows it would be ~0.3 GB of temporaries).
+    """
+    n, k = original.shape
+    tree = _tree(coords)
+    out = np.empty(n)
+    for lo, hi in chunk_ranges(n, MAP_QUERY_ROWS):
+        out[lo:hi] = neighbour_preservation(
+            original[lo:hi], _map_neighbours(tree, coords, lo, hi, k)
+        )
+        yield Progress(hi / n, f"Neighbour preservation: {hi:,} of {n:,} rows")
+    return out
+
+
+def _tree(coords: np.ndarray):
     from scipy.spatial import cKDTree
 
-    n = len(coords)
-    k = min(k, n - 1)
-    _, found = cKDTree(np.asarray(coords, dtype=np.float64)).query(coords, k=k + 1, workers=-1)
-    found = np.asarray(found).reshape(n, k + 1)
-    is_self = found == np.arange(n)[:, None]
+    return cKDTree(np.asarray(coords, dtype=np.float64))
+
+
+def _map_neighbours(tree, coords: np.ndarray, lo: int, hi: int, k: int) -> np.ndarray:
+    """The k nearest other points on the map of rows lo..hi (the point itself left out)."""
+    _, found = tree.query(coords[lo:hi], k=k + 1, workers=-1)
+    found = np.asarray(found).reshape(hi - lo, k + 1)
+    is_self = found == np.arange(lo, hi)[:, None]
     # drop the point itself; when duplicates hid it, drop the farthest instead
     drop = np.where(is_self.any(axis=1), is_self.argmax(axis=1), k)
     keep = np.ones_like(found, dtype=bool)
-    keep[np.arange(n), drop] = False
-    return found[keep].reshape(n, k)
+    keep[np.arange(hi - lo), drop] = False
+    return found[keep].reshape(hi - lo, k)
 
 
 def neighbour_preservation(original: np.ndarray, on_map: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 from embexplorer.core.hubness import Hubness, hubness
 from embexplorer.core.pipeline import AnalysisParams
 from embexplorer.core.quality import Trustworthiness
-from embexplorer.core.tasks import Progress, Task
+from embexplorer.core.tasks import Progress, Task, scaled
 
 
 def candidate_count(k: int, n: int) -> int:
@@ -100,14 +100,13 @@ def run_clusters(vectors, params: AnalysisParams, results, texts=None, **_) -> T
 def run_quality(vectors, params: AnalysisParams, results, **_) -> Task[Any]:
     if not params.quality:
         return None
-    from embexplorer.core.quality import knn_2d, neighbour_preservation, trustworthiness_task
+    from embexplorer.core.quality import preservation_task, trustworthiness_task
 
     coords = results["projection"].coords
-    yield Progress(None, "Neighbour preservation")
     k = min(params.k, len(vectors) - 1)
-    preserved = neighbour_preservation(results["knn"].indices[:, :k], knn_2d(coords, k))
-    trust = yield from trustworthiness_task(
-        vectors, coords, params.k, params.metric, seed=params.seed
+    preserved = yield from scaled(preservation_task(results["knn"].indices[:, :k], coords), 0, 0.5)
+    trust = yield from scaled(
+        trustworthiness_task(vectors, coords, params.k, params.metric, seed=params.seed), 0.5, 1
     )
     return Quality(preserved, trust)
 

@@ -34,6 +34,38 @@ def test_approximate_graph_has_high_measured_recall(metric):
     )  # distances are exact for the neighbours found
 
 
+class _FakeIndex:
+    """Stands in for a faiss index whose candidates hold a given share of the truth."""
+
+    def __init__(self, truth, held_by_nprobe):
+        self.truth, self.held_by_nprobe, self.nprobe, self.tried = truth, held_by_nprobe, 0, []
+
+    def search(self, queries, width):
+        self.tried.append(self.nprobe)
+        found = np.full((len(self.truth), width), -1)
+        cells = self.truth.size
+        hit = np.arange(cells) < round(self.held_by_nprobe[self.nprobe] * cells)
+        found[:, : self.truth.shape[1]] = np.where(hit.reshape(self.truth.shape), self.truth, -1)
+        return None, found
+
+
+@pytest.mark.parametrize(
+    ("held", "nlist", "chosen", "tried"),
+    [
+        ({1: 0.5, 2: 0.9, 4: 0.985}, 100, 4, [1, 2, 4]),  # the fewest lists reaching 98 %
+        ({1: 0.99}, 100, 1, [1]),
+        ({1: 0.5, 2: 0.95, 4: 0.951}, 100, 2, [1, 2, 4]),  # stalls: the codes limit it
+        ({1: 0.5, 2: 0.6, 3: 0.7}, 3, 3, [1, 2, 3]),  # every list, and no further
+    ],
+)
+def test_nprobe_tuning(held, nlist, chosen, tried):
+    truth = np.arange(200).reshape(20, 10)
+    index = _FakeIndex(truth, held)
+    x = np.ones((200, 4), dtype=np.float32)
+    got = run_task(ann._tune_nprobe(index, x, np.arange(20), truth, 12, "cosine", nlist))
+    assert (got, index.tried) == (chosen, tried)
+
+
 def test_auto_is_exact_below_the_threshold(monkeypatch):
     x = _clustered(500)
     assert run_task(knn_task(x, 5, "cosine", "auto")).method == "exact"

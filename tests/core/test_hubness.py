@@ -25,6 +25,19 @@ def test_k_occurrence_hubs_and_antihubs_by_hand():
     assert big.hubs.tolist() == [True, False, False, False, False, False]
 
 
+def test_k_occurrence_counted_in_chunks_equals_one_bincount(monkeypatch):
+    import embexplorer.core.hubness as hubness_module
+
+    rng = np.random.default_rng(5)
+    graph = rng.integers(-1, 50, size=(103, 4))  # -1 = missing neighbour, not counted
+    expected = np.bincount(graph[graph >= 0], minlength=60)
+    monkeypatch.setattr(hubness_module, "_CHUNK", 10)  # 11 chunks, the last one partial
+    np.testing.assert_array_equal(k_occurrence(graph, 60), expected)
+    np.testing.assert_array_equal(
+        k_occurrence(graph[:, :2], 60), np.bincount(graph[:, :2][graph[:, :2] >= 0], minlength=60)
+    )
+
+
 def test_skewness_is_the_population_skewness():
     n_k = k_occurrence(GRAPH, 5)
     # by hand: mean 2, deviations (2, 1, 0, -1, -2): m3 = 0 -> skewness 0

@@ -52,6 +52,24 @@ def test_neighbour_preservation_by_hand():
     np.testing.assert_allclose(neighbour_preservation(original, on_map), [2 / 3, 0.0])
 
 
+def test_map_neighbours_and_preservation_in_chunks(monkeypatch):
+    from sklearn.neighbors import NearestNeighbors
+
+    from embexplorer.core import quality
+
+    rng = np.random.default_rng(7)
+    coords = rng.normal(size=(230, 2)).astype(np.float32)
+    original = np.argsort(rng.random((230, 230)), axis=1)[:, :6]
+    reference = NearestNeighbors(n_neighbors=6).fit(coords).kneighbors(return_distance=False)
+    expected = neighbour_preservation(original, reference)
+    monkeypatch.setattr(quality, "MAP_QUERY_ROWS", 50)  # five chunks, the last one partial
+    np.testing.assert_array_equal(knn_2d(coords, 6), reference)
+    progress = []
+    got = run_task(quality.preservation_task(original, coords), progress.append)
+    np.testing.assert_array_equal(got, expected)
+    assert len(progress) == 5 and progress[-1].fraction == 1.0
+
+
 def test_knn_2d_excludes_self_even_with_duplicates():
     coords = np.array([[0, 0], [0, 0], [1, 0], [5, 5]], dtype=np.float32)
     found = knn_2d(coords, 2)
