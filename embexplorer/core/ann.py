@@ -28,7 +28,9 @@ from embexplorer.core.neighbors import (
 )
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
-#: ``auto`` uses the exact graph up to this many rows (measured crossover; see module doc).
+#: ``auto`` uses the exact graph up to this many rows. Measured here (2 cores, 384 dims, the
+#: 20 candidates the app keeps for k = 10): exact 2.0 s vs approximate 4.0 s at 20k rows,
+#: 3.6 s vs 2.5 s at 30k, 8.4 s vs 4.7 s at 50k; up to 30k exact costs at most ~1 s more.
 AUTO_EXACT_MAX = 30_000
 RECALL_SAMPLE = 1000
 SEARCH_BLOCK = 4096
@@ -220,7 +222,8 @@ def _train_index(faiss, sample: np.ndarray, metric: str, nlist: int, seed: int):
     )
     index.cp.seed = seed
     if metric == "cosine":  # normalise the sample (our own copy) in place: no second copy
-        sample /= np.maximum(np.linalg.norm(sample, axis=1, keepdims=True), 1e-30)
+        norms = np.sqrt(np.einsum("ij,ij->i", sample, sample))  # no squared copy of it
+        sample /= np.maximum(norms, 1e-30)[:, None]
     index.train(np.ascontiguousarray(sample, dtype=np.float32))
     return index
 

@@ -8,6 +8,7 @@ runs in a child process (see :mod:`child_process`). Labels: -1 is noise (HDBSCAN
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,10 @@ from embexplorer.core.tasks import Progress, Task, scaled
 KMEANS_FULL_MAX = 20_000
 MINIBATCH = 4096
 MINIBATCH_EPOCHS = 5
+#: ... but no more passes than needed to see about this many rows in all: the centres settle
+#: long before (1M × 384, k = 20: 2 passes reach an inertia within 0.1 % of 5 passes, less
+#: than the spread between two seeds, in 47 % of the time).
+MINIBATCH_SAMPLES = 2_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,17 +77,17 @@ def cluster_task(
 ) -> Task[Clustering]:
     """Cluster ``data`` (the vectors, or the 2-D coordinates when ``space == "layout"``)."""
     method, number = parse_spec(spec)
-    features = data
+    transform = _identity
     if pca_dims is not None and data.shape[1] > pca_dims:
-        features = yield from scaled(_reduce(data, pca_dims), 0.0, 0.2, "Clusters: ")
+        transform = yield from scaled(_pca_map(data, pca_dims), 0.0, 0.2, "Clusters: ")
     if method == "kmeans":
-        labels = yield from scaled(_kmeans(features, number, seed), 0.2, 0.85, "Clusters: ")
+        labels = yield from scaled(_kmeans(data, transform, number, seed), 0.2, 0.85, "Clusters: ")
     else:
         min_size = number or max(5, len(data) // 200)
         labels = yield from scaled(
             child_process_task(
                 _hdbscan_labels,
-                np.ascontiguousarray(features, dtype=np.float64),
+                np.ascontiguousarray(transform(data), dtype=np.float64),
                 min_size,
                 message="HDBSCAN",
             ),
@@ -99,40 +104,55 @@ def cluster_task(
         "spec": spec,
         "seed": seed,
         "space": space,
-        "pca_dims": pca_dims if features is not data else None,
+        "pca_dims": pca_dims if transform is not _identity else None,
         ("n_clusters" if method == "kmeans" else "min_cluster_size"): number,
     }
     return Clustering(labels=labels, method=method, params=params, keywords=keywords)
 
 
-def _reduce(data: np.ndarray, dims: int) -> Task[np.ndarray]:
-    """PCA to ``dims`` dimensions (chunked, exact), for faster, less noisy clustering."""
-    from embexplorer.core.projection import top_components_task
-
-    return (yield from top_components_task(data, dims))
+def _identity(rows: np.ndarray) -> np.ndarray:
+    return rows
 
 
-def _kmeans(features: np.ndarray, k: int, seed: int) -> Task[np.ndarray]:
+def _pca_map(data: np.ndarray, dims: int) -> Task[Callable[[np.ndarray], np.ndarray]]:
+    """PCA to ``dims`` dimensions (chunked, exact), for faster, less noisy clustering.
+
+    Returns the map itself rather than the reduced copy: mini-batch k-means projects each
+    batch as it goes, so at 1M rows no 0.2 GB copy of the reduced vectors is ever held. The
+    map works in float32: clustering needs no more, and it halves the cost of each batch.
+    """
+    from embexplorer.core.projection import fit_pca_task
+
+    mean, components, _ = yield from fit_pca_task(data, dims)
+    mean, components = mean.astype(np.float32), components.astype(np.float32)
+    return lambda rows: (np.asarray(rows, dtype=np.float32) - mean) @ components
+
+
+def _kmeans(data: np.ndarray, transform, k: int, seed: int) -> Task[np.ndarray]:
+    """Labels of k-means on ``transform(data)``; mini-batch beyond KMEANS_FULL_MAX rows."""
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
-    n = len(features)
+    n = len(data)
     k = min(k, n)
     if n <= KMEANS_FULL_MAX:
         yield Progress(None, f"k-means, {k} clusters")
-        model = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(features)
+        model = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(transform(data))
         return model.labels_.astype(np.int64)
     model = MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=MINIBATCH, n_init=3)
     rng = np.random.default_rng(seed)
-    steps = MINIBATCH_EPOCHS * ((n + MINIBATCH - 1) // MINIBATCH)
-    for epoch in range(MINIBATCH_EPOCHS):
+    epochs = int(np.clip(np.ceil(MINIBATCH_SAMPLES / n), 1, MINIBATCH_EPOCHS))
+    steps = epochs * ((n + MINIBATCH - 1) // MINIBATCH)
+    for epoch in range(epochs):
         order = rng.permutation(n)
         for start in range(0, n, MINIBATCH):
-            model.partial_fit(features[np.sort(order[start : start + MINIBATCH])])
+            model.partial_fit(transform(data[np.sort(order[start : start + MINIBATCH])]))
             done = epoch * (n // MINIBATCH + 1) + start // MINIBATCH + 1
             yield Progress(min(done / steps, 1.0), f"mini-batch k-means, epoch {epoch + 1}")
     labels = np.empty(n, dtype=np.int64)
-    for start in range(0, n, 65536):
-        labels[start : start + 65536] = model.predict(features[start : start + 65536])
+    for start in range(0, n, 8 * MINIBATCH):
+        labels[start : start + 8 * MINIBATCH] = model.predict(
+            transform(data[start : start + 8 * MINIBATCH])
+        )
     return labels
 
 

@@ -13,8 +13,8 @@ import numpy as np
 
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
-#: Rows per chunk: bounds the float64 working copy to chunk × D × 8 bytes (~50 MB at D=384).
-CHUNK_ROWS = 16384
+#: Rows per chunk: bounds the float64 working copy to chunk × D × 8 bytes (~25 MB at D=384).
+CHUNK_ROWS = 8192
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +54,8 @@ def fit_pca_task(
     mean /= max(n, 1)
     scatter = np.zeros((d, d), dtype=np.float64)
     for i, (lo, hi) in enumerate(chunks):
-        block = vectors[lo:hi].astype(np.float64) - mean
+        block = vectors[lo:hi].astype(np.float64)
+        block -= mean  # in place: one float64 copy of the chunk, not two
         scatter += block.T @ block
         yield Progress((len(chunks) + i + 1) / steps, "PCA: covariance")
     components, explained = _top_components(scatter, n, k=n_components)
@@ -72,7 +73,9 @@ def apply_linear_map(
     out = np.zeros((len(vectors), width), dtype=np.float32)
     k = components.shape[1]  # fewer than width when the vectors have fewer dimensions
     for lo, hi in chunk_ranges(len(vectors), chunk_rows):
-        out[lo:hi, :k] = (vectors[lo:hi].astype(np.float64) - mean) @ components
+        block = vectors[lo:hi].astype(np.float64)
+        block -= mean
+        out[lo:hi, :k] = block @ components
     return out
 
 

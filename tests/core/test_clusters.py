@@ -40,11 +40,12 @@ def test_kmeans_finds_the_blobs_and_names_them():
     assert sorted(result.sizes.values()) == [60, 60, 60]
 
 
-def test_minibatch_kmeans_is_used_for_large_inputs(monkeypatch):
+@pytest.mark.parametrize("pca_dims", [None, 4])  # 4 < 16: each mini-batch projected as it goes
+def test_minibatch_kmeans_is_used_for_large_inputs(monkeypatch, pca_dims):
     monkeypatch.setattr(clusters, "KMEANS_FULL_MAX", 50)
     monkeypatch.setattr(clusters, "MINIBATCH", 64)
     x, truth, _ = _blobs()
-    task = cluster_task(x, "kmeans:3", seed=0, pca_dims=None)
+    task = cluster_task(x, "kmeans:3", seed=0, pca_dims=pca_dims)
     fractions = []
     try:
         while True:
@@ -53,6 +54,19 @@ def test_minibatch_kmeans_is_used_for_large_inputs(monkeypatch):
         result = stop.value
     assert adjusted_rand_score(truth, result.labels) > 0.95
     assert len(fractions) > 5  # one step per mini-batch: cancellable between them
+    assert result.params["pca_dims"] == pca_dims
+
+
+def test_minibatch_passes_stop_once_enough_rows_were_seen(monkeypatch):
+    monkeypatch.setattr(clusters, "KMEANS_FULL_MAX", 50)
+    monkeypatch.setattr(clusters, "MINIBATCH", 64)
+    x, truth, _ = _blobs()  # 180 rows: 3 mini-batches a pass
+    for samples, passes in ((10_000, 5), (360, 2), (1, 1)):
+        monkeypatch.setattr(clusters, "MINIBATCH_SAMPLES", samples)
+        steps = []
+        result = run_task(cluster_task(x, "kmeans:3", pca_dims=None), steps.append)
+        assert sum("mini-batch" in p.message for p in steps) == 3 * passes
+        assert adjusted_rand_score(truth, result.labels) > 0.95
 
 
 def test_hdbscan_runs_in_a_child_process():
