@@ -121,6 +121,29 @@ def test_cluster_labels_and_list(qtbot, window):
     window.analysis_panel.cluster_list.selectRow(0)
 
 
+def test_cluster_labels_stay_inside_the_plot(qtbot, window):
+    _apply(qtbot, window, clusters="kmeans:3")
+    view = window.plot_panel.view
+    labels = view.cluster_labels
+    centre = labels.centres[0]
+    (x0, x1), (y0, y1) = view.view_box.viewRange()
+    # put the first cluster's centre just inside the left edge: its label would stick out
+    width = x1 - x0
+    view.view_box.setRange(
+        xRange=(centre.x() - 0.01 * width, centre.x() + 0.99 * width),
+        yRange=(y0, y1),
+        padding=0,
+    )
+    qtbot.waitUntil(lambda: labels.items[0].isVisible())
+    area = view.view_box.sceneBoundingRect().adjusted(-1, -1, 1, 1)
+    shown = [item for item in labels.items if item.isVisible()]
+    for item in shown:
+        assert area.contains(item.mapRectToScene(item.boundingRect()))
+    # a cluster whose centre is out of view has no label
+    view.view_box.setRange(xRange=(centre.x() + 10 * width, centre.x() + 11 * width), padding=0)
+    qtbot.waitUntil(lambda: not labels.items[0].isVisible())
+
+
 def test_top_hub_click_shows_who_lists_it(qtbot, window):
     hub_rows = window.analysis_panel._hub_rows
     assert hub_rows

@@ -1,5 +1,6 @@
 """Keyword labels at cluster centres, kept readable: after every zoom, labels are placed from
-the largest cluster down and a label that would overlap one already placed is hidden."""
+the largest cluster down; a label whose centre is in view is slid inside the plot's edges, and
+one that would overlap a label already placed is hidden."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class ClusterLabels:
         self.view_box = plot_item.getViewBox()
         self.z = z
         self.items: list[pg.TextItem] = []
+        self.centres: list[QPointF] = []  # each label's cluster centre (view coordinates)
         self.view_box.sigRangeChanged.connect(lambda *_: self.relayout())
 
     def show(self, centres: np.ndarray, texts: list[str], sizes: list[int]) -> None:
@@ -38,25 +40,32 @@ class ClusterLabels:
                 border=pg.mkPen("#888888"),
             )
             item.setZValue(self.z)
-            item.setPos(float(centres[i, 0]), float(centres[i, 1]))
+            centre = QPointF(float(centres[i, 0]), float(centres[i, 1]))
+            item.setPos(centre)
             self.plot_item.addItem(item, ignoreBounds=True)
             self.items.append(item)
+            self.centres.append(centre)
         self.relayout()
 
     def clear(self) -> None:
         for item in self.items:
             self.plot_item.removeItem(item)
-        self.items = []
+        self.items, self.centres = [], []
 
     def relayout(self) -> None:
+        area = self.view_box.sceneBoundingRect()
         placed: list[QRectF] = []
-        for item in self.items:
-            centre = self.view_box.mapViewToScene(item.pos())
+        for item, centre in zip(self.items, self.centres, strict=True):
+            at = self.view_box.mapViewToScene(centre)
             size = item.textItem.boundingRect().size()
-            rect = QRectF(centre - QPointF(size.width() / 2, size.height() / 2), size)
-            visible = not any(rect.intersects(other) for other in placed)
+            rect = QRectF(at - QPointF(size.width() / 2, size.height() / 2), size)
+            # slide a label that sticks out over an edge back inside (its cluster is in view)
+            rect.moveLeft(min(max(rect.left(), area.left()), area.right() - rect.width()))
+            rect.moveTop(min(max(rect.top(), area.top()), area.bottom() - rect.height()))
+            visible = area.contains(at) and not any(rect.intersects(other) for other in placed)
             item.setVisible(visible)
             if visible:
+                item.setPos(self.view_box.mapSceneToView(rect.center()))
                 placed.append(rect)
 
     def visible_texts(self) -> list[str]:
