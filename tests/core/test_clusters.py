@@ -69,6 +69,19 @@ def test_minibatch_passes_stop_once_enough_rows_were_seen(monkeypatch):
         assert adjusted_rand_score(truth, result.labels) > 0.95
 
 
+def test_label_column_names_every_row():
+    labels = np.array([2, -1, 0, 2, 0, 5])
+    result = clusters.Clustering(labels, "kmeans", keywords={0: ["guitar", "music"], 2: ["cat"]})
+    assert result.label_column().tolist() == [
+        "cat",
+        "noise",
+        "guitar, music",
+        "cat",
+        "guitar, music",
+        "cluster 5",
+    ]
+
+
 def test_hdbscan_runs_in_a_child_process():
     x, truth, _ = _blobs()
     result = run_task(cluster_task(x, "hdbscan:10", pca_dims=None))
