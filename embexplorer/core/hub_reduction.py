@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.special import erfc, logsumexp
+from scipy.special import erfc
 
 from embexplorer.core.memory import return_freed_memory
-from embexplorer.core.neighbors import Neighbors, pairwise_distances
+from embexplorer.core.neighbors import Neighbors, distances_to
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
 METHODS = ("mp", "csls", "isoftmax")
@@ -151,12 +151,12 @@ def _mp_scorer(vectors, candidates: Neighbors, seed: int, variant: str) -> Task[
         else max(16, min(MP_SAMPLE, MP_EMPIRICAL_BYTES // (4 * n)))
     )
     sample = _sample_rows(n, size, seed)
-    sample_vectors = vectors[sample]
+    distances_from = distances_to(vectors[sample], metric)
     mu, sigma = np.empty(n), np.empty(n)
     stored = np.empty((n, len(sample)), dtype=np.float32) if variant == "empirical" else None
     blocks = chunk_ranges(n, _BLOCK)
     for i, (lo, hi) in enumerate(blocks):
-        d = pairwise_distances(vectors[lo:hi], sample_vectors, metric)
+        d = distances_from(vectors[lo:hi])
         own = sample[None, :] == np.arange(lo, hi)[:, None]
         d_masked = np.ma.masked_array(d, own)  # a row's distance to itself is not a sample
         mu[lo:hi], sigma[lo:hi] = d_masked.mean(axis=1), d_masked.std(axis=1)
@@ -190,6 +190,16 @@ def _mp_scorer(vectors, candidates: Neighbors, seed: int, variant: str) -> Task[
     return gaussian if variant == "gaussian" else empirical
 
 
+def _logsumexp_rows(x: np.ndarray) -> np.ndarray:
+    """log Σ exp over each row, overwriting ``x`` (scipy's logsumexp: 4.5× slower here)."""
+    top = x.max(axis=1)
+    top = np.where(np.isfinite(top), top, 0.0)  # a row of -inf gives log 0 = -inf
+    x -= top[:, None]
+    np.exp(x, out=x)
+    with np.errstate(divide="ignore"):
+        return np.log(x.sum(axis=1)) + top
+
+
 def _isoftmax_scorer(
     vectors, candidates: Neighbors, beta: float, bank: np.ndarray | None, seed: int
 ) -> Task[Any]:
@@ -203,13 +213,15 @@ def _isoftmax_scorer(
         chosen = _sample_rows(len(bank), BANK_SIZE, seed)
         bank_vectors = np.asarray(bank, dtype=np.float32)[chosen]
     log_z = np.empty(n)
+    distances_from = distances_to(bank_vectors, metric)
     blocks = chunk_ranges(n, _BLOCK)
     for i, (lo, hi) in enumerate(blocks):
-        d = pairwise_distances(vectors[lo:hi], bank_vectors, metric)  # (rows y, bank b)
-        logits = -beta * d
+        logits = distances_from(vectors[lo:hi])  # (rows y, bank b)
+        logits *= -beta
         if bank_rows is not None:  # a row is not in its own normaliser
-            logits[bank_rows[None, :] == np.arange(lo, hi)[:, None]] = -np.inf
-        log_z[lo:hi] = logsumexp(logits, axis=1)
+            inside = np.flatnonzero((bank_rows >= lo) & (bank_rows < hi))
+            logits[bank_rows[inside] - lo, inside] = -np.inf
+        log_z[lo:hi] = _logsumexp_rows(logits)
         yield Progress(0.9 * (i + 1) / len(blocks), f"Inverted softmax: {hi:,} of {n:,} rows")
 
     def score(lo: int, hi: int) -> np.ndarray:

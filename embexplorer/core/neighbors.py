@@ -13,6 +13,7 @@ comes from those, so float32 rounding never decides what is shown.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,6 +209,41 @@ def pairwise_distances(a: np.ndarray, b: np.ndarray, metric: str) -> np.ndarray:
         return 1.0 - dots / np.where(norms > 0, norms, 1.0)
     check_metric(metric)
     return np.sqrt(np.maximum(sq_a[:, None] + sq_b[None, :] - 2.0 * dots, 0.0))
+
+
+def distances_to(targets: np.ndarray, metric: str) -> Callable[[np.ndarray], np.ndarray]:
+    """``f(rows)``: the float64 distances of ``rows`` to every target, as pairwise_distances.
+
+    For many blocks of rows against the same targets (a sample, a bank of queries): the
+    targets are converted (and for cosine normalised) once, and each block's distances are
+    formed in place in its one product, so a call holds ~1 block-sized array, not ~6.
+    """
+    check_metric(metric)
+    t = np.array(targets, dtype=np.float64)
+    t_sq = _normalised_in_place(t, metric)
+
+    def distances(rows: np.ndarray) -> np.ndarray:
+        a = np.array(rows, dtype=np.float64)
+        a_sq = _normalised_in_place(a, metric)
+        d = a @ t.T
+        if metric == "dot":
+            return np.negative(d, out=d)
+        if metric == "cosine":
+            return np.subtract(1.0, d, out=d)
+        d *= -2.0
+        d += a_sq[:, None]
+        d += t_sq[None, :]
+        return np.sqrt(np.maximum(d, 0.0, out=d), out=d)
+
+    return distances
+
+
+def _normalised_in_place(x: np.ndarray, metric: str) -> np.ndarray:
+    """Squared row norms of ``x``; for cosine, ``x``'s rows are scaled to unit length."""
+    sq = np.einsum("ij,ij->i", x, x)
+    if metric == "cosine":
+        x /= np.where(sq > 0, np.sqrt(sq), 1.0)[:, None]
+    return sq
 
 
 def _finish(vectors, queries, candidates, k, metric) -> tuple[np.ndarray, np.ndarray]:

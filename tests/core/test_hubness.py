@@ -163,3 +163,14 @@ def test_unknown_method():
     cand = run_task(knn_graph_task(x, 5))
     with pytest.raises(ValueError, match="choose one of mp, csls, isoftmax"):
         run_task(reduce_hubness_task(x, cand, 3, "magic"))
+
+
+def test_row_logsumexp_equals_scipy_including_rows_of_minus_infinity():
+    from embexplorer.core.hub_reduction import _logsumexp_rows
+
+    x = np.random.default_rng(9).normal(scale=30, size=(6, 50))
+    x[1, :10] = -np.inf
+    x[4] = -np.inf
+    expected = logsumexp(x, axis=1)
+    np.testing.assert_allclose(_logsumexp_rows(x.copy()), expected, rtol=1e-12)
+    assert _logsumexp_rows(x.copy())[4] == -np.inf

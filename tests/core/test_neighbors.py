@@ -101,3 +101,20 @@ def test_cancel_mid_knn(monkeypatch):
 def test_unknown_metric():
     with pytest.raises(ValueError, match="choose one of cosine, euclidean, dot"):
         run_task(knn_graph_task(_data(10), 2, "manhattan"))
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean", "dot"])
+def test_distances_to_prepared_targets_equal_pairwise_distances(metric):
+    from embexplorer.core.neighbors import distances_to, pairwise_distances
+
+    rng = np.random.default_rng(3)
+    targets = rng.normal(size=(37, 9)).astype(np.float32)
+    targets[5] = 0.0  # a zero vector: cosine distance 1 to everything, as pairwise_distances
+    rows = rng.normal(size=(11, 9)).astype(np.float32)
+    rows[2] = 0.0
+    f = distances_to(targets, metric)
+    for block in (rows, rows[:4], targets[:6]):
+        np.testing.assert_allclose(
+            f(block), pairwise_distances(block, targets, metric), rtol=1e-12, atol=1e-12
+        )
+    assert targets[5].sum() == 0.0 and rows[2].sum() == 0.0  # the inputs are left alone
