@@ -33,32 +33,24 @@ def test_layout_is_reproducible_for_a_seed(method):
     assert (blob[knn_2d(a.coords, 5)] == blob[:, None]).mean() > 0.95
 
 
-def test_cancel_mid_tsne_stops_the_optimisation():
+@pytest.mark.parametrize(
+    ("method", "thread", "after"),
+    # openTSNE stops at its next callback (every 5 iterations), umap-learn at its next epoch
+    [("tsne", "t-SNE", 0.05), ("umap", "UMAP", 0.35)],
+)
+def test_cancel_mid_layout_stops_the_optimisation(method, thread, after):
     x = _blobs(400)
-    task = projection_task(x, "tsne", seed=0)
-    while True:  # run until the optimisation reports an iteration, then cancel
+    task = projection_task(x, method, seed=0)
+    while True:  # run until the optimisation reports progress, then cancel
         progress = next(task)
-        if progress.fraction and progress.fraction > 0.05:
+        if progress.fraction and progress.fraction > after:
             break
-    helpers = [t for t in threading.enumerate() if t.name.startswith("t-SNE")]
-    task.close()
-    for helper in helpers:
-        helper.join(timeout=1.0)  # openTSNE stops at its next callback (every 5 iterations)
-        assert not helper.is_alive(), "t-SNE still running a second after cancel"
-
-
-def test_cancel_mid_umap_stops_at_the_next_epoch():
-    x = _blobs(400)
-    task = projection_task(x, "umap", seed=0)
-    while True:  # run until the optimiser reports an epoch, then cancel
-        progress = next(task)
-        if progress.fraction and progress.fraction > 0.35:
-            break
-    helpers = [t for t in threading.enumerate() if t.name.startswith("UMAP")]
+    helpers = [t for t in threading.enumerate() if t.name.startswith(thread)]
+    assert helpers, "the optimiser should be running in its helper thread"
     task.close()
     for helper in helpers:
         helper.join(timeout=1.0)
-        assert not helper.is_alive(), "UMAP still running a second after cancel"
+        assert not helper.is_alive(), f"{thread} still running a second after cancel"
 
 
 def test_layouts_use_our_neighbour_graph():
