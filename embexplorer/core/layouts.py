@@ -3,8 +3,9 @@
 Both are given our own kNN graph (exact or approximate, with progress, cancellable between
 blocks) and a PCA start, so the libraries' own neighbour searches and spectral initialisation
 never run. Only their optimisers run, in a helper thread (both release the GIL), reporting
-through their hooks: openTSNE's callbacks (returning True stops it) and umap-learn's epoch loop
-through the progress stream it writes to (raising there stops it). Cancel therefore takes effect
+through their hooks: openTSNE's callbacks (returning True stops it) and umap-learn's epoch loop,
+whose tqdm is replaced by an iterator that reports each epoch and raises between two epochs on
+cancel (see ``_umap_epochs``). Cancel therefore takes effect
 at the next iteration or epoch. umap-learn compiles its numba code on the first run in a process
 (~20 s here, reported as such); later runs in the same session reuse it.
 """
@@ -12,7 +13,6 @@ at the next iteration or epoch. umap-learn compiles its numba code on the first 
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 import numpy as np
@@ -109,24 +109,36 @@ def tsne_task(
     )
 
 
-class _EpochStream:
-    """The file umap-learn's tqdm writes to: turns "12/200" into progress, raises on cancel."""
+def _umap_epochs(iterable, report=None, **tqdm_kwds):
+    """Stands in for tqdm in umap-learn's epoch loops: reports each epoch, stops on cancel.
 
-    _COUNT = re.compile(r"(\d+)/(\d+)")
+    umap-learn runs its epochs as ``for n in tqdm(range(n_epochs), **tqdm_kwds)``. Stopping it
+    by raising from tqdm's output stream left tqdm's global lock held (tqdm's ``refresh`` does
+    not release it on an exception), and every later UMAP in the process hung. This raises
+    between two epochs instead, outside any lock. Calls without ``report`` get tqdm itself.
+    """
+    if report is None:
+        return _UMAP_TQDM[0](iterable, **tqdm_kwds)
+    return _reported_epochs(iterable, report)
 
-    def __init__(self, report):
-        self.report = report
 
-    def write(self, text: str) -> int:
-        found = self._COUNT.findall(text)
-        if found:
-            done, total = map(int, found[-1])
-            if self.report(done / max(total, 1), f"UMAP epoch {done} of {total}"):
-                raise Cancelled("UMAP cancelled")
-        return len(text)
+def _reported_epochs(iterable, report):
+    total = len(iterable)
+    for n, item in enumerate(iterable):
+        yield item
+        if report((n + 1) / max(total, 1), f"UMAP epoch {n + 1} of {total}"):
+            raise Cancelled("UMAP cancelled")
 
-    def flush(self) -> None:
-        pass
+
+_UMAP_TQDM: list = []  # umap-learn's own tqdm, once replaced by _umap_epochs
+
+
+def _install_epoch_hook() -> None:
+    import umap.layouts
+
+    if umap.layouts.tqdm is not _umap_epochs:
+        _UMAP_TQDM[:] = [umap.layouts.tqdm]
+        umap.layouts.tqdm = _umap_epochs
 
 
 def umap_task(
@@ -153,6 +165,7 @@ def umap_task(
             warnings.simplefilter("ignore", ImportWarning)
             import umap
 
+        _install_epoch_hook()
         report(None, "UMAP: fuzzy graph (the first run compiles numba code)")
         model = umap.UMAP(
             n_neighbors=n_neighbors,
@@ -163,12 +176,7 @@ def umap_task(
             init=initial,
             precomputed_knn=(indices, distances),
             verbose=False,
-            tqdm_kwds={
-                "file": _EpochStream(report),
-                "disable": False,
-                "mininterval": 0.1,
-                "ascii": True,
-            },
+            tqdm_kwds={"report": report},  # read by _umap_epochs
         )
         with warnings.catch_warnings():  # no search index: transform() is not needed here
             warnings.simplefilter("ignore", UserWarning)
