@@ -101,29 +101,21 @@ def _ours_approx(x):
     return run_task(ivf_knn_task(x, K, "cosine")).indices
 
 
-def _hnswlib(x):
+def _hnswlib(x, m: int = 16, ef_construction: int = 100, ef: int = 40):
     import hnswlib
 
     index = hnswlib.Index(space="ip", dim=x.shape[1])
-    index.init_index(max_elements=len(x), ef_construction=100, M=16)
+    index.init_index(max_elements=len(x), ef_construction=ef_construction, M=m)
     index.set_num_threads(os.cpu_count() or 1)
     index.add_items(x)
-    index.set_ef(40)
+    index.set_ef(ef)
     found, _ = index.knn_query(x, k=K + 1)
     return found[:, 1:]
 
 
 def _hnswlib_tuned(x):
     """hnswlib with a denser graph and a wider search, for recall ≥ 0.95 on hard data."""
-    import hnswlib
-
-    index = hnswlib.Index(space="ip", dim=x.shape[1])
-    index.init_index(max_elements=len(x), ef_construction=200, M=32)
-    index.set_num_threads(os.cpu_count() or 1)
-    index.add_items(x)
-    index.set_ef(200)
-    found, _ = index.knn_query(x, k=K + 1)
-    return found[:, 1:]
+    return _hnswlib(x, m=32, ef_construction=200, ef=200)
 
 
 def _pynndescent(x, n_neighbors: int = K + 1):

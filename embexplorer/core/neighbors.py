@@ -196,23 +196,8 @@ def _exact_block(vectors, queries, rows, metric) -> np.ndarray:
     return np.where(valid, d, np.inf)
 
 
-def pairwise_distances(a: np.ndarray, b: np.ndarray, metric: str) -> np.ndarray:
-    """All distances between the rows of ``a`` and of ``b`` (float64, BLAS), per DESIGN.md."""
-    a64, b64 = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    dots = a64 @ b64.T
-    if metric == "dot":
-        return -dots
-    sq_a = np.einsum("ij,ij->i", a64, a64)
-    sq_b = np.einsum("ij,ij->i", b64, b64)
-    if metric == "cosine":
-        norms = np.sqrt(np.outer(sq_a, sq_b))
-        return 1.0 - dots / np.where(norms > 0, norms, 1.0)
-    check_metric(metric)
-    return np.sqrt(np.maximum(sq_a[:, None] + sq_b[None, :] - 2.0 * dots, 0.0))
-
-
 def distances_to(targets: np.ndarray, metric: str) -> Callable[[np.ndarray], np.ndarray]:
-    """``f(rows)``: the float64 distances of ``rows`` to every target, as pairwise_distances.
+    """``f(rows)``: the float64 distances (DESIGN.md) of ``rows`` to every one of ``targets``.
 
     For many blocks of rows against the same targets (a sample, a bank of queries): the
     targets are converted (and for cosine normalised) once, and each block's distances are
