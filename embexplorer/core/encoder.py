@@ -32,6 +32,10 @@ _DEVICE_PROVIDERS = {
     "directml": "DmlExecutionProvider",
 }
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2 (int8 ONNX)"
+#: Max lengths up to this are taken on trust (BERT-style models have at least 128 positions).
+#: A longer one is tried once when the model loads, so a model that cannot take it is refused
+#: before any text is encoded, not on the last batch (batches are sorted by length).
+TRUSTED_LENGTH = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +97,13 @@ class TextEncoder:
 
     def __init__(self, config: EncoderConfig):
         self.config = config
+        _check_settings(config)
         self._tokenizer = _load_tokenizer(config)
         self._session = _load_session(config)
         self._inputs = _check_inputs(self._session, config.model_path)
         self._output, self._token_level = _check_output(self._session, config)
         self.dim = self._probe()
+        self._check_max_length()
         self.model_sha256 = model_sha256(config.model_path)
 
     @property
@@ -129,6 +135,28 @@ class TextEncoder:
                 f"failed on token id {top:,} ({str(exc).splitlines()[0][:200]})."
             ) from exc
         return int(out.shape[1])
+
+    def _accepts_length(self, length: int) -> bool:
+        ids = np.zeros((1, length), dtype=np.int64)
+        try:
+            self._run(ids, np.ones_like(ids))
+        except Exception:
+            return False
+        return True
+
+    def _check_max_length(self) -> None:
+        """Refuse a max length longer than the model's positions, naming the longest it takes."""
+        wanted = self.config.max_length
+        if wanted <= TRUSTED_LENGTH or self._accepts_length(wanted):
+            return
+        works, fails = 3, wanted  # _probe ran 3 tokens
+        while fails - works > 1:
+            middle = (works + fails) // 2
+            works, fails = (middle, fails) if self._accepts_length(middle) else (works, middle)
+        raise InputError(
+            f"{self.config.model_path.name} takes at most {works:,} tokens per text; a max "
+            f"length of {wanted:,} is too long. Choose {works:,} or less."
+        )
 
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         feed = {"input_ids": ids}
@@ -195,6 +223,16 @@ def _duration(seconds: float) -> str:
         return f"{minutes} min {seconds:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+def _check_settings(config: EncoderConfig) -> None:
+    length = config.max_length
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        raise InputError(f"The max length must be a whole number of tokens ≥ 1; got {length!r}.")
+    if config.pooling not in ("mean", "cls", "model"):
+        raise InputError(f"Pooling must be mean, cls or model; got {config.pooling!r}.")
+    if isinstance(config.batch_size, bool) or config.batch_size < 0:
+        raise InputError(f"The batch size must be 0 (automatic) or more; got {config.batch_size}.")
 
 
 def _load_tokenizer(config: EncoderConfig) -> Any:

@@ -28,8 +28,10 @@ CORPUS_BLOCK = 4096
 GRAPH_BLOCK = 2048
 #: Extra candidates kept by the float32 ranking and re-ranked exactly in float64.
 CANDIDATE_MARGIN = 8
-#: The largest k for a whole kNN graph, and for one inspected point.
-MAX_GRAPH_K, MAX_QUERY_K = 100, 1000
+#: The most columns of a whole kNN graph, and the largest k for one inspected point. The
+#: analysis lets users choose k ≤ 100 (pipeline.MAX_K) and keeps up to k + 50 candidates for
+#: hubness reduction (stages.candidate_count), so the graph must allow 150.
+MAX_GRAPH_K, MAX_QUERY_K = 150, 1000
 
 
 @dataclass(frozen=True, eq=False)

@@ -35,6 +35,65 @@ class AnalysisParams:
         return dataclasses.replace(self, **changes)
 
 
+#: The largest k a user may ask for (the kNN graph keeps up to ``stages.candidate_count(k)``
+#: columns so that hubness reduction can re-rank; core.neighbors.MAX_GRAPH_K leaves room).
+MAX_K = 100
+KNN_METHODS = ("exact", "approx", "auto")
+CLUSTER_SPACES = ("vectors", "layout")
+REDUCTIONS = ("none", "mp", "csls", "isoftmax")
+MP_METHODS = ("gaussian", "empirical")
+
+
+def check_params(params: AnalysisParams, n_rows: int | None = None) -> None:
+    """Raise :class:`InputError` naming the first parameter that is out of range.
+
+    With ``n_rows``, also that the corpus is big enough: k neighbours need k + 1 rows.
+    """
+    from embexplorer.core.errors import InputError
+    from embexplorer.core.neighbors import METRICS
+    from embexplorer.core.projection import PROJECTIONS
+
+    choices = {
+        "metric": METRICS,
+        "knn": KNN_METHODS,
+        "projection": PROJECTIONS,
+        "cluster_space": CLUSTER_SPACES,
+        "reduction": REDUCTIONS,
+        "mp_method": MP_METHODS,
+    }
+    for name, allowed in choices.items():
+        if getattr(params, name) not in allowed:
+            raise InputError(
+                f"{name} must be one of {', '.join(allowed)}; got {getattr(params, name)!r}."
+            )
+    for name in ("k", "seed"):
+        if isinstance(getattr(params, name), bool) or not isinstance(getattr(params, name), int):
+            raise InputError(f"{name} must be a whole number; got {getattr(params, name)!r}.")
+    if not 1 <= params.k <= MAX_K:
+        raise InputError(f"k must be between 1 and {MAX_K}; got {params.k}.")
+    if not 0 <= params.seed < 2**32:
+        raise InputError(f"The seed must be between 0 and 2³² − 1; got {params.seed}.")
+    if not isinstance(params.beta, int | float) or not 0 < params.beta < float("inf"):
+        raise InputError(f"β must be a positive number; got {params.beta!r}.")
+    if params.clusters is not None:
+        from embexplorer.core.clusters import parse_spec
+
+        try:
+            parse_spec(str(params.clusters))
+        except ValueError as exc:
+            raise InputError(str(exc)) from exc
+    if n_rows is not None and n_rows < 2:
+        raise InputError(
+            f"The corpus has {n_rows} row{'s' if n_rows != 1 else ''}: neighbours, hubness and "
+            "a map need at least 2 rows."
+        )
+    if n_rows is not None and params.k > n_rows - 1:
+        raise InputError(
+            f"k = {params.k} is too large for {n_rows} rows (each row has only {n_rows - 1} "
+            f"others); choose k ≤ {n_rows - 1}."
+        )
+
+
 #: stage -> (parameters it reads, stages it uses). Order is a valid computation order.
 STAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "projection": (("projection", "seed", "metric"), ()),
@@ -107,6 +166,7 @@ def analysis_task(
     from embexplorer.core import stages
     from embexplorer.core.memory import return_freed_memory
 
+    check_params(params, len(vectors))
     cache = dict(previous.cache) if previous is not None else {}
     stale = stale_stages(cache, params)
     todo = [s for s in stale if only is None or s in only]

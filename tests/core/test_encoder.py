@@ -155,3 +155,18 @@ def test_missing_and_broken_files(tmp_path):
     bad_tok.write_text("{}")
     with pytest.raises(InputError, match=r"not a tokenizer\.json"):
         TextEncoder(default_config(tokenizer_path=bad_tok))
+
+
+def test_a_max_length_beyond_the_models_positions_is_refused_at_load():
+    """MiniLM has 512 positions: 1000 once crashed on the last (longest) batch of a run."""
+    with pytest.raises(
+        InputError, match=r"takes at most 512 tokens per text; a max length of 1,000"
+    ):
+        TextEncoder(default_config(max_length=1000))
+    assert TextEncoder(default_config(max_length=512)).dim == 384
+
+
+@pytest.mark.parametrize("length", [0, -5, 2.5])
+def test_a_max_length_below_one_is_refused(length):
+    with pytest.raises(InputError, match="max length must be a whole number of tokens ≥ 1"):
+        TextEncoder(default_config(max_length=length))

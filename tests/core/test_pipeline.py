@@ -79,3 +79,54 @@ def test_projection_first_then_the_rest_recomputes_what_depends_on_it(data, firs
     phase2 = run_task(analysis_task(vectors, params, phase1, texts=texts))
     assert phase2.recomputed == ("quality",)
     assert phase2.get("quality").trustworthiness != first.get("quality").trustworthiness
+
+
+@pytest.mark.parametrize("k", [67, 100])
+@pytest.mark.parametrize("reduction", ["none", "csls"])
+def test_every_documented_k_works_with_the_exact_graph(data, k, reduction):
+    """k = 67…100 once failed: the graph keeps k + 50 candidates, more than its old limit."""
+    vectors, _ = data
+    params = AnalysisParams(k=k, knn="exact", reduction=reduction, quality=False)
+    result = run_task(analysis_task(vectors, params, None))
+    assert result.get("hubness").k == k
+    assert result.get("knn").k >= k
+    assert result.get("hubness").k_occurrence.sum() == len(vectors) * k
+    if reduction != "none":
+        assert result.get("reduction").neighbors.indices.shape == (len(vectors), k)
+
+
+@pytest.mark.parametrize(
+    ("rows", "k", "message"),
+    [
+        (1, 1, "has 1 row: neighbours"),
+        (2, 10, r"k = 10 is too large for 2 rows .* choose k ≤ 1"),
+    ],
+)
+def test_too_few_rows_is_a_clear_error(rows, k, message):
+    from embexplorer.core.errors import InputError
+
+    vectors = np.ones((rows, 4), np.float32)
+    with pytest.raises(InputError, match=message):
+        run_task(analysis_task(vectors, AnalysisParams(k=k), None))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"k": 0}, "k must be between 1 and 100; got 0"),
+        ({"k": 101}, "k must be between 1 and 100; got 101"),
+        ({"k": 2.5}, "k must be a whole number"),
+        ({"metric": "manhattan"}, "metric must be one of cosine, euclidean, dot"),
+        ({"projection": "mds"}, "projection must be one of"),
+        ({"reduction": "dsl"}, "reduction must be one of"),
+        ({"beta": -1.0}, "β must be a positive number"),
+        ({"clusters": "kmeans"}, "k-means needs the number of clusters"),
+        ({"seed": -3}, "seed must be between"),
+    ],
+)
+def test_parameters_out_of_range_are_named(changes, message):
+    from embexplorer.core.errors import InputError
+    from embexplorer.core.pipeline import check_params
+
+    with pytest.raises(InputError, match=message):
+        check_params(AnalysisParams().replace(**changes), 50)
