@@ -15,6 +15,13 @@ from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
 #: Rows per chunk: bounds the float64 working copy to chunk × D × 8 bytes (~25 MB at D=384).
 CHUNK_ROWS = 8192
+#: Above this many dimensions the D × D scatter matrix (D² × 8 bytes: 128 MB here, 2 GB at
+#: 16,384, 75 GB at 100,000) is not formed: the top components come from a chunked subspace
+#: iteration that holds D × (c + 10) numbers.
+WIDE_DIMS = 4096
+#: Subspace iterations for wide vectors; each is one pass over the data. The error in a
+#: component shrinks like (λ_{c+11} / λ_c)^iterations.
+WIDE_ITERATIONS = 12
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,12 +53,16 @@ def fit_pca_task(
     """
     n, d = vectors.shape
     chunks = chunk_ranges(n, chunk_rows)
-    steps = 2 * len(chunks) + 1
+    wide = d > WIDE_DIMS
+    steps = len(chunks) * (1 + (WIDE_ITERATIONS + 1 if wide else 1)) + 1
     mean = np.zeros(d, dtype=np.float64)
     for i, (lo, hi) in enumerate(chunks):
         mean += vectors[lo:hi].sum(axis=0, dtype=np.float64)
         yield Progress((i + 1) / steps, "PCA: mean")
     mean /= max(n, 1)
+    if wide:
+        found = yield from _wide_components(vectors, mean, n_components, chunks, steps)
+        return (mean, *found)
     scatter = np.zeros((d, d), dtype=np.float64)
     for i, (lo, hi) in enumerate(chunks):
         block = vectors[lo:hi].astype(np.float64)
@@ -60,6 +71,40 @@ def fit_pca_task(
         yield Progress((len(chunks) + i + 1) / steps, "PCA: covariance")
     components, explained = _top_components(scatter, n, k=n_components)
     return mean, components, explained
+
+
+def _wide_components(
+    vectors: np.ndarray, mean: np.ndarray, k: int, chunks: list, steps: int
+) -> Task[tuple[np.ndarray, np.ndarray]]:
+    """Top-k components of the centred data by subspace iteration (Halko et al. 2011, alg. 4.4),
+    one chunked pass per iteration, never forming the D × D matrix. Seeded: deterministic."""
+    d = len(mean)
+    width = min(d, k + 10)
+    basis = np.random.default_rng(0).standard_normal((d, width))
+    total = 0.0  # trace of the scatter matrix: the total variance, for the explained ratios
+    done = len(chunks)
+    for iteration in range(WIDE_ITERATIONS + 1):
+        basis, _ = np.linalg.qr(basis)
+        product = np.zeros((d, width))
+        small = np.zeros((width, width))
+        for lo, hi in chunks:
+            block = vectors[lo:hi].astype(np.float64)
+            block -= mean
+            projected = block @ basis
+            if iteration == WIDE_ITERATIONS:
+                small += projected.T @ projected
+                total += float(np.einsum("ij,ij->", block, block))
+            else:
+                product += block.T @ projected
+            done += 1
+            yield Progress(done / steps, "PCA: wide vectors")
+        if iteration < WIDE_ITERATIONS:
+            basis = product
+    eigvals, eigvecs = np.linalg.eigh(small)
+    order = np.argsort(eigvals)[::-1][:k]
+    components = _fix_signs(basis @ eigvecs[:, order])
+    eigvals = np.clip(eigvals[order], 0.0, None)
+    return components, (eigvals / total if total > 0 else np.zeros_like(eigvals))
 
 
 def apply_linear_map(
@@ -102,12 +147,16 @@ def _top_components(scatter: np.ndarray, n: int, k: int) -> tuple[np.ndarray, np
     eigvals, eigvecs = np.linalg.eigh(scatter)
     order = np.argsort(eigvals)[::-1][:k]
     eigvals = np.clip(eigvals[order], 0.0, None)
-    components = eigvecs[:, order]
-    signs = np.sign(components[np.abs(components).argmax(axis=0), range(components.shape[1])])
-    components = components * np.where(signs == 0, 1.0, signs)
+    components = _fix_signs(eigvecs[:, order])
     total = float(np.clip(np.trace(scatter), 0.0, None))
     explained = eigvals / total if total > 0 else np.zeros_like(eigvals)
     return components, explained
+
+
+def _fix_signs(components: np.ndarray) -> np.ndarray:
+    """Each component's largest-magnitude loading made positive (a deterministic sign)."""
+    signs = np.sign(components[np.abs(components).argmax(axis=0), range(components.shape[1])])
+    return components * np.where(signs == 0, 1.0, signs)
 
 
 PROJECTIONS = ("pca", "tsne", "umap")

@@ -56,3 +56,28 @@ def test_pca_yields_progress_and_stops_when_closed():
 def test_unknown_projection_says_what_exists():
     with pytest.raises(ValueError, match="choose one of pca, tsne, umap"):
         run_task(projection_task(np.zeros((3, 3), dtype=np.float32), "mds"))
+
+
+@pytest.mark.parametrize(("rows", "dims"), [(150, 6000), (1200, 4100)])
+def test_wide_vectors_match_scikit_learn_without_a_dims_squared_matrix(rows, dims, monkeypatch):
+    """200 × 16,384 once needed a 2 GB scatter matrix (100k columns: 75 GB). Wide vectors use a
+    subspace iteration; the result must still be scikit-learn's exact PCA."""
+    import tracemalloc
+
+    from embexplorer.core import projection
+
+    monkeypatch.setattr(projection, "WIDE_DIMS", 4000)
+    rng = np.random.default_rng(3)
+    scales = np.concatenate([[9.0, 5.0, 2.0], np.full(dims - 3, 0.3)])
+    x = (rng.normal(size=(rows, dims)) * scales).astype(np.float32)
+    tracemalloc.start()
+    ours = run_task(pca_task(x, chunk_rows=512))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < dims * dims * 8 / 2  # the D × D float64 matrix would be twice this
+    reference = PCA(n_components=2, svd_solver="full").fit(x.astype(np.float64))
+    a, b = _aligned(ours.coords.astype(np.float64), reference.transform(x.astype(np.float64)))
+    np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-3 * np.abs(b).max())
+    np.testing.assert_allclose(
+        ours.params["explained_variance_ratio"], reference.explained_variance_ratio_, rtol=1e-4
+    )
