@@ -18,9 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from embexplorer.core import session_schema as schema
+from embexplorer.core.corpus import Corpus
 from embexplorer.core.errors import InputError
 from embexplorer.core.io.atomic import atomic_path
 from embexplorer.core.pipeline import AnalysisParams, AnalysisResult, stage_key
+from embexplorer.core.tasks import Progress, Task
 
 FORMAT_VERSION = 1
 SUFFIX = ".embx"
@@ -186,44 +189,81 @@ def save_session(path: str | Path, state: SessionState) -> Path:
 
 
 def load_session(path: str | Path) -> SessionState:
-    """Read a session, or raise InputError saying what is wrong (nothing is changed)."""
+    """Read a session, or raise InputError naming what is wrong (nothing is changed).
+
+    Everything is checked before it is used (:mod:`session_schema`): member sizes before they
+    are inflated, then every manifest field and array. What needs the corpus (lengths, row
+    numbers) is checked by :func:`check_session_rows` once the source is read.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such session file.")
     try:
         with zipfile.ZipFile(path) as zf:
-            manifest = json.loads(zf.read("manifest.json"))
-            _check_version(path, manifest)
-            arrays = {
-                name[len("arrays/") : -len(".npy")]: _read_npy(zf, name)
-                for name in zf.namelist()
-                if name.startswith("arrays/")
-            }
-    except (zipfile.BadZipFile, EOFError) as exc:
+            names = zf.namelist()
+            if "manifest.json" not in names:
+                raise InputError(f"{path.name} is not an embexplorer session (no manifest.json).")
+            manifest = schema.parse_manifest(
+                path, schema.read_members(path, zf, ["manifest.json"])["manifest.json"]
+            )
+            schema.check_version(path, manifest, FORMAT_VERSION)
+            schema.check_manifest(path, manifest)
+            members = schema.read_members(path, zf, schema.array_names(path, manifest, names))
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
         raise InputError(
             f"{path.name} is not a readable session (the file is truncated or corrupt: {exc})."
         ) from exc
-    except KeyError as exc:
-        raise InputError(f"{path.name} is not an embexplorer session (no {exc}).") from exc
-    except (ValueError, TypeError) as exc:
+    except OSError as exc:
+        raise InputError(f"{path.name} could not be read: {exc.strerror or exc}.") from exc
+    arrays = {
+        name[len("arrays/") : -len(".npy")]: schema.load_npy(path, name, raw)
+        for name, raw in members.items()
+    }
+    schema.check_arrays(path, arrays)
+    try:
+        return _state(path, manifest, arrays)
+    except (TypeError, ValueError, KeyError) as exc:  # what the field checks cannot foresee
         raise InputError(f"{path.name} is a damaged session ({exc}).") from exc
-    return _state(path, manifest, arrays)
 
 
-def _check_version(path: Path, manifest: Any) -> None:
-    version = manifest.get("format_version") if isinstance(manifest, dict) else None
-    if not isinstance(version, int):
-        raise InputError(f"{path.name} is not an embexplorer session (no format version).")
-    if version > FORMAT_VERSION:
+def check_session_rows(path: str | Path, state: SessionState, n_rows: int, dim: int | None) -> None:
+    """Raise InputError when the session does not fit the corpus it opens with."""
+    schema.check_rows(Path(path), state, n_rows, dim)
+
+
+def restore_task(path: str | Path) -> Task[tuple[SessionState, Corpus]]:
+    """Read a session and its source corpus (checked against the saved SHA-256), and check
+    that every row number and length in the session fits that corpus."""
+    from embexplorer.core.io import ReadOptions, read_corpus
+
+    path = Path(path)
+    yield Progress(None, f"Reading {path.name}")
+    state = load_session(path)
+    source = Path(state.source)
+    if not source.exists():
         raise InputError(
-            f"{path.name} was saved by a newer embexplorer (session format "
-            f"{version}; this version reads up to {FORMAT_VERSION}). Update "
-            "embexplorer to open it."
+            f"The session's source file {source} is missing. Put it back (or "
+            "open the corpus again and redo the analysis)."
         )
-
-
-def _read_npy(zf: zipfile.ZipFile, name: str) -> np.ndarray:
-    return np.load(io.BytesIO(zf.read(name)), allow_pickle=False)
+    yield Progress(None, f"Reading {source.name}")
+    corpus = read_corpus(source, ReadOptions(**state.read_options))
+    if corpus.provenance.get("source_sha256") != state.source_sha256:
+        raise InputError(
+            f"{source.name} has changed since the session was saved (its "
+            "SHA-256 differs), so the saved analysis would not match it. Open the "
+            "file again to analyse it anew."
+        )
+    dim = state.vectors.shape[1] if state.vectors is not None else corpus.dim
+    check_session_rows(path, state, corpus.n_rows, dim)
+    for role, column in (("text", state.text_column), ("label", state.label_column)):
+        if column is not None and column not in corpus.columns:
+            raise InputError(
+                f"{path.name} names a {role} column {column!r} that {source.name} lacks."
+            )
+    corpus = corpus.replace(text_column=state.text_column, label_column=state.label_column)
+    if state.vectors is not None:
+        corpus = corpus.with_vectors(state.vectors, state.vector_provenance or {})
+    return state, corpus
 
 
 def _state(path: Path, manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> SessionState:
@@ -250,7 +290,7 @@ def _state(path: Path, manifest: dict[str, Any], arrays: dict[str, np.ndarray]) 
         vectors=arrays.get("vectors"),
         vector_provenance=manifest.get("vector_provenance"),
         analysis=analysis,
-        selection=arrays.get("selection", np.empty(0, dtype=np.int64)).astype(np.intp),
+        selection=np.unique(arrays.get("selection", np.empty(0, dtype=np.int64))).astype(np.intp),
         tags=None if tags is None else np.array(tags, dtype=object),
         color_column=manifest.get("color_column"),
         view_range=manifest.get("view_range"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.neighbors import ExactIndex, Neighbors
@@ -80,6 +80,11 @@ def _inspect_task(index: ExactIndex | None, vectors, metric, row, k, result) -> 
 
 
 class AnalysisSession(QObject):
+    """The analysis of one corpus. ``params`` is the one place the parameters live: the panels
+    show them (``params_changed``), and after a Cancel or an error they fall back to those of
+    the result on screen, so the controls never describe something that is not shown."""
+
+    params_changed = Signal(object)  # AnalysisParams
     map_changed = Signal(object)  # MapData | None
     results_changed = Signal(object)  # AnalysisResult | None
     inspected = Signal(object)  # Inspection | None
@@ -96,6 +101,12 @@ class AnalysisSession(QObject):
         self.inspection: Inspection | None = None
         self.inspect_k = 10
         self._exact_index: ExactIndex | None = None
+        runner.channel_busy.connect(self._on_channel_busy)
+
+    def _set_params(self, params: AnalysisParams) -> None:
+        if params != self.params:
+            self.params = params
+            self.params_changed.emit(params)
 
     def start(self, corpus: Corpus) -> None:
         """A new corpus (or new vectors): forget everything, draw the map, then analyse."""
@@ -103,6 +114,8 @@ class AnalysisSession(QObject):
         self.runner.cancel("inspect")
         self.corpus, self.result, self.map_data = corpus, None, None
         self.inspection, self._exact_index = None, None
+        if 2 <= corpus.n_rows <= self.params.k:  # a small corpus: as many neighbours as it has
+            self._set_params(self.params.replace(k=corpus.n_rows - 1))
         self.map_changed.emit(None)
         self.results_changed.emit(None)
         self.inspected.emit(None)
@@ -117,7 +130,7 @@ class AnalysisSession(QObject):
         self.corpus, self.result, self.map_data = corpus, result, map_data
         self.inspection, self._exact_index = None, None
         if result is not None:
-            self.params = result.params
+            self._set_params(result.params)
         self.map_changed.emit(map_data)
         self.results_changed.emit(result)
         self.inspected.emit(None)
@@ -128,8 +141,19 @@ class AnalysisSession(QObject):
 
     def set_params(self, params: AnalysisParams) -> None:
         if params != self.params:
-            self.params = params
+            self._set_params(params)
             self._run()
+
+    def _on_channel_busy(self, channel: str, running: bool) -> None:
+        if channel == "analysis" and not running:
+            # the projection's job ends just before the rest is submitted: look once that
+            # settled (a Cancel leaves the channel idle)
+            QTimer.singleShot(0, self._settle)
+
+    def _settle(self) -> None:
+        """The analysis was cancelled: the controls go back to what is on screen."""
+        if not self.runner.is_busy("analysis") and self.result is not None:
+            self._set_params(self.result.params)
 
     def _run(self) -> None:
         corpus, params, previous = self.corpus, self.params, self.result
@@ -147,9 +171,10 @@ class AnalysisSession(QObject):
 
     def _on_projected(self, outcome) -> None:
         result, map_data = outcome
-        if map_data is not None:
-            self.map_data = map_data
+        if map_data is not None:  # a new layout is on screen: so is the result it belongs to
+            self.result, self.map_data = result, map_data
             self.map_changed.emit(map_data)
+            self.results_changed.emit(result)
         corpus, params = self.corpus, self.params
         self.runner.submit(
             "analysis",
@@ -167,7 +192,12 @@ class AnalysisSession(QObject):
         self.finished.emit()
 
     def _on_error(self, exc: Exception, details: str) -> None:
+        if self.result is not None:
+            self._set_params(self.result.params)
         self.failed.emit("Analysis failed", error_message(exc), details)
+
+    def _on_inspect_error(self, exc: Exception, details: str) -> None:
+        self.failed.emit("Inspecting failed", error_message(exc), details)
 
     def inspect(self, row: int, k: int | None = None) -> None:
         """Find ``row``'s exact neighbours (k up to 1000) on the worker; -1 clears."""
@@ -184,7 +214,7 @@ class AnalysisSession(QObject):
             lambda: _inspect_task(index, vectors, metric, row, k, result),
             self._on_inspected,
             title="Inspecting",
-            on_error=self._on_error,
+            on_error=self._on_inspect_error,
         )
 
     def _on_inspected(self, outcome) -> None:

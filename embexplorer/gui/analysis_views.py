@@ -28,15 +28,15 @@ class AnalysisViews(QObject):
         self.panel, self.neighbors, self.plot = analysis_panel, neighbors_panel, plot_panel
         self.view = plot_panel.view
         session = self.session
-        analysis_panel.show_params(session.params)
-        neighbors_panel.show_metric(session.params.metric)
-        analysis_panel.params_changed.connect(self._on_params)
+        self._show_params(session.params)
+        session.params_changed.connect(self._show_params)
+        analysis_panel.params_changed.connect(session.set_params)
         analysis_panel.row_chosen.connect(document.set_focus)
         analysis_panel.cluster_chosen.connect(self.zoom_to_cluster)
         neighbors_panel.row_chosen.connect(document.set_focus)
         neighbors_panel.k_changed.connect(lambda k: session.inspect(document.focus_row, k))
         neighbors_panel.metric_changed.connect(
-            lambda metric: self._on_params(session.params.replace(metric=metric))
+            lambda metric: session.set_params(session.params.replace(metric=metric))
         )
         document.results_changed.connect(self._on_results)
         document.focus_changed.connect(lambda row: session.inspect(row))
@@ -45,10 +45,10 @@ class AnalysisViews(QObject):
         for box in (plot_panel.size_by_nk, plot_panel.mark_hubs, plot_panel.cluster_labels):
             box.toggled.connect(lambda _: self._show_overlays())
 
-    def _on_params(self, params) -> None:
+    def _show_params(self, params) -> None:
+        """Both panels show the session's parameters (the one copy; they only render it)."""
         self.panel.show_params(params)
         self.neighbors.show_metric(params.metric)
-        self.session.set_params(params)
 
     def _on_results(self, result) -> None:
         corpus = self.document.corpus

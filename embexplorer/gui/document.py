@@ -339,33 +339,13 @@ class Document(QObject):
 
 
 def restore_task(path: Path) -> Task[tuple]:
-    """Read a session and its source corpus (checked against the saved SHA-256)."""
-    from embexplorer.core.io import read_corpus
-    from embexplorer.core.session_file import load_session
+    """The session and its corpus (core checks both), plus the map's picking index."""
+    from embexplorer.core.session_file import restore_task as read_session
 
-    yield Progress(None, f"Reading {path.name}")
-    state = load_session(path)
-    source = Path(state.source)
-    if not source.exists():
-        raise InputError(
-            f"The session's source file {source} is missing. Put it back (or "
-            "open the corpus again and redo the analysis)."
-        )
-    yield Progress(None, f"Reading {source.name}")
-    corpus = read_corpus(source, ReadOptions(**state.read_options))
-    if state.source_sha256 and corpus.provenance.get("source_sha256") != state.source_sha256:
-        raise InputError(
-            f"{source.name} has changed since the session was saved (its "
-            "SHA-256 differs), so the saved analysis would not match it. Open the "
-            "file again to analyse it anew."
-        )
-    corpus = corpus.replace(text_column=state.text_column, label_column=state.label_column)
-    if state.vectors is not None:
-        corpus = corpus.with_vectors(state.vectors, state.vector_provenance or {})
+    state, corpus = yield from read_session(path)
+    projection = None if state.analysis is None else state.analysis.get("projection")
     map_data = None
-    if state.analysis is not None and state.analysis.get("projection") is not None:
-        coords = state.analysis.get("projection").coords
-        if len(coords) != corpus.n_rows:
-            raise InputError("The session does not match its source file (row counts differ).")
-        map_data = MapData(state.analysis.get("projection"), PointIndex(coords))
+    if projection is not None:
+        yield Progress(None, "Indexing points for picking")
+        map_data = MapData(projection, PointIndex(projection.coords))
     return state, corpus, map_data

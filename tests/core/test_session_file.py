@@ -98,3 +98,174 @@ def test_truncated_and_corrupt_files_are_refused(tmp_path, state):
         zf.writestr("hello.txt", "hi")
     with pytest.raises(InputError, match="not an embexplorer session"):
         load_session(other_zip)
+
+
+# -- hostile and damaged sessions (the reliability report's defects 3 and 4) ---------------------
+@pytest.fixture
+def saved(tmp_path):
+    """A real source file and a session of it: (session path, manifest, members)."""
+    from embexplorer.core.io import read_corpus
+
+    source = tmp_path / "v.npy"
+    np.save(source, np.random.default_rng(0).standard_normal((50, 8)).astype(np.float32))
+    corpus = read_corpus(source)
+    result = run_task(analysis_task(corpus.vectors, AnalysisParams(k=5), None))
+    path = save_session(
+        tmp_path / "good.embx",
+        SessionState(
+            source=str(source),
+            source_sha256=corpus.provenance["source_sha256"],
+            analysis=result,
+            selection=np.array([1, 2]),
+            tags=np.array(["a"] * 50, dtype=object),
+            focus_row=3,
+        ),
+    )
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    return path, json.loads(members["manifest.json"]), members
+
+
+def _rewrite(path, members, manifest=None, arrays=None, drop=()):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            if name in drop:
+                continue
+            if name == "manifest.json" and manifest is not None:
+                data = json.dumps(manifest).encode()
+            if arrays and name in arrays:
+                buffer = __import__("io").BytesIO()
+                np.save(buffer, arrays[name])
+                data = buffer.getvalue()
+            zf.writestr(name, data)
+    return path
+
+
+def _restore(path):
+    from embexplorer.core.session_file import restore_task
+
+    return run_task(restore_task(path))
+
+
+def test_a_good_session_restores(saved):
+    state, corpus = _restore(saved[0])
+    assert corpus.n_rows == 50 and state.tags[0] == "a" and state.focus_row == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"tags": ["a"]}, "tags has 1 entries for 50 rows"),
+        ({"focus_row": 50}, "focus_row 50 is beyond the 50 rows"),
+        ({"focus_row": "7"}, "focus_row must be int; got '7'"),
+        ({"focus_row": True}, "focus_row must be int; got True"),
+        ({"stages": None}, "stages must be dict; got None"),
+        ({"stages": {"magic": {}}}, "unknown stage 'magic'"),
+        ({"analysis_params": {"k": 5, "speed": 3}}, "unknown parameters: speed"),
+        ({"analysis_params": {"k": 500}}, "k must be between 1 and 100; got 500"),
+        ({"read_options": {"colour": "x"}}, "unknown option 'colour'"),
+        ({"view_range": [["a", 1], [0, 1]]}, "view_range must be"),
+        ({"view_range": [[1, 0], [0, 1]]}, "view_range must be"),
+        ({"format_version": 0}, r"format_version must be a whole number ≥ 1; got 0"),
+        ({"format_version": -1}, "format_version must be a whole number ≥ 1; got -1"),
+        ({"format_version": True}, "format_version must be a whole number ≥ 1; got True"),
+        ({"format_version": 1.0}, r"format_version must be a whole number ≥ 1; got 1.0"),
+        ({"source_sha256": None}, "source_sha256 must be str; got None"),
+        ({"tags": [1, 2]}, "tags must be a list of strings or nulls"),
+    ],
+)
+def test_every_bad_field_is_named(saved, change, message):
+    path, manifest, members = saved
+    _rewrite(path, members, {**manifest, **change})
+    with pytest.raises(InputError, match=message):
+        _restore(path)
+
+
+def test_a_manifest_nested_deeply_is_refused(saved):
+    path, _, members = saved
+    deep = "[" * 100_000 + "]" * 100_000
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data if name != "manifest.json" else deep)
+    with pytest.raises(InputError, match="nested too deeply"):
+        load_session(path)
+
+
+@pytest.mark.parametrize(
+    ("member", "array", "message"),
+    [
+        ("arrays/selection.npy", np.array([1, 99]), r"selection holds row numbers outside 0…49"),
+        ("arrays/projection/coords.npy", np.full((50, 2), np.nan), "holds NaN or infinite"),
+        ("arrays/projection/coords.npy", np.zeros((49, 2)), "coords has 49 rows for 50"),
+        ("arrays/knn/indices.npy", np.full((50, 5), 77), r"knn/indices holds row numbers"),
+        ("arrays/hubness/k_occurrence.npy", np.zeros(50, np.float32), "expected 1-D integers"),
+        ("arrays/selection.npy", np.array(["x"]), "holds <U1 values, not numbers"),
+    ],
+)
+def test_bad_arrays_are_named(saved, member, array, message):
+    path, _, members = saved
+    _rewrite(path, members, arrays={member: array})
+    with pytest.raises(InputError, match=message):
+        _restore(path)
+
+
+def test_an_npy_header_that_claims_more_than_it_holds_is_refused(saved):
+    path, _, members = saved
+    header = np.lib.format.header_data_from_array_1_0(np.zeros((200, 8), np.float32))
+    header["shape"] = (200, 10**8)
+    buffer = __import__("io").BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, header)
+    members = {**members, "arrays/selection.npy": buffer.getvalue() + b"\0" * 64}
+    _rewrite(path, members)
+    with pytest.raises(InputError, match=r"claims shape \(200, 100000000\)"):
+        load_session(path)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_inflated(saved, monkeypatch):
+    """A 6 MB session once inflated to 6 GB: members are checked against their ratio first."""
+    import tracemalloc
+
+    from embexplorer.core import session_schema
+
+    monkeypatch.setattr(session_schema, "MIN_BUDGET", 1 << 20)
+    path, _, members = saved
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            if name != "arrays/selection.npy":
+                zf.writestr(name, data)
+        with zf.open("arrays/selection.npy", "w") as fh:
+            for _ in range(8):
+                fh.write(b"\0" * (4 << 20))  # 32 MB of zeros, ~32 kB compressed
+    tracemalloc.start()
+    with pytest.raises(InputError, match=r"would inflate to 33,5[\d,]+ bytes, more than 100×"):
+        load_session(path)
+    assert tracemalloc.get_traced_memory()[1] < 8 << 20
+    tracemalloc.stop()
+
+
+def test_unknown_members_and_missing_arrays_are_refused(saved):
+    path, _, members = saved
+    _rewrite(path, {**members, "arrays/evil.npy": members["arrays/selection.npy"]})
+    with pytest.raises(InputError, match=r"arrays no session has: arrays/evil\.npy"):
+        load_session(path)
+    _rewrite(path, members, drop=("arrays/knn/indices.npy",))
+    with pytest.raises(InputError, match="the knn stage has no indices array"):
+        load_session(path)
+
+
+def test_one_bomb_member_beside_big_honest_ones_is_refused(saved, monkeypatch):
+    from embexplorer.core import session_schema
+
+    monkeypatch.setattr(session_schema, "MIN_BUDGET", 1 << 20)
+    path, _, members = saved
+    noise = np.random.default_rng(1).standard_normal((50, 20_000)).astype(np.float32)  # 4 MB
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            if name != "arrays/selection.npy":
+                zf.writestr(name, data)
+        buffer = __import__("io").BytesIO()
+        np.save(buffer, noise)
+        zf.writestr("arrays/vectors.npy", buffer.getvalue())
+        zf.writestr("arrays/selection.npy", b"\0" * (20 << 20))
+    with pytest.raises(InputError, match=r"selection.npy would inflate from [\d,]+ to 20,971,520"):
+        load_session(path)

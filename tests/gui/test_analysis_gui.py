@@ -21,7 +21,7 @@ def window(opened_window):
 def _apply(qtbot, window, **changes):
     params = window.document.analysis.params.replace(**changes)
     with qtbot.waitSignal(window.document.analysis.finished, timeout=TIMEOUT):
-        window.analysis_views._on_params(params)
+        window.document.analysis.set_params(params)
 
 
 def _click(qtbot, window, row):
@@ -157,3 +157,25 @@ def test_top_hub_click_shows_who_lists_it(qtbot, window):
     with qtbot.waitSignal(window.document.analysis.inspected, timeout=TIMEOUT):
         window.neighbors_panel._pick_listed(0)
     assert window.document.focus_row == listers[0]
+
+
+def test_after_cancel_the_controls_show_what_is_on_screen(qtbot, window):
+    analysis = window.document.analysis
+    shown = analysis.result.params
+    with qtbot.waitSignal(analysis.params_changed, timeout=TIMEOUT):
+        window.analysis_panel.k.setValue(7)  # the panel applies it after its debounce
+    assert analysis.params.k == 7 and window.runner.is_busy("analysis")
+    with qtbot.waitSignal(analysis.params_changed, timeout=TIMEOUT) as blocker:
+        window.runner.cancel()
+    assert blocker.args[0] == shown == analysis.params
+    assert window.analysis_panel.params() == analysis.result.params == shown
+    assert window.analysis_panel.k.value() == 10
+
+
+def test_after_an_error_the_controls_show_what_is_on_screen(qtbot, window):
+    analysis = window.document.analysis
+    shown = analysis.result.params
+    with qtbot.waitSignal(window.document.failed, timeout=TIMEOUT) as blocker:
+        analysis.set_params(shown.replace(k=50))  # 30 rows: at most 29 neighbours
+    assert "k = 50 is too large for 30 rows" in blocker.args[1]
+    assert window.analysis_panel.params() == analysis.params == analysis.result.params == shown

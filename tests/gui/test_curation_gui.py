@@ -158,6 +158,53 @@ def test_session_round_trip(qtbot, window, tmp_path, small_corpus_data):
     assert after.recomputed == ()  # restored, not recomputed
 
 
+def test_a_session_with_umap_and_csls_reopens_showing_them(qtbot, window, tmp_path):
+    """The panel once said PCA / no reduction over a restored UMAP + CSLS map, and the next
+    change recomputed PCA. The controls show what is on screen; nothing is recomputed."""
+    analysis = window.document.analysis
+    with qtbot.waitSignal(analysis.finished, timeout=TIMEOUT):
+        analysis.set_params(analysis.params.replace(projection="umap", reduction="csls"))
+    path = tmp_path / "umap.embx"
+    window.curation.save_session(str(path))
+    with qtbot.waitSignal(analysis.finished, timeout=TIMEOUT):
+        analysis.set_params(analysis.params.replace(projection="pca", reduction="none"))
+    assert window.analysis_panel.params().projection == "pca"
+    with qtbot.waitSignal(window.document.session_restored, timeout=TIMEOUT):
+        window.open_path(path)
+    shown = window.analysis_panel.params()
+    assert (shown.projection, shown.reduction) == ("umap", "csls")
+    assert shown == analysis.result.params == analysis.params
+    assert analysis.result.recomputed == ()
+    assert analysis.map_data.projection.method == "umap"
+    with qtbot.assertNotEmitted(analysis.results_changed, wait=600):
+        window.analysis_panel.params_changed.emit(window.analysis_panel.params())
+
+
+def test_a_damaged_session_changes_nothing_and_says_which_field(qtbot, window, tmp_path):
+    """A session whose tags list is shorter than the rows once crashed the window (SIGSEGV)."""
+    import json
+    import zipfile
+
+    path = tmp_path / "work.embx"
+    window.document.selection.apply([4, 5])
+    window.curation.save_session(str(path))
+    bad = tmp_path / "bad.embx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(bad, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "manifest.json":
+                data = json.dumps({**json.loads(data), "tags": ["x"]}).encode()
+            dst.writestr(name, data)
+    corpus, result = window.document.corpus, window.document.analysis.result
+    with qtbot.waitSignal(window.document.failed, timeout=TIMEOUT) as blocker:
+        window.open_path(bad)
+    assert "tags has 1 entries for 30 rows" in blocker.args[1]
+    assert blocker.args[2] == ""  # a message, not a traceback
+    assert window.document.corpus is corpus and window.document.analysis.result is result
+    assert window.document.selection.selection.rows.tolist() == [4, 5]
+    assert window.document.selection.tags is None
+
+
 def test_changed_source_is_explained(qtbot, window, tmp_path):
     path = tmp_path / "work.embx"
     window.curation.save_session(str(path))

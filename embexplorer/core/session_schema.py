@@ -1,0 +1,355 @@
+"""What a session file may hold, checked field by field before any of it is used.
+
+A ``.embx`` file comes from anywhere (a colleague, a download, a damaged disk), so nothing in it
+is trusted: every zip member is size-checked before it is inflated, the manifest is parsed with
+bounded nesting, every field is checked for its type and range, every array for its name, dtype
+and shape, and, once the source corpus is read, every row number and length against that
+corpus. Each failure is an :class:`InputError` naming the field, so the window shows one clear
+message and applies nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embexplorer.core.errors import InputError
+
+#: A member may inflate to at most this many times its compressed size ... (deflate reaches
+#: about 1,000×; real sessions: float arrays ~1.1×, tags and selections ~5–50×)
+MAX_RATIO = 100
+#: ... or to this size, whichever is larger, so small, very regular members still open.
+MIN_BUDGET = 256 << 20
+#: JSON nesting deeper than this is refused (a manifest is 4 levels deep).
+MAX_DEPTH = 32
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+#: Arrays each stage stores: name -> (ndim, dtype kind, columns or None, required).
+STAGE_ARRAYS: dict[str, dict[str, tuple[int, str, int | None, bool]]] = {
+    "projection": {
+        "coords": (2, "f", 2, True),
+        "mean": (1, "f", None, False),
+        "components": (2, "f", None, False),
+    },
+    "knn": {"indices": (2, "i", None, True), "distances": (2, "f", None, True)},
+    "hubness": {"k_occurrence": (1, "i", None, True)},
+    "reduction": {
+        "indices": (2, "i", None, True),
+        "scores": (2, "f", None, True),
+        "k_occurrence": (1, "i", None, True),
+    },
+    "clusters": {"labels": (1, "i", None, True)},
+    "quality": {"preservation": (1, "f", None, True)},
+}
+#: The fields each stage's manifest entry must hold, with their types.
+STAGE_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
+    "projection": {"method": (str,), "params": (dict,)},
+    "knn": {
+        "metric": (str,),
+        "method": (str,),
+        "recall": (float, int, type(None)),
+        "params": (dict,),
+    },
+    "hubness": {"k": (int,)},
+    "reduction": {"method": (str,), "params": (dict,), "k": (int,)},
+    "clusters": {"method": (str,), "params": (dict,), "keywords": (dict,)},
+    "quality": {"trust": (dict,)},
+}
+_TRUST_FIELDS = {
+    "value": (float, int, type(None)),
+    "k": (int,),
+    "metric": (str,),
+    "rows_used": (int,),
+    "rows_total": (int,),
+    "seed": (int, type(None)),
+}
+_OPTIONAL_STRINGS = ("text_column", "label_column", "color_column")
+_OPTIONAL_DICTS = ("encoder_settings", "vector_provenance")
+
+
+def _fail(path: Path, what: str) -> InputError:
+    return InputError(f"{path.name} is a damaged session: {what}.")
+
+
+# -- the zip container -------------------------------------------------------------------------
+def read_members(path: Path, zf: zipfile.ZipFile, names: list[str]) -> dict[str, bytes]:
+    """The named members' bytes, each checked against the inflation limits before reading."""
+    infos = {info.filename: info for info in zf.infolist()}
+    budget = max(MIN_BUDGET, MAX_RATIO * path.stat().st_size)
+    total = sum(infos[name].file_size for name in names)
+    if total > budget:
+        raise _fail(
+            path,
+            f"its members would inflate to {total:,} bytes, more than {MAX_RATIO}× the file "
+            f"({path.stat().st_size:,} bytes); refused",
+        )
+    out = {}
+    for name in names:
+        info = infos[name]
+        limit = max(MIN_BUDGET, MAX_RATIO * info.compress_size)
+        if info.file_size > limit:
+            raise _fail(
+                path,
+                f"{name} would inflate from {info.compress_size:,} to {info.file_size:,} bytes "
+                f"(more than {MAX_RATIO}×); refused",
+            )
+        # ZipExtFile never returns more than the declared file_size (and checks the CRC)
+        with zf.open(info) as member:
+            out[name] = member.read(info.file_size + 1)
+    return out
+
+
+def parse_manifest(path: Path, raw: bytes) -> dict[str, Any]:
+    try:
+        manifest = json.loads(raw)
+    except RecursionError as exc:
+        raise _fail(path, "manifest.json is nested too deeply") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _fail(path, f"manifest.json is not valid JSON ({exc})") from exc
+    if not isinstance(manifest, dict):
+        raise InputError(f"{path.name} is not an embexplorer session (no format version).")
+    if _depth(manifest) > MAX_DEPTH:
+        raise _fail(path, f"manifest.json is nested more than {MAX_DEPTH} levels deep")
+    return manifest
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    if level > MAX_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
+
+def load_npy(path: Path, name: str, raw: bytes) -> np.ndarray:
+    """An array from a member's bytes: plain dtype, header checked against the bytes present."""
+    buffer = io.BytesIO(raw)
+    try:
+        version = np.lib.format.read_magic(buffer)
+        read_header = (
+            np.lib.format.read_array_header_1_0
+            if version == (1, 0)
+            else np.lib.format.read_array_header_2_0
+        )
+        shape, fortran, dtype = read_header(buffer)
+    except (ValueError, SyntaxError, TypeError) as exc:
+        raise _fail(path, f"{name} is not a .npy array ({exc})") from exc
+    if dtype.hasobject or dtype.kind not in "biuf":
+        raise _fail(path, f"{name} holds {dtype} values, not numbers")
+    needed = math.prod(shape) * dtype.itemsize
+    present = len(raw) - buffer.tell()
+    if needed != present:
+        raise _fail(path, f"{name} claims shape {shape} ({needed:,} bytes) but holds {present:,}")
+    array = np.frombuffer(raw, dtype=dtype, count=math.prod(shape), offset=buffer.tell())
+    return array.reshape(shape, order="F" if fortran else "C").copy()
+
+
+# -- the manifest -------------------------------------------------------------------------------
+def check_version(path: Path, manifest: dict[str, Any], newest: int) -> int:
+    version = manifest.get("format_version")
+    if "format_version" not in manifest:
+        raise InputError(f"{path.name} is not an embexplorer session (no format version).")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise _fail(path, f"format_version must be a whole number ≥ 1; got {version!r}")
+    if version > newest:
+        raise InputError(
+            f"{path.name} was saved by a newer embexplorer (session format {version}; this "
+            f"version reads up to {newest}). Update embexplorer to open it."
+        )
+    return version
+
+
+def _field(path: Path, manifest: dict, name: str, types: tuple[type, ...], where: str = "") -> Any:
+    value = manifest.get(name)
+    if isinstance(value, bool) and bool not in types:
+        value = object()  # True is an int to Python, not to a session
+    if not isinstance(value, types):
+        kinds = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+        raise _fail(path, f"{where}{name} must be {kinds}; got {manifest.get(name)!r:.80}")
+    return value
+
+
+def check_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    """Every field's type and range (what needs the corpus waits for :func:`check_rows`)."""
+    from embexplorer.core.io import ReadOptions
+
+    source = _field(path, manifest, "source", (str,))
+    if not source:
+        raise _fail(path, "source is empty")
+    digest = _field(path, manifest, "source_sha256", (str,))
+    if not _HEX64.fullmatch(digest):
+        raise _fail(path, "source_sha256 is not a SHA-256 (64 hexadecimal digits)")
+    for name in _OPTIONAL_STRINGS:
+        _field(path, manifest, name, (str, type(None)))
+    for name in _OPTIONAL_DICTS:
+        _field(path, manifest, name, (dict, type(None)))
+    options = _field(path, manifest, "read_options", (dict,))
+    known = set(ReadOptions.__dataclass_fields__)
+    for key in options:
+        if key not in known:
+            raise _fail(path, f"read_options has an unknown option {key!r}")
+        _field(path, options, key, (str, type(None)), "read_options.")
+    if options.get("nonfinite", "refuse") not in ("refuse", "drop"):
+        raise _fail(path, "read_options.nonfinite must be refuse or drop")
+    tags = _field(path, manifest, "tags", (list, type(None)))
+    if tags is not None and not all(t is None or isinstance(t, str) for t in tags):
+        raise _fail(path, "tags must be a list of strings or nulls")
+    focus = _field(path, manifest, "focus_row", (int,))
+    if focus < -1:
+        raise _fail(path, f"focus_row must be a row number or -1; got {focus}")
+    _check_view_range(path, manifest.get("view_range"))
+    if "analysis_params" in manifest:
+        _check_analysis(path, manifest)
+
+
+def _check_view_range(path: Path, view: Any) -> None:
+    if view is None:
+        return
+    ok = (
+        isinstance(view, list)
+        and len(view) == 2
+        and all(isinstance(axis, list) and len(axis) == 2 for axis in view)
+        and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for axis in view
+            for v in axis
+        )
+        and all(axis[0] < axis[1] for axis in view)
+    )
+    if not ok:
+        raise _fail(path, "view_range must be [[x0, x1], [y0, y1]] with finite x0 < x1, y0 < y1")
+
+
+def _check_analysis(path: Path, manifest: dict[str, Any]) -> None:
+    from embexplorer.core.pipeline import STAGES, AnalysisParams, check_params
+
+    raw = _field(path, manifest, "analysis_params", (dict,))
+    fields = AnalysisParams.__dataclass_fields__
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise _fail(path, f"analysis_params has unknown parameters: {', '.join(unknown)}")
+    try:
+        check_params(AnalysisParams(**raw))
+    except InputError as exc:
+        raise _fail(path, f"analysis_params: {exc}") from exc
+    stages = _field(path, manifest, "stages", (dict,))
+    for stage, info in stages.items():
+        if stage not in STAGES:
+            raise _fail(path, f"stages holds an unknown stage {stage!r}")
+        if not isinstance(info, dict):
+            raise _fail(path, f"stages.{stage} must be an object")
+        if info.get("none") is True:
+            continue
+        for name, types in STAGE_FIELDS[stage].items():
+            _field(path, info, name, types, f"stages.{stage}.")
+        if stage == "quality":
+            for name, types in _TRUST_FIELDS.items():
+                _field(path, info["trust"], name, types, "stages.quality.trust.")
+        if stage == "clusters":
+            for cluster, words in info["keywords"].items():
+                if not (cluster.lstrip("-").isdigit() and isinstance(words, list)):
+                    raise _fail(path, "stages.clusters.keywords must map cluster ids to lists")
+                if not all(isinstance(w, str) for w in words):
+                    raise _fail(path, "stages.clusters.keywords must hold words")
+
+
+# -- the arrays ---------------------------------------------------------------------------------
+def array_names(path: Path, manifest: dict[str, Any], names: list[str]) -> list[str]:
+    """The array members to read: known names only, and every one the manifest needs."""
+    stages = manifest.get("stages", {}) if "analysis_params" in manifest else {}
+    allowed = {"arrays/selection.npy", "arrays/vectors.npy"}
+    for stage, info in stages.items():
+        allowed |= {f"arrays/{stage}/{part}.npy" for part in STAGE_ARRAYS[stage]}
+        if info.get("none") is True:
+            continue
+        for part, (*_, required) in STAGE_ARRAYS[stage].items():
+            if required and f"arrays/{stage}/{part}.npy" not in names:
+                raise _fail(path, f"the {stage} stage has no {part} array")
+    wanted = [n for n in names if n.startswith("arrays/")]
+    unknown = [n for n in wanted if n not in allowed]
+    if unknown:
+        raise _fail(path, f"it holds arrays no session has: {', '.join(unknown[:3])}")
+    return wanted
+
+
+def check_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Each array's dtype and number of dimensions (lengths wait for :func:`check_rows`)."""
+    specs = {"selection": (1, "i", None), "vectors": (2, "f", None)}
+    for stage, parts in STAGE_ARRAYS.items():
+        for part, (ndim, kind, columns, _) in parts.items():
+            specs[f"{stage}/{part}"] = (ndim, kind, columns)
+    for name, array in arrays.items():
+        ndim, kind, columns = specs[name]
+        kind_ok = array.dtype.kind in ("iu" if kind == "i" else "f")
+        if array.ndim != ndim or not kind_ok or (columns and array.shape[1] != columns):
+            raise _fail(
+                path,
+                f"the array {name} is {array.dtype} with shape {array.shape}; expected "
+                f"{ndim}-D {'integers' if kind == 'i' else 'floats'}",
+            )
+        if name == "vectors" and array.dtype != np.float32:
+            raise _fail(path, f"the vectors are {array.dtype}; sessions store float32")
+        if kind == "f" and not np.isfinite(array).all():
+            raise _fail(path, f"the array {name} holds NaN or infinite values")
+
+
+def check_rows(path: Path, state: Any, n_rows: int, dim: int | None) -> None:
+    """Every length, row number and width in ``state`` against the corpus it opens with."""
+    if state.tags is not None and len(state.tags) != n_rows:
+        raise _fail(path, f"tags has {len(state.tags):,} entries for {n_rows:,} rows")
+    _check_rows_in(path, "selection", state.selection, n_rows)
+    if state.focus_row >= n_rows:
+        raise _fail(path, f"focus_row {state.focus_row} is beyond the {n_rows:,} rows")
+    if state.vectors is not None and len(state.vectors) != n_rows:
+        raise _fail(path, f"vectors has {len(state.vectors):,} rows for {n_rows:,}")
+    analysis = state.analysis
+    if analysis is None:
+        return
+    for stage, (_, value) in analysis.cache.items():
+        if value is None:
+            continue
+        for name, array in _stage_arrays(stage, value).items():
+            if len(array) != n_rows:
+                raise _fail(path, f"{stage}/{name} has {len(array):,} rows for {n_rows:,}")
+            if name == "indices":
+                _check_rows_in(path, f"{stage}/{name}", array, n_rows)
+    k = analysis.params.k
+    knn, hub = analysis.get("knn"), analysis.get("hubness")
+    if knn is not None and knn.indices.shape[1] < k:
+        raise _fail(path, f"the kNN graph has {knn.indices.shape[1]} columns for k = {k}")
+    if hub is not None and hub.k != k:
+        raise _fail(path, f"hubness was computed for k = {hub.k}, the parameters say {k}")
+    projection = analysis.get("projection")
+    if projection is not None and projection.linear_map is not None and dim is not None:
+        mean, components = projection.linear_map
+        if len(mean) != dim or components.shape[0] != dim:
+            raise _fail(path, f"the PCA map is for {len(mean)} dimensions, the vectors have {dim}")
+
+
+def _stage_arrays(stage: str, value: Any) -> dict[str, np.ndarray]:
+    if stage == "projection":
+        return {"coords": value.coords}
+    if stage == "knn":
+        return {"indices": value.indices, "distances": value.distances}
+    if stage == "hubness":
+        return {"k_occurrence": value.k_occurrence}
+    if stage == "reduction":
+        return {"indices": value.neighbors.indices, "k_occurrence": value.hubness.k_occurrence}
+    if stage == "clusters":
+        return {"labels": value.labels}
+    return {"preservation": value.preservation}
+
+
+def _check_rows_in(path: Path, name: str, rows: np.ndarray, n_rows: int) -> None:
+    if rows.size and (rows.min() < 0 or rows.max() >= n_rows):
+        raise _fail(path, f"{name} holds row numbers outside 0…{n_rows - 1}")
