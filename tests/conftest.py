@@ -17,11 +17,12 @@ import pytest  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _private_settings(tmp_path_factory, monkeypatch):
-    """Keep QSettings and the embedding cache out of the user's home."""
+    """Keep QSettings, the embedding cache and the data folder out of the user's home."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("EMBEXPLORER_CACHE_DIR", str(home / "cache" / "embexplorer"))
+    monkeypatch.setenv("EMBEXPLORER_DATA_DIR", str(home / "data" / "embexplorer"))
     try:
         from PySide6.QtCore import QSettings
     except ImportError:  # core-only environments

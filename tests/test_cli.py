@@ -72,7 +72,9 @@ def test_drop_nonfinite_flag(tmp_path, capsys):
     out = tmp_path / "out.parquet"
     assert main(["analyze", str(path), "-o", str(out)]) == 1
     assert "--drop-nonfinite" in capsys.readouterr().err
-    assert main(["analyze", str(path), "-o", str(out), "--drop-nonfinite"]) == 0
+    assert main(["analyze", str(path), "-o", str(out), "--drop-nonfinite"]) == 1
+    assert "k = 10 is too large for 2 rows" in capsys.readouterr().err  # not 1-NN lists as k=10
+    assert main(["analyze", str(path), "-o", str(out), "--drop-nonfinite", "-k", "1"]) == 0
     assert pq.read_table(out).num_rows == 2
 
 

@@ -13,7 +13,13 @@ from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from embexplorer.cli.common import run_reporting_errors
+
     argv = list(sys.argv[1:] if argv is None else argv)
+    return run_reporting_errors(lambda: _dispatch(argv))
+
+
+def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] == "analyze":
         from embexplorer.cli.analyze import main as analyze
 

@@ -59,6 +59,11 @@ def report_error(exc: Exception) -> int:
 
 
 def run_reporting_errors(body: Callable[[], int]) -> int:
+    """Run a command; no traceback ever reaches the user.
+
+    Bad input is reported in its own words; anything else (a bug, MemoryError) as a short
+    message naming the report file that holds the traceback (core.recovery). Exit status 1.
+    """
     try:
         return body()
     except InputError as exc:
@@ -66,6 +71,12 @@ def run_reporting_errors(body: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         print("embexplorer: interrupted", file=sys.stderr)
         return 130
+    except (Exception, MemoryError, RecursionError) as exc:
+        from embexplorer.core.recovery import unexpected_error_message, write_error_report
+
+        report = write_error_report(exc, "command line")
+        print(f"embexplorer: {unexpected_error_message(exc, report)}", file=sys.stderr)
+        return 1
 
 
 class TerminalProgress:

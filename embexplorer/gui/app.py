@@ -30,7 +30,12 @@ def run_gui(
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("embexplorer")
     app.setOrganizationName("embexplorer")
+    from embexplorer.gui.crash import ExceptionHook, start_crash_logging
+
     window = MainWindow()
+    hook = ExceptionHook(window.show_error)
+    hook.install()
+    crash_log = start_crash_logging(window.show_error)
     window.show()
     if query:
         _run_query_when_drawn(window, query)
@@ -44,7 +49,11 @@ def run_gui(
             ready = window.document.analysis.inspected
         _arm_screenshot(app, window, screenshot, timeout_s, ready)
     window.open_path(path if path is not None else demo_corpus_path(), options)
-    return app.exec()
+    status = app.exec()
+    if crash_log is not None:
+        crash_log.close()  # a clean exit: nothing to report next time
+    hook.uninstall()
+    return status
 
 
 def _run_query_when_drawn(window, text: str) -> None:

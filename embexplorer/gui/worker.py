@@ -221,9 +221,10 @@ class TaskRunner(QObject):
 
 
 def error_message(exc: Exception) -> str:
-    """The message to show: an InputError's own words, else the exception's type and text."""
+    """The message to show: an InputError's own words; anything else is unexpected, so its
+    traceback goes to a report file that the message names (core.recovery)."""
     if isinstance(exc, InputError):
         return str(exc)
-    if isinstance(exc, MemoryError):
-        return "Not enough memory for this step."
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    from embexplorer.core.recovery import unexpected_error_message, write_error_report
+
+    return unexpected_error_message(exc, write_error_report(exc, "a background job"))
