@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,30 +43,70 @@ def embed_corpus_task(
     return corpus.with_vectors(vectors, {**provenance, "text_column": corpus.text_column})
 
 
-def config_for_vectors(provenance: Mapping[str, Any]) -> EncoderConfig:
+class ModelConsentError(InputError):
+    """The vectors name a model other than the bundled one: running it needs the user's yes.
+
+    A data file must not choose what code runs on its own (an ONNX model is a program for
+    onnxruntime); the window asks once per model (by SHA-256) and remembers the answer.
+    """
+
+    def __init__(self, message: str, *, model_path: Path, model_sha256: str):
+        super().__init__(message)
+        self.model_path = model_path
+        self.model_sha256 = model_sha256
+
+
+def _beside(value: Any, source: Any) -> Path:
+    """A path named by a data file: relative paths are relative to that file, not to the
+    current folder."""
+    path = Path(str(value or ""))
+    if not path.is_absolute() and source:
+        path = Path(str(source)).parent / path
+    return path
+
+
+def config_for_vectors(
+    provenance: Mapping[str, Any], trusted: Collection[str] = ()
+) -> EncoderConfig:
     """The encoder that made a corpus's vectors (to embed a query the same way).
 
-    Raises :class:`InputError` when the vectors came from elsewhere or the model is not here.
+    The bundled model is used when its SHA-256 matches. Any other model must be here with the
+    recorded SHA-256 (and its tokenizer too) and be in ``trusted`` (SHA-256s the user agreed
+    to run); otherwise :class:`ModelConsentError`. Raises :class:`InputError` when the vectors
+    came from elsewhere or the model is not here.
     """
     info = provenance.get("encoder")
-    if not isinstance(info, Mapping) or "model_sha256" not in info:
+    if not isinstance(info, Mapping) or not isinstance(info.get("model_sha256"), str):
         raise InputError(
             "These vectors were not made by embexplorer's encoder, so a typed query cannot be "
             "embedded the same way. Embed the texts in the Encoder panel first."
         )
     settings = {k: info[k] for k in ("pooling", "normalize", "max_length") if k in info}
     default = default_config(**settings)
-    if model_sha256(default.model_path) == info["model_sha256"]:
+    wanted = info["model_sha256"]
+    if model_sha256(default.model_path) == wanted:
         return default
-    path = Path(str(info.get("model", "")))
-    if path.is_file() and model_sha256(path) == info["model_sha256"]:
-        tokenizer = Path(str(info.get("tokenizer", "")))
-        if tokenizer.is_file():
-            return dataclasses.replace(default, model_path=path, tokenizer_path=tokenizer)
-    raise InputError(
-        f"The model that made these vectors (SHA-256 {info['model_sha256'][:12]}…) is not "
-        "available here. Choose it in the Encoder panel and embed again."
-    )
+    source = provenance.get("source")
+    path, tokenizer = _beside(info.get("model"), source), _beside(info.get("tokenizer"), source)
+    if not (path.is_file() and model_sha256(path) == wanted):
+        raise InputError(
+            f"The model that made these vectors (SHA-256 {wanted[:12]}…) is not available "
+            "here. Choose it in the Encoder panel and embed again."
+        )
+    tokenizer_sha = info.get("tokenizer_sha256")
+    if not tokenizer.is_file() or (tokenizer_sha and model_sha256(tokenizer) != tokenizer_sha):
+        raise InputError(
+            f"The tokenizer recorded with these vectors ({tokenizer}) is missing or differs "
+            "from the one that made them. Choose the model in the Encoder panel and embed again."
+        )
+    if wanted not in trusted:
+        raise ModelConsentError(
+            f"These vectors were made with the model {path} (SHA-256 {wanted[:12]}…), named by "
+            "the data file. Embedding the query runs that model on this computer.",
+            model_path=path,
+            model_sha256=wanted,
+        )
+    return dataclasses.replace(default, model_path=path, tokenizer_path=tokenizer)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -88,6 +128,7 @@ def semantic_query_task(
     projection: Any = None,
     encoder: TextEncoder | None = None,
     metric: str = "cosine",
+    trusted: Collection[str] = (),
 ) -> Task[tuple[QueryResult, TextEncoder]]:
     """Embed ``text`` with the corpus's own encoder and find its k nearest rows.
 
@@ -95,7 +136,7 @@ def semantic_query_task(
     """
     from embexplorer.core.neighbors import query_neighbors
 
-    config = config_for_vectors(provenance)
+    config = config_for_vectors(provenance, trusted)
     if (
         encoder is None
         or encoder.config.model_path != config.model_path

@@ -91,6 +91,7 @@ def _arm_screenshot(app, window, out: Path, timeout_s: float, ready) -> None:
         return False
 
     window.confirm_drop_nonfinite = refuse
+    window.confirm_model = refuse
 
     def save() -> None:
         app.processEvents()

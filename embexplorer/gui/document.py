@@ -14,7 +14,12 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from embexplorer.core.corpus import Corpus
-from embexplorer.core.embedding import QueryResult, embed_corpus_task, semantic_query_task
+from embexplorer.core.embedding import (
+    ModelConsentError,
+    QueryResult,
+    embed_corpus_task,
+    semantic_query_task,
+)
 from embexplorer.core.embedding_cache import EmbeddingCache
 from embexplorer.core.encoder import EncoderConfig, default_config
 from embexplorer.core.errors import InputError, NonFiniteRowsError
@@ -47,6 +52,8 @@ class Document(QObject):
     focus_changed = Signal(int)  # the inspected row, or -1
     query_changed = Signal(object)  # QueryResult | None
     query_failed = Signal(str)
+    #: (ModelConsentError, text, k): the vectors name a model the user has not agreed to run
+    model_consent_needed = Signal(object, str, int)
     #: the map of the current corpus is drawn and coloured (the pipeline is done)
     pipeline_finished = Signal()
     #: (title, message, details) for the window to show
@@ -76,6 +83,8 @@ class Document(QObject):
         self.analysis.failed.connect(self.failed)
         self.query_result: QueryResult | None = None
         self._query_encoder = None  # kept between queries: loading it takes ~0.3 s
+        #: SHA-256s of models (named by data files) the user agreed to run for queries
+        self.trusted_models: set[str] = set()
 
     # -- loading ------------------------------------------------------------------------------
     def open(self, path: str | Path, options: ReadOptions | None = None) -> None:
@@ -243,15 +252,22 @@ class Document(QObject):
             self.query_failed.emit("Open a corpus with vectors (or embed its texts) first.")
             return
         projection = None if map_data is None else map_data.projection
+        trusted = frozenset(self.trusted_models)
         self.runner.submit(
             "query",
             lambda: semantic_query_task(
-                text, corpus.vectors, corpus.provenance, k, projection, encoder
+                text, corpus.vectors, corpus.provenance, k, projection, encoder, trusted=trusted
             ),
             self._on_query_done,
             title="Searching by meaning",
-            on_error=lambda exc, details: self.query_failed.emit(error_message(exc)),
+            on_error=lambda exc, details: self._on_query_error(exc, text, k),
         )
+
+    def _on_query_error(self, exc: Exception, text: str, k: int) -> None:
+        if isinstance(exc, ModelConsentError):
+            self.model_consent_needed.emit(exc, text, k)
+        else:
+            self.query_failed.emit(error_message(exc))
 
     def _on_query_done(self, outcome) -> None:
         self.query_result, self._query_encoder = outcome

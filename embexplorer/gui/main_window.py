@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from embexplorer import __version__
+from embexplorer.core.embedding import ModelConsentError
 from embexplorer.core.errors import NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, file_dialog_filter
 from embexplorer.gui.analysis_panel import AnalysisPanel
@@ -37,7 +38,13 @@ from embexplorer.gui.neighbors_panel import NeighborsPanel
 from embexplorer.gui.plot_panel import PlotPanel
 from embexplorer.gui.query_panel import QueryPanel
 from embexplorer.gui.selection_views import SelectionViews
-from embexplorer.gui.settings import add_recent_file, app_settings, recent_files
+from embexplorer.gui.settings import (
+    add_recent_file,
+    add_trusted_model,
+    app_settings,
+    recent_files,
+    trusted_models,
+)
 from embexplorer.gui.task_status import TaskStatus
 from embexplorer.gui.worker import TaskRunner
 
@@ -81,6 +88,8 @@ class MainWindow(QMainWindow):
         self.last_error: tuple[str, str, str] | None = None
         #: asked before dropping rows with NaN/inf; replaced in tests and screenshot mode
         self.confirm_drop_nonfinite: Callable[[NonFiniteRowsError], bool] = self._ask_drop
+        #: asked before running a model that a data file names; replaced likewise
+        self.confirm_model: Callable[[ModelConsentError], bool] = self._ask_model
         self._error_box: QMessageBox | None = None
         self._build_layout()
         self.curation = CurationActions(self)
@@ -178,6 +187,8 @@ class MainWindow(QMainWindow):
         doc.focus_changed.connect(self._on_focus_changed)
         doc.failed.connect(self.show_error)
         doc.nonfinite_found.connect(self._on_nonfinite)
+        doc.model_consent_needed.connect(self._on_model_consent)
+        doc.trusted_models = set(trusted_models(self.settings))
         doc.pipeline_finished.connect(self._on_pipeline_finished)
         data.text_column_chosen.connect(doc.set_text_column)
         data.label_column_chosen.connect(doc.set_label_column)
@@ -299,6 +310,27 @@ class MainWindow(QMainWindow):
             self.open_path(path, dataclasses.replace(options, nonfinite="drop"))
         else:
             self.show_error(f"Could not open {path.name}", str(error))
+
+    def _on_model_consent(self, error: ModelConsentError, text: str, k: int) -> None:
+        if self.confirm_model(error):
+            add_trusted_model(self.settings, error.model_sha256)
+            self.document.trusted_models.add(error.model_sha256)
+            self.document.query(text, k)
+        else:
+            self.document.query_failed.emit(
+                f"Not searched: the model {error.model_path.name} was not run."
+            )
+
+    def _ask_model(self, error: ModelConsentError) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Run a model named by the data file?",
+            f"{error}\n\nRun it? Only agree if you trust where this model came from; "
+            "embexplorer will remember this model (by its SHA-256).",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _ask_drop(self, error: NonFiniteRowsError) -> bool:
         answer = QMessageBox.question(

@@ -125,3 +125,35 @@ def test_query_on_foreign_vectors_explains(qtbot, window, tmp_path):
         window.query_panel.field.setText("anything")
         window.query_panel.search_button.click()
     assert "not made by embexplorer's encoder" in window.query_panel.status.text()
+
+
+def test_a_model_named_by_the_data_file_runs_only_with_consent(qtbot, window, texts_csv, tmp_path):
+    """A data file once made the window run the model its provenance named, without asking."""
+    import shutil
+
+    from embexplorer import cli
+    from embexplorer.core.resources import default_tokenizer_path
+    from embexplorer.gui.settings import trusted_models
+    from tests.core import onnx_models
+
+    model = onnx_models.embedding_model(tmp_path / "m.onnx", vocab=30522, dim=8)
+    tokenizer = shutil.copy(default_tokenizer_path(), tmp_path / "tok.json")
+    out = tmp_path / "embedded.parquet"
+    args = ["embed", str(texts_csv), "--text-column", "text", "--model", str(model)]
+    assert cli.main([*args, "--tokenizer", str(tokenizer), "-o", str(out), "--no-cache"]) == 0
+    with qtbot.waitSignal(window.document.pipeline_finished, timeout=TIMEOUT):
+        window.open_path(out)
+    asked = []
+    window.confirm_model = lambda error: asked.append(error) or False
+    with qtbot.waitSignal(window.document.query_failed, timeout=TIMEOUT) as refused:
+        window.document.query("a guitar", 3)
+    assert "was not run" in refused.args[0] and len(asked) == 1
+    assert str(model) in str(asked[0]) and window.document.query_result is None
+    window.confirm_model = lambda error: asked.append(error) or True
+    with qtbot.waitSignal(window.document.query_changed, timeout=TIMEOUT) as found:
+        window.document.query("a guitar", 3)
+    assert len(found.args[0].rows) == 3 and len(asked) == 2
+    assert trusted_models(window.settings) == [asked[0].model_sha256]
+    with qtbot.waitSignal(window.document.query_changed, timeout=TIMEOUT):
+        window.document.query("stocks", 3)  # remembered: not asked again
+    assert len(asked) == 2
