@@ -9,9 +9,11 @@ made by the encoder are stored in the session, since the source file does not ho
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,23 +200,9 @@ def load_session(path: str | Path) -> SessionState:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such session file.")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-            if "manifest.json" not in names:
-                raise InputError(f"{path.name} is not an embexplorer session (no manifest.json).")
-            manifest = schema.parse_manifest(
-                path, schema.read_members(path, zf, ["manifest.json"])["manifest.json"]
-            )
-            schema.check_version(path, manifest, FORMAT_VERSION)
-            schema.check_manifest(path, manifest)
-            members = schema.read_members(path, zf, schema.array_names(path, manifest, names))
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
-        raise InputError(
-            f"{path.name} is not a readable session (the file is truncated or corrupt: {exc})."
-        ) from exc
-    except OSError as exc:
-        raise InputError(f"{path.name} could not be read: {exc.strerror or exc}.") from exc
+    with _opened(path) as zf:
+        manifest = _manifest(path, zf)
+        members = schema.read_members(path, zf, schema.array_names(path, manifest, zf.namelist()))
     arrays = {
         name[len("arrays/") : -len(".npy")]: schema.load_npy(path, name, raw)
         for name, raw in members.items()
@@ -224,6 +212,46 @@ def load_session(path: str | Path) -> SessionState:
         return _state(path, manifest, arrays)
     except (TypeError, ValueError, KeyError) as exc:  # what the field checks cannot foresee
         raise InputError(f"{path.name} is a damaged session ({exc}).") from exc
+
+
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[zipfile.ZipFile]:
+    """The session's zip; a damaged container or a read error becomes an InputError."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            yield zf
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
+        raise InputError(
+            f"{path.name} is not a readable session (the file is truncated or corrupt: {exc})."
+        ) from exc
+    except OSError as exc:
+        raise InputError(f"{path.name} could not be read: {exc.strerror or exc}.") from exc
+
+
+def _manifest(path: Path, zf: zipfile.ZipFile) -> dict[str, Any]:
+    if "manifest.json" not in zf.namelist():
+        raise InputError(f"{path.name} is not an embexplorer session (no manifest.json).")
+    raw = schema.read_members(path, zf, ["manifest.json"])["manifest.json"]
+    manifest = schema.parse_manifest(path, raw)
+    schema.check_version(path, manifest, FORMAT_VERSION)
+    schema.check_manifest(path, manifest)
+    return manifest
+
+
+def session_summary(path: str | Path) -> str:
+    """A few words on what a session holds (its source, tags, analysis), from its manifest."""
+    path = Path(path)
+    with _opened(path) as zf:
+        manifest = _manifest(path, zf)
+    parts = [Path(manifest["source"]).name]
+    tags = manifest.get("tags") or []
+    tagged = sum(1 for t in tags if t)
+    if tagged:
+        parts.append(f"{tagged:,} tagged row{'s' if tagged != 1 else ''}")
+    params = manifest.get("analysis_params")
+    if params:
+        parts.append(f"{params.get('projection', 'pca')} map, k = {params.get('k', 10)}")
+    return ", ".join(parts)
 
 
 def check_session_rows(path: str | Path, state: SessionState, n_rows: int, dim: int | None) -> None:

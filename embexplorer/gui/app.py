@@ -48,7 +48,8 @@ def run_gui(
         elif inspect is not None:
             ready = window.document.analysis.inspected
         _arm_screenshot(app, window, screenshot, timeout_s, ready)
-    window.open_path(path if path is not None else demo_corpus_path(), options)
+    if screenshot is not None or not window.offer_recovery():
+        window.open_path(path if path is not None else demo_corpus_path(), options)
     status = app.exec()
     if crash_log is not None:
         crash_log.close()  # a clean exit: nothing to report next time

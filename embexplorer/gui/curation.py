@@ -295,9 +295,8 @@ class CurationActions(QObject):
             if not path:
                 return
         path = Path(path).with_suffix(SUFFIX)
-        view_range = [list(r) for r in self.window.plot_panel.view.view_box.viewRange()]
         try:
-            save_session(path, self.document.session_state(view_range))
+            save_session(path, self.document.session_state(self.window.view_range()))
         except InputError as exc:
             self.window.show_error("Save the session", str(exc))
             return

@@ -29,6 +29,12 @@ from embexplorer.core.errors import NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, file_dialog_filter
 from embexplorer.gui.analysis_panel import AnalysisPanel
 from embexplorer.gui.analysis_views import AnalysisViews
+from embexplorer.gui.autosave import (
+    Autosaver,
+    discard_orphans,
+    recovery_candidate,
+    take_for_recovery,
+)
 from embexplorer.gui.curation import CurationActions
 from embexplorer.gui.dataset_panel import DatasetPanel
 from embexplorer.gui.document import Document, MapData
@@ -90,6 +96,8 @@ class MainWindow(QMainWindow):
         self.confirm_drop_nonfinite: Callable[[NonFiniteRowsError], bool] = self._ask_drop
         #: asked before running a model that a data file names; replaced likewise
         self.confirm_model: Callable[[ModelConsentError], bool] = self._ask_model
+        #: asked whether to restore the work of a run that crashed; replaced likewise
+        self.confirm_recovery: Callable[[str], bool] = self._ask_recovery
         self._error_box: QMessageBox | None = None
         self._build_layout()
         self.curation = CurationActions(self)
@@ -100,6 +108,7 @@ class MainWindow(QMainWindow):
         self.analysis_views = AnalysisViews(
             self.document, self.analysis_panel, self.neighbors_panel, self.plot_panel, self
         )
+        self.autosaver = Autosaver(self.document, self.view_range, self)
         self._restore_geometry()
 
     # -- assembly -----------------------------------------------------------------------------
@@ -208,6 +217,10 @@ class MainWindow(QMainWindow):
         self.task_status.cancel_requested.connect(self.runner.cancel)
         self.cancel_action.setEnabled(False)
 
+    def view_range(self) -> list[list[float]]:
+        """The map's visible range, [[x0, x1], [y0, y1]] (saved with a session)."""
+        return [list(r) for r in self.plot_panel.view.view_box.viewRange()]
+
     # -- opening ------------------------------------------------------------------------------
     def open_path(self, path: str | Path, options: ReadOptions | None = None) -> None:
         path = Path(path)
@@ -216,6 +229,28 @@ class MainWindow(QMainWindow):
             self.document.open_session(path)
         else:
             self.document.open(path, options)
+
+    def offer_recovery(self) -> bool:
+        """After a crash or a kill: offer the autosaved work; True when it is being restored."""
+        found = recovery_candidate()
+        if found is None:
+            return False
+        path, question = found
+        if self.confirm_recovery(question):
+            self.open_path(take_for_recovery(path))
+            return True
+        discard_orphans()
+        return False
+
+    def _ask_recovery(self, question: str) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Restore your work?",
+            f"embexplorer did not close properly last time. {question}",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
+            QMessageBox.StandardButton.Yes,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def open_dialog(self) -> None:
         start = str(self.settings.value("lastDir", str(Path.home())))
@@ -391,4 +426,5 @@ class MainWindow(QMainWindow):
         self.settings.setValue("windowState", self.saveState())
         self.settings.sync()
         self.runner.shutdown()
+        self.autosaver.finish()
         super().closeEvent(event)
