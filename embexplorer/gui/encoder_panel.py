@@ -21,7 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from embexplorer.core.corpus import Corpus
-from embexplorer.core.encoder import DEFAULT_MODEL_NAME, EncoderConfig, default_config
+from embexplorer.core.encoder import (
+    DEFAULT_MODEL_NAME,
+    EncoderConfig,
+    default_config,
+    import_onnxruntime,
+)
 from embexplorer.core.errors import InputError
 
 CUSTOM_MODEL = "ONNX model file…"
@@ -41,8 +46,7 @@ _PROVIDER_DEVICE = {
 
 
 def available_devices() -> list[str]:
-    import onnxruntime as ort
-
+    ort = import_onnxruntime()
     found = [_PROVIDER_DEVICE[p] for p in ort.get_available_providers() if p in _PROVIDER_DEVICE]
     return ["auto", *[d for d in DEVICES if d in found and d != "auto"]]
 
