@@ -28,10 +28,11 @@ class EncoderFigures:
 
 def reference_encode(texts: list[str], batch_size: int = REFERENCE_BATCH) -> np.ndarray:
     """The plain loop (no length sorting), with the model's reference settings."""
-    import onnxruntime as ort
     from tokenizers import Tokenizer
 
-    from embexplorer.core.encoder import default_config
+    from embexplorer.core.encoder import default_config, import_onnxruntime
+
+    ort = import_onnxruntime()
 
     config = default_config()
     tokenizer = Tokenizer.from_file(str(config.tokenizer_path))

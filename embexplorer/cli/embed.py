@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +19,7 @@ from embexplorer.cli.common import (
     read_options,
     run_reporting_errors,
 )
-from embexplorer.core.embedding import embed_corpus_task
+from embexplorer.core.embedding import cache_warning, embed_corpus_task
 from embexplorer.core.embedding_cache import EmbeddingCache
 from embexplorer.core.encoder import default_config
 from embexplorer.core.errors import InputError
@@ -84,6 +86,7 @@ def embed(args: argparse.Namespace) -> int:
     cache = None if args.no_cache else EmbeddingCache()
     corpus = run_task(embed_corpus_task(corpus, config, cache), progress)
     progress.done()
+    print_cache_warning(corpus.provenance)
     seconds = time.perf_counter() - start
     if out.suffix.lower() == ".npy":
         with atomic_path(out) as tmp, open(tmp, "wb") as fh:
@@ -95,3 +98,9 @@ def embed(args: argparse.Namespace) -> int:
         f"{corpus.text_column!r} in {seconds:.1f} s ({corpus.n_rows / seconds:,.0f} texts/s)"
     )
     return 0
+
+
+def print_cache_warning(provenance: Mapping[str, Any]) -> None:
+    """One ``embexplorer: warning:`` line when the cache was damaged or could not be written."""
+    if (warning := cache_warning(provenance)) is not None:
+        print(f"embexplorer: warning: {warning}", file=sys.stderr)

@@ -19,19 +19,43 @@ from embexplorer.core.tasks import Progress, Task
 def embed_texts_task(
     texts: Sequence[str | None], config: EncoderConfig, cache: EmbeddingCache | None = None
 ) -> Task[tuple[np.ndarray, dict[str, Any]]]:
-    """Vectors for ``texts`` and their provenance, from the cache when it holds them."""
+    """Vectors for ``texts`` and their provenance, from the cache when it holds them.
+
+    The cache never costs the vectors: a damaged entry is recomputed and a failed store only
+    noted, both under ``"embedding_cache"`` in the provenance (see :func:`cache_warning`).
+    """
     yield Progress(None, f"Loading {config.model_path.name}")
     encoder = TextEncoder(config)
     provenance = encoder.provenance()
+    if cache is None:
+        vectors = yield from encoder.encode_task(texts)
+        return vectors, provenance
     key = cache_key(encoder.model_sha256, config.settings(), texts_sha256(texts))
-    cached = cache.get(key, len(texts)) if cache is not None else None
-    if cached is not None:
+    found = cache.lookup(key, len(texts), encoder.dim)
+    if found.vectors is not None:
         yield Progress(1.0, "Loaded the vectors from the embedding cache")
-        return cached, {**provenance, "embedding_cache": "hit"}
+        return found.vectors, {**provenance, "embedding_cache": "hit"}
     vectors = yield from encoder.encode_task(texts)
-    if cache is not None:
-        cache.put(key, vectors, {"rows": len(texts), **provenance})
+    notes = []
+    if found.damage is not None:
+        notes.append(f"cache entry {key[:12]}… was damaged ({found.damage}); recomputed")
+    if (failure := cache.put(key, vectors, {"rows": len(texts), **provenance})) is not None:
+        notes.append(f"not saved: {failure}")
+    if notes:
+        provenance["embedding_cache"] = "; ".join(notes)
     return vectors, provenance
+
+
+def cache_warning(provenance: Mapping[str, Any]) -> str | None:
+    """What the user should hear about the cache from an embedding's provenance, or None.
+
+    Said when an entry was damaged (the vectors were recomputed) or the new vectors could not be
+    stored; the vectors themselves are complete in both cases.
+    """
+    note = provenance.get("embedding_cache")
+    if not isinstance(note, str) or note in ("", "hit"):
+        return None
+    return f"Embedding cache: {note}. The vectors are complete."
 
 
 def embed_corpus_task(

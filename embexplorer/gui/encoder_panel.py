@@ -21,7 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from embexplorer.core.corpus import Corpus
-from embexplorer.core.encoder import DEFAULT_MODEL_NAME, EncoderConfig, default_config
+from embexplorer.core.encoder import (
+    DEFAULT_MODEL_NAME,
+    EncoderConfig,
+    default_config,
+    import_onnxruntime,
+)
 from embexplorer.core.errors import InputError
 
 CUSTOM_MODEL = "ONNX model file…"
@@ -41,8 +46,7 @@ _PROVIDER_DEVICE = {
 
 
 def available_devices() -> list[str]:
-    import onnxruntime as ort
-
+    ort = import_onnxruntime()
     found = [_PROVIDER_DEVICE[p] for p in ort.get_available_providers() if p in _PROVIDER_DEVICE]
     return ["auto", *[d for d in DEVICES if d in found and d != "auto"]]
 
@@ -84,6 +88,9 @@ class EncoderPanel(QWidget):
         self.progress = QLabel()
         self.progress.setWordWrap(True)
         self.cache_label = QLabel()
+        self.cache_note = QLabel()  # a damaged entry or a failed store, from the last run
+        self.cache_note.setWordWrap(True)
+        self.cache_note.hide()
         self.clear_cache_button = QPushButton("Clear cache")
         self._build_layout()
         self._connect()
@@ -106,6 +113,7 @@ class EncoderPanel(QWidget):
         layout.addWidget(_row(self.run_button, self.cancel_button))
         layout.addWidget(self.progress)
         layout.addStretch(1)
+        layout.addWidget(self.cache_note)
         layout.addWidget(_row(self.cache_label, self.clear_cache_button))
 
     def _connect(self) -> None:
@@ -188,7 +196,12 @@ class EncoderPanel(QWidget):
             f"{'entry' if entries == 1 else 'entries'}, "
             f"{size_bytes / 1e6:.1f} MB"
         )
-        self.clear_cache_button.setEnabled(entries > 0)
+        # temporary files left by a crash count too: "Clear cache" removes them
+        self.clear_cache_button.setEnabled(entries > 0 or size_bytes > 0)
+
+    def show_cache_note(self, note: str | None) -> None:
+        self.cache_note.setText(note or "")
+        self.cache_note.setVisible(bool(note))
 
 
 def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:

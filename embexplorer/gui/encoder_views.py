@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox
 
+from embexplorer.core.embedding import cache_warning
+
 
 class EncoderViews(QObject):
     def __init__(self, window, parent=None):
@@ -17,7 +19,8 @@ class EncoderViews(QObject):
         enc.cancel_requested.connect(lambda: window.runner.cancel("embed"))
         enc.clear_cache_requested.connect(self.clear_cache)
         enc.text_column_chosen.connect(doc.set_text_column)
-        doc.vectors_changed.connect(lambda _: self.show_cache())
+        doc.vectors_changed.connect(self._on_vectors_changed)
+        doc.corpus_changed.connect(lambda _: enc.show_cache_note(None))
         query.query_submitted.connect(doc.query)
         query.cleared.connect(doc.clear_query)
         query.row_chosen.connect(doc.set_focus)
@@ -45,6 +48,14 @@ class EncoderViews(QObject):
             return
         self.query_panel.show_result(result, self.document.corpus)
         overlay.show(result.position, map_data.index.coords[result.rows])
+
+    def _on_vectors_changed(self, corpus) -> None:
+        """Refresh the cache's size; say so when it held a damaged entry or could not store."""
+        self.show_cache()
+        warning = cache_warning(corpus.provenance)
+        self.encoder_panel.show_cache_note(warning)
+        if warning is not None:
+            self.window.status_message.setText(warning)
 
     def show_cache(self) -> None:
         cache = self.document.cache

@@ -45,10 +45,10 @@ def test_cache_key_depends_on_model_settings_and_texts():
 
 
 def test_unreadable_cache_entry_is_ignored(tmp_path):
-    cache = EmbeddingCache(tmp_path)
-    cache.put("k", np.ones((2, 3), dtype=np.float32), {})
-    (tmp_path / "k.npy").write_bytes(b"garbage")
-    assert cache.get("k", 2) is None
+    cache, key = EmbeddingCache(tmp_path), "a" * 40
+    cache.put(key, np.ones((2, 3), dtype=np.float32), {})
+    (tmp_path / f"{key}.npy").write_bytes(b"garbage")
+    assert cache.get(key, 2) is None
 
 
 def test_the_demo_corpus_knows_its_encoder():
