@@ -405,7 +405,8 @@ def _mode_for(destination: Path) -> int:
 
 
 def _fsync(slot: _Slot) -> None:
-    if slot.fd is not None:  # any descriptor of the file flushes all of its data
+    # any descriptor of the file flushes all of its data, unless a writer put a new file there
+    if slot.fd is not None and os.fstat(slot.fd).st_ino == os.stat(slot.temp).st_ino:
         os.fsync(slot.fd)
         return
     with open(slot.temp, "rb") as fh:
