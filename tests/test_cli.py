@@ -301,3 +301,146 @@ def test_export_command_bad_conditions(tmp_path, files, capsys, condition, messa
         == 1
     )
     assert message in capsys.readouterr().err
+
+
+def test_export_of_no_rows_is_refused_and_keeps_the_old_file(tmp_path, files, capsys):
+    """Defect 8: a typo in --select wrote a 0-byte file over the old one, exit 0."""
+    out = tmp_path / "keep.parquet"
+    assert main(["export", str(files["csv"]), "--select", "label == beta", "-o", str(out)]) == 0
+    before = out.read_bytes()
+    capsys.readouterr()
+    cases = {
+        "label == Beta": "'label' holds 'beta' (case matters)",
+        "label == delta": "'label' holds 3 distinct values, among them 'alpha', 'beta', 'gamma'",
+        "score > 7": "'score' runs from 0 to 1",
+    }
+    for condition, hint in cases.items():
+        argv = ["export", str(files["csv"]), "--select", condition, "-o", str(out), "--force"]
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert f"'{condition}' matches none of the 30 rows of corpus.csv" in err
+        assert "nothing was exported" in err and hint in err
+    argv = ["export", str(files["csv"]), "--select", "label == beta"]
+    assert main([*argv, "--select", "score < 0.1", "-o", str(out), "--force"]) == 1
+    err = capsys.readouterr().err
+    assert "No row of corpus.csv meets all the conditions together" in err
+    assert "'label == beta' matches 10; 'score < 0.1' matches 3" in err
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "in",
+        "keep.parquet",
+        "keep.parquet.provenance.json",
+    ]
+
+
+def test_export_force_onto_its_own_input_is_refused(tmp_path, files, capsys):
+    before = files["csv"].read_bytes()
+    assert main(["export", str(files["csv"]), "-o", str(files["csv"]), "--force"]) == 1
+    assert "is the file being read" in capsys.readouterr().err
+    assert files["csv"].read_bytes() == before
+
+
+def test_a_huge_condition_is_refused_at_once(tmp_path, files, capsys):
+    """Defect 16: the condition's regex took 106 s on 60 kB of spaces (now a linear scan)."""
+    out = str(tmp_path / "y.csv")
+    for condition in (" " * 60_000, "label" + " " * 60_000 + "="):
+        assert main(["export", str(files["csv"]), "--select", condition, "-o", out]) == 1
+        err = capsys.readouterr().err
+        assert "Cannot read the condition" in err and "(60,00" in err and len(err) < 400
+    assert main(["export", str(files["csv"]), "--select", "x" * 60_000 + " == 1", "-o", out]) == 1
+    err = capsys.readouterr().err
+    assert "corpus.csv has no column 'xxxx" in err and len(err) < 400
+    condition = "label" + " " * 60_000 + "== beta"
+    assert main(["export", str(files["csv"]), "--select", condition, "-o", out]) == 0
+
+
+@pytest.mark.parametrize(
+    "text,parsed",
+    [
+        ("topic == History", ("topic", "==", "History")),
+        ("  score>0.5 ", ("score", ">", "0.5")),
+        ("a<=3", ("a", "<=", "3")),
+        ("my column != 'x y'", ("my column", "!=", "x y")),
+        ("text contains river", ("text", "contains", "river")),
+        ("containsx == 1", ("containsx", "==", "1")),
+        ("title contains a == b", ("title", "contains", "a == b")),
+        ("label ==", ("label", "==", "")),
+    ],
+)
+def test_conditions_are_read(text, parsed):
+    from embexplorer.cli.export import parse_condition
+
+    assert parse_condition(text) == parsed
+
+
+@pytest.mark.parametrize("text", ["a = b", "== 3", "   ", "contains x", "label ~ x"])
+def test_conditions_without_a_column_or_operator_are_refused(text):
+    from embexplorer.cli.export import parse_condition
+    from embexplorer.core.errors import InputError
+
+    with pytest.raises(InputError, match="Cannot read the condition"):
+        parse_condition(text)
+
+
+def _refuse_to_work(monkeypatch, *modules):
+    def work(*args, **kwargs):
+        raise AssertionError("the output should have been checked before any work")
+
+    for module in modules:
+        monkeypatch.setattr(module, "read_corpus", work)
+        if hasattr(module, "embed_corpus_task"):
+            monkeypatch.setattr(module, "embed_corpus_task", work)
+
+
+@pytest.mark.parametrize("command", ["embed", "analyze", "export"])
+def test_outputs_are_checked_before_any_work(tmp_path, files, capsys, monkeypatch, command):
+    """Defect 16: a missing output folder was found after 43 s of encoding; ``export
+    --force`` could replace its own input."""
+    from embexplorer.cli import analyze, embed, export
+
+    _refuse_to_work(monkeypatch, analyze, embed, export)
+    missing = tmp_path / "missing" / "out.parquet"
+    assert main([command, str(files["csv"]), "-o", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert f"Cannot write {missing}: the folder {missing.parent} does not exist" in err
+    source = files["parquet"]
+    before = source.read_bytes()
+    force = ["--force"] if command == "export" else []
+    assert main([command, str(source), "-o", str(source), *force]) == 1
+    assert "is the file being read" in capsys.readouterr().err
+    assert source.read_bytes() == before
+
+
+def test_analyze_replaces_its_parquet_and_json_together(tmp_path, files, capsys, monkeypatch):
+    """Defect 9: OUT.parquet and OUT.json could come from different runs."""
+    from embexplorer.core.io import atomic
+
+    out = tmp_path / "a.parquet"
+    assert main(["analyze", str(files["npy"]), "-k", "5", "-o", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    real = atomic.os.replace
+
+    def replace(src, dst):
+        if str(dst) == str(out.with_suffix(".json")):
+            raise OSError(5, "Input/output error")
+        return real(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    assert main(["analyze", str(files["npy"]), "-k", "7", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"Writing {out.with_suffix('.json')} failed: Input/output error." in err
+    assert "Nothing was changed (a.parquet put back as before)." in err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+
+def test_export_of_vectors_from_a_file_without_any(tmp_path, capsys):
+    """Issue 9 item 7: a file without vectors; the vector formats are refused by name."""
+    source = tmp_path / "texts.csv"
+    source.write_text("id,text,label\n" + "".join(f"{i},hello {i},x{i % 3}\n" for i in range(9)))
+    for extra in (
+        ["-o", str(tmp_path / "v.npy")],
+        ["-o", str(tmp_path / "v.csv"), "--columns", "ids,vectors"],
+    ):
+        assert main(["export", str(source), *extra]) == 1
+        assert "texts.csv has no vectors (columns: id, text, label)" in capsys.readouterr().err
+    assert main(["export", str(source), "-o", str(tmp_path / "v.csv")]) == 0  # the default

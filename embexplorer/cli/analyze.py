@@ -1,5 +1,9 @@
 """``embexplorer analyze PATH -o OUT.parquet``: every row with its metadata plus the analysis
-(x, y, neighbours, hubness, clusters, neighbour preservation), and a JSON summary beside it."""
+(x, y, neighbours, hubness, clusters, neighbour preservation), and a JSON summary beside it.
+
+Both outputs are checked before any work (their folder exists and is writable, neither is an
+input) and written as one group (``core/io/atomic.py``), so OUT.parquet and OUT.json always
+come from the same run."""
 
 from __future__ import annotations
 
@@ -22,8 +26,8 @@ from embexplorer.cli.common import (
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.errors import InputError
 from embexplorer.core.io import read_corpus
-from embexplorer.core.io.atomic import write_text_atomic
-from embexplorer.core.io.writers import corpus_table, write_parquet
+from embexplorer.core.io.atomic import atomic_paths, check_writable, writing
+from embexplorer.core.io.writers import corpus_table, write_parquet_to
 from embexplorer.core.pipeline import AnalysisParams, AnalysisResult, analysis_task
 from embexplorer.core.tasks import run_task
 
@@ -110,8 +114,8 @@ def analyze(args: argparse.Namespace) -> int:
     out: Path = args.output
     if out.suffix.lower() != ".parquet":
         raise InputError(f"{out.name}: the output must be a .parquet file.")
-    if out.exists() and args.path.exists() and out.resolve() == args.path.resolve():
-        raise InputError(f"{out.name}: the output would overwrite the input.")
+    json_path = out.with_suffix(".json")
+    check_writable([out, json_path], inputs=[args.path, args.query_bank])
     params = _params(args)
     timings: dict[str, float] = {}
     progress = TerminalProgress()
@@ -126,16 +130,28 @@ def analyze(args: argparse.Namespace) -> int:
     )
     progress.done()
     timings.update({f"{stage}_s": seconds for stage, seconds in result.timings.items()})
-    start = time.perf_counter()
-    table = corpus_table(corpus, result_columns(result), include_vectors=args.include_vectors)
-    write_parquet(out, table, summary(corpus, result, timings)["provenance"])
-    timings["write_s"] = time.perf_counter() - start
-    json_path = out.with_suffix(".json")
-    write_text_atomic(
-        json_path, json.dumps(summary(corpus, result, timings), indent=2, default=str)
-    )
+    _write_outputs(out, json_path, corpus, result, timings, args.include_vectors)
     print(f"wrote {out} ({corpus.n_rows:,} rows) and {json_path.name}")
     return 0
+
+
+def _write_outputs(
+    out: Path,
+    json_path: Path,
+    corpus: Corpus,
+    result: AnalysisResult,
+    timings: dict[str, float],
+    include_vectors: bool,
+) -> None:
+    """OUT.parquet and OUT.json, replaced together or not at all."""
+    with atomic_paths([out, json_path]) as (parquet_temp, json_temp):
+        start = time.perf_counter()
+        table = corpus_table(corpus, result_columns(result), include_vectors=include_vectors)
+        write_parquet_to(parquet_temp, table, summary(corpus, result, timings)["provenance"])
+        timings["write_s"] = time.perf_counter() - start
+        text = json.dumps(summary(corpus, result, timings), indent=2, default=str)
+        with writing(json_temp):
+            json_temp.write_text(text, encoding="utf-8")
 
 
 def _bank(args: argparse.Namespace, corpus: Corpus) -> np.ndarray:

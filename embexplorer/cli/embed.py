@@ -24,7 +24,7 @@ from embexplorer.core.embedding_cache import EmbeddingCache
 from embexplorer.core.encoder import default_config
 from embexplorer.core.errors import InputError
 from embexplorer.core.io import read_corpus
-from embexplorer.core.io.atomic import atomic_path
+from embexplorer.core.io.atomic import atomic_path, check_writable
 from embexplorer.core.io.writers import corpus_table, write_parquet
 from embexplorer.core.tasks import run_task
 
@@ -68,6 +68,7 @@ def embed(args: argparse.Namespace) -> int:
         raise InputError(f"{out.name}: the output must end in .parquet or .npy.")
     if (args.model is None) != (args.tokenizer is None):
         raise InputError("Give both --model and --tokenizer, or neither (the default model).")
+    check_writable([out], inputs=[args.path, args.model, args.tokenizer])  # before any work
     config = default_config(
         pooling=args.pooling,
         normalize=not args.no_normalize,

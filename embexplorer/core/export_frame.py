@@ -4,12 +4,14 @@ analysis results and the tags."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from embexplorer.core.corpus import Corpus
-from embexplorer.core.io.export import ExportFrame, export_provenance
+from embexplorer.core.errors import InputError
+from embexplorer.core.io.export import VECTOR_FORMATS, ExportFrame, export_provenance
 
 #: Column groups the user chooses from, in the order they are written.
 GROUPS = (
@@ -26,6 +28,30 @@ GROUPS = (
 )
 #: Checked by default: everything but neighbour preservation (a map-quality diagnostic).
 DEFAULT_GROUPS = tuple(g for g in GROUPS if g != "preservation")
+
+
+def no_vectors_note(corpus: Corpus) -> str | None:
+    """``"NAME has no vectors (columns: …)"`` when the corpus has none, else None."""
+    if corpus.vectors is not None:
+        return None
+    source = corpus.provenance.get("source")
+    name = Path(source).name if source else "The corpus"
+    return f"{name} has no vectors (columns: {', '.join(corpus.columns) or 'none'})"
+
+
+def check_vectors_available(corpus: Corpus, groups: Iterable[str], fmt: str) -> None:
+    """Refuse an export that needs vectors (the vectors group, NPY, the Projector pair) from a
+    corpus that has none, naming the columns it does have."""
+    note = no_vectors_note(corpus)
+    needs_format = fmt in VECTOR_FORMATS
+    if note is None or not (needs_format or "vectors" in set(groups)):
+        return
+    remedy = (
+        "choose CSV, TSV, Parquet or JSON Lines"
+        if needs_format
+        else "leave the vectors out of the columns"
+    )
+    raise InputError(f"{note}; {remedy}, or open a file with vectors.")
 
 
 def build_frame(

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from embexplorer.core.errors import InputError
-from embexplorer.core.export_frame import build_frame
+from embexplorer.core.export_frame import build_frame, check_vectors_available, no_vectors_note
 from embexplorer.core.io.export import destinations, export_task
 from embexplorer.core.selection import rows_where
 from embexplorer.core.session_file import SUFFIX, save_session
@@ -34,6 +34,7 @@ def export_rows_task(
     document_snapshot: dict, request: ExportRequest, overwrite: bool
 ) -> Task[list[Path]]:
     """Build the frame and write it, all on the worker."""
+    check_vectors_available(document_snapshot["corpus"], request.groups, request.format)
     frame = build_frame(
         document_snapshot["corpus"],
         document_snapshot["rows"],
@@ -210,6 +211,7 @@ class CurationActions(QObject):
                 corpus.n_rows,
                 self._available_groups(),
                 start,
+                no_vectors=no_vectors_note(corpus),
             )
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return

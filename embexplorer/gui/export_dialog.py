@@ -1,10 +1,14 @@
-"""The export dialog: which rows, which format, which columns, where."""
+"""The export dialog: which rows, which format, which columns, where.
+
+Without vectors in the corpus, the formats made of vectors (NPY, the Projector pair) and the
+vectors column are disabled, with a tooltip saying why."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from embexplorer.core.export_frame import DEFAULT_GROUPS, GROUPS
-from embexplorer.core.io.export import FORMATS
+from embexplorer.core.io.export import FORMATS, VECTOR_FORMATS
 
 FORMAT_LABELS = {
     "parquet": "Parquet",
@@ -63,7 +67,9 @@ class ExportDialog(QDialog):
         n_total: int,
         available: set[str],
         start_dir: str,
+        no_vectors: str | None = None,
     ):
+        """``no_vectors`` says why there are none ("NAME has no vectors (columns: …)")."""
         super().__init__(parent)
         self.setWindowTitle("Export rows")
         self.selected = QRadioButton(f"Selected rows ({n_selected:,})")
@@ -82,6 +88,8 @@ class ExportDialog(QDialog):
             check.setEnabled(name in available)
             self.groups[name] = check
             grid.addWidget(check, i // 2, i % 2)
+        if "vectors" not in available:
+            self._disable_vector_choices(no_vectors or "The corpus has no vectors")
         self.path = QLineEdit(str(Path(start_dir) / "selection.parquet"))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -105,6 +113,14 @@ class ExportDialog(QDialog):
         layout.addWidget(box)
         layout.addWidget(buttons)
         self.format.currentIndexChanged.connect(self._on_format)
+
+    def _disable_vector_choices(self, note: str) -> None:
+        tip = f"{note}; choose Parquet, CSV, TSV or JSON Lines, or open a file with vectors."
+        for fmt in VECTOR_FORMATS:
+            index = self.format.findData(fmt)
+            self.format.model().item(index).setEnabled(False)
+            self.format.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
+        self.groups["vectors"].setToolTip(f"{note}.")
 
     def _on_format(self, *_) -> None:
         fmt = self.format.currentData()

@@ -23,6 +23,7 @@ from embexplorer.core.io.assemble import (
     vectors_from_cells,
     vectors_from_numeric_columns,
 )
+from embexplorer.core.io.atomic import check_written_together
 from embexplorer.core.io.encoding import check_utf8
 
 #: (vectors stem suffix, metadata stem suffix) pairs the Projector's exports use.
@@ -179,6 +180,7 @@ def read_projector_pair(
 ) -> Corpus:
     """The Projector's format: headerless tab-separated vectors, and metadata that has a header
     row only when it has more than one column."""
+    check_written_together([vectors_path, metadata_path])  # not a half-replaced export
     check_utf8(vectors_path)
     raw = read_delimited_columns(vectors_path, "\t", headerless=True)
     vectors = vectors_from_numeric_columns(raw, list(raw), vectors_path, RowLocator(1))

@@ -3,18 +3,22 @@
 Formats: CSV, TSV, Parquet, JSONL, NPY (vectors only) and the Embedding Projector's
 ``vectors.tsv`` + ``metadata.tsv`` pair. Every export also writes ``<file>.provenance.json``
 (source and its SHA-256, encoder, metric, k, projection and seed, app version, time). All
-files of one export are written to temporary names in the destination folder and renamed only
-when every one is complete, so a failure leaves nothing half-written and clobbers nothing. An
-existing file is replaced only with ``overwrite=True`` (the GUI asks first; the CLI needs
-``--force``). Every format loads back in embexplorer to the same rows, metadata and
-bit-identical float32 vectors (tests/core/test_export.py).
+files of one export are written and replaced as a group (``core/io/atomic.py``): a failure
+leaves nothing half-written and clobbers nothing, and a reader never takes a half-replaced
+Projector pair for a whole one. An existing file is replaced only with ``overwrite=True`` (the
+GUI asks first; the CLI needs ``--force``); :func:`check_destinations` says so, and any other
+reason the files cannot be written, before any work. Every format loads back in embexplorer to
+the same rows, metadata and bit-identical float32 vectors (tests/core/test_export.py). An export
+of no rows is still a valid file (the header or schema, or an array of shape (0, D)), which
+embexplorer reads back as "no rows"; only JSON Lines and the Projector's ``vectors.tsv``, which
+have no header, are then empty.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +27,8 @@ import numpy as np
 
 from embexplorer import __version__
 from embexplorer.core.errors import InputError
-from embexplorer.core.io.atomic import atomic_paths
+from embexplorer.core.io.atomic import atomic_paths, check_writable, writing
+from embexplorer.core.io.writers import arrow_column
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
 FORMATS = {
@@ -34,6 +39,8 @@ FORMATS = {
     "npy": ".npy",
     "projector": ".tsv",
 }
+#: Formats that hold nothing but vectors (NPY) or need them (the Projector pair).
+VECTOR_FORMATS = ("npy", "projector")
 BATCH_ROWS = 65_536
 
 
@@ -90,25 +97,41 @@ def destinations(path: Path, fmt: str) -> list[Path]:
     return [*data, data[0].with_name(data[0].name + ".provenance.json")]
 
 
+def check_destinations(
+    path: str | Path,
+    fmt: str | None = None,
+    overwrite: bool = False,
+    inputs: Iterable[str | Path] = (),
+) -> list[Path]:
+    """Every file the export will write, once it is sure they can be written (cheap: call it
+    before reading or computing anything). ``inputs`` are files that must not be replaced."""
+    path = Path(path)
+    targets = destinations(path, format_for(path, fmt))
+    check_writable(targets, inputs)
+    existing = [p for p in targets[:-1] if p.exists()]
+    if existing and not overwrite:
+        raise InputError(
+            f"{existing[0].name} already exists; choose another name or allow replacing it."
+        )
+    return targets
+
+
 def export_task(
     path: str | Path, frame: ExportFrame, fmt: str | None = None, overwrite: bool = False
 ) -> Task[list[Path]]:
     """Write ``frame`` to ``path`` (and its partner and provenance files); return the paths."""
     path = Path(path)
     fmt = format_for(path, fmt)
-    targets = destinations(path, fmt)
-    existing = [p for p in targets[:-1] if p.exists()]
-    if existing and not overwrite:
+    targets = check_destinations(path, fmt, overwrite)
+    if fmt in VECTOR_FORMATS and frame.vectors is None:
+        columns = ", ".join([*frame.columns, *frame.lists]) or "none"
         raise InputError(
-            f"{existing[0].name} already exists; choose another name or allow replacing it."
-        )
-    if fmt in ("npy", "projector") and frame.vectors is None:
-        raise InputError(
-            f"The {fmt} format holds vectors; include the vectors in the export "
-            "(or the corpus has none)."
+            f"The {fmt} format holds vectors, and this export has none (its columns: "
+            f"{columns}); include the vectors, or choose CSV, TSV, Parquet or JSON Lines."
         )
     with atomic_paths(targets) as temps:
-        yield from _WRITERS[fmt](temps, frame)
+        with writing(temps[0]):  # the Projector's writer names its metadata file itself
+            yield from _WRITERS[fmt](temps, frame)
         provenance = {
             **frame.provenance,
             "rows": frame.n_rows,
@@ -117,7 +140,8 @@ def export_task(
             "exported_at": datetime.datetime.now(datetime.UTC).isoformat(),
             "app": f"embexplorer {__version__}",
         }
-        temps[-1].write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
+        with writing(temps[-1]):
+            temps[-1].write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
     yield Progress(1.0, f"Exported {frame.n_rows:,} rows to {targets[0].name}")
     return targets
 
@@ -127,7 +151,7 @@ def _arrow_table(frame: ExportFrame, lo: int, hi: int, lists_as_text: bool) -> A
 
     arrays: dict[str, Any] = {}
     for name, values in frame.columns.items():
-        arrays[name] = pa.array(values[lo:hi])
+        arrays[name] = arrow_column(values[lo:hi])
     for name, matrix in frame.lists.items():
         arrays[name] = (
             pa.array(_list_texts(matrix[lo:hi])) if lists_as_text else _fixed_list(matrix[lo:hi])
@@ -140,6 +164,11 @@ def _arrow_table(frame: ExportFrame, lo: int, hi: int, lists_as_text: bool) -> A
         else:
             arrays["vector"] = _fixed_list(frame.vectors[lo:hi])
     return pa.table(arrays)
+
+
+def _batches(n_rows: int) -> list[tuple[int, int]]:
+    """Row ranges to write; one empty range for no rows, so the header or schema is written."""
+    return chunk_ranges(n_rows, BATCH_ROWS) or [(0, 0)]
 
 
 def _fixed_list(matrix: np.ndarray) -> Any:
@@ -163,7 +192,7 @@ def _write_delimited(temps: list[Path], frame: ExportFrame, delimiter: str) -> T
     options = pacsv.WriteOptions(delimiter=delimiter)
     writer = None
     try:
-        for lo, hi in chunk_ranges(frame.n_rows, BATCH_ROWS):
+        for lo, hi in _batches(frame.n_rows):
             table = _arrow_table(frame, lo, hi, lists_as_text=True)
             if writer is None:
                 writer = pacsv.CSVWriter(str(temps[0]), table.schema, write_options=options)
@@ -181,7 +210,7 @@ def _write_parquet(temps: list[Path], frame: ExportFrame) -> Task[None]:
 
     writer = None
     try:
-        for lo, hi in chunk_ranges(frame.n_rows, BATCH_ROWS):
+        for lo, hi in _batches(frame.n_rows):
             table = _arrow_table(frame, lo, hi, lists_as_text=False)
             if writer is None:
                 meta = {PROVENANCE_KEY: json.dumps(frame.provenance, default=str).encode()}
@@ -241,18 +270,22 @@ def _write_projector(temps: list[Path], frame: ExportFrame) -> Task[None]:
             block = frame.vectors[lo:hi]
             writer.write_table(pa.table({f"d{j}": block[:, j] for j in range(block.shape[1])}))
             yield Progress(0.5 * hi / max(frame.n_rows, 1), "Writing vectors.tsv")
+    with writing(temps[1]):
+        temps[1].write_text(_projector_metadata(frame), encoding="utf-8")
+    yield Progress(1.0, "Writing metadata.tsv")
+
+
+def _projector_metadata(frame: ExportFrame) -> str:
     names = list(frame.columns) + list(frame.lists)
     if not names:
-        temps[1].write_text("", encoding="utf-8")
-        return
+        return ""
     cells = {
         **{n: [_cell(v) for v in frame.columns[n]] for n in frame.columns},
         **{n: _list_texts(frame.lists[n]) for n in frame.lists},
     }
     lines = ["\t".join(names)] if len(names) > 1 else []
     lines += ["\t".join(cells[n][i] for n in names) for i in range(frame.n_rows)]
-    temps[1].write_text("\n".join(lines) + "\n", encoding="utf-8")
-    yield Progress(1.0, "Writing metadata.tsv")
+    return "".join(line + "\n" for line in lines)
 
 
 def _cell(value: Any) -> str:
