@@ -20,6 +20,7 @@ from embexplorer import __version__
 from embexplorer.cli.common import (
     TerminalProgress,
     add_read_options,
+    print_cache_warning,
     read_options,
     run_reporting_errors,
 )
@@ -179,6 +180,7 @@ def _embed(corpus: Corpus, progress: TerminalProgress, timings: dict[str, float]
     start = time.perf_counter()
     corpus = run_task(embed_corpus_task(corpus, default_config(), EmbeddingCache()), progress)
     progress.done()
+    print_cache_warning(corpus.provenance)
     timings["embed_s"] = time.perf_counter() - start
     return corpus
 

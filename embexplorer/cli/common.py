@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
-from typing import TextIO
+from collections.abc import Callable, Mapping
+from typing import Any, TextIO
 
 from embexplorer.core.errors import InputError, NonFiniteRowsError
 from embexplorer.core.io import ReadOptions
@@ -56,6 +56,14 @@ def report_error(exc: Exception) -> int:
         message += " (pass --drop-nonfinite to drop them)"
     print(f"embexplorer: {message}", file=sys.stderr)
     return 1
+
+
+def print_cache_warning(provenance: Mapping[str, Any]) -> None:
+    """One ``embexplorer: warning:`` line when the cache was damaged or could not be written."""
+    from embexplorer.core.embedding import cache_warning
+
+    if (warning := cache_warning(provenance)) is not None:
+        print(f"embexplorer: warning: {warning}", file=sys.stderr)
 
 
 def run_reporting_errors(body: Callable[[], int]) -> int:

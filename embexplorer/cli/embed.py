@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from embexplorer.cli.common import (
     TerminalProgress,
     add_read_options,
+    print_cache_warning,
     read_options,
     run_reporting_errors,
 )
-from embexplorer.core.embedding import cache_warning, embed_corpus_task
+from embexplorer.core.embedding import embed_corpus_task
 from embexplorer.core.embedding_cache import EmbeddingCache
 from embexplorer.core.encoder import default_config
 from embexplorer.core.errors import InputError
@@ -99,9 +98,3 @@ def embed(args: argparse.Namespace) -> int:
         f"{corpus.text_column!r} in {seconds:.1f} s ({corpus.n_rows / seconds:,.0f} texts/s)"
     )
     return 0
-
-
-def print_cache_warning(provenance: Mapping[str, Any]) -> None:
-    """One ``embexplorer: warning:`` line when the cache was damaged or could not be written."""
-    if (warning := cache_warning(provenance)) is not None:
-        print(f"embexplorer: warning: {warning}", file=sys.stderr)

@@ -381,6 +381,19 @@ def test_embed_writes_its_output_and_one_warning_when_the_cache_cannot_store(
     assert len(warnings) == 1 and warnings[0].startswith("embexplorer: warning: Embedding cache")
     assert "is a file, not a folder" in warnings[0]
     np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), np.load(tmp_path / "uncached.npy"))
+    # analyze embeds a text corpus the same way, and says the same
+    analyzed = [
+        "analyze",
+        str(corpus),
+        "-k",
+        "2",
+        "--no-quality",
+        "-o",
+        str(tmp_path / "a.parquet"),
+    ]
+    assert main(analyzed) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning:" in line]
+    assert len(warnings) == 1 and "is a file, not a folder" in warnings[0]
 
 
 def test_embedding_under_a_file_size_limit_keeps_the_vectors(tmp_path):
