@@ -78,6 +78,7 @@ class AnalysisPanel(QWidget):
         self.histogram.setMouseEnabled(x=False, y=False)
         self.hubs = result_table(["row", "N_k", "label", "text"])
         self.cluster_list = result_table(["cluster", "size", "keywords"])
+        self.result_tabs = QTabWidget()  # Hubness, Clusters
         self._hub_rows: list[int] = []
         self._cluster_ids: list[int] = []
         self._build()
@@ -111,7 +112,7 @@ class AnalysisPanel(QWidget):
         form.addRow("Hubness reduction", self.reduction)
         form.addRow("Mutual proximity", self.mp_method)
         form.addRow("β (inverted softmax)", self.beta)
-        tabs = QTabWidget()
+        tabs = self.result_tabs
         hub_tab = QWidget()
         hub_layout = QVBoxLayout(hub_tab)
         hub_layout.addWidget(self.histogram)
