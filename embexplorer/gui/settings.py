@@ -43,7 +43,8 @@ def _is_whole_number(value: object) -> bool:  # INI files keep numbers as text
     return isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
 
 
-#: Every key embexplorer writes, with what its value must look like.
+#: Every key embexplorer writes, with what its value must look like. A new key belongs here;
+#: keys not listed are left unchecked (a file with the current SCHEMA_VERSION is ours).
 VALUE_CHECKS: dict[str, Callable[[object], bool]] = {
     SCHEMA_KEY: _is_whole_number,
     "geometry": _is_bytes,
