@@ -1,4 +1,7 @@
-"""Tests run headless: Qt's offscreen platform, settings in a temporary folder."""
+"""Tests run headless: Qt's offscreen platform, settings in a temporary folder.
+
+``EMBEXPLORER_TEST_QPA=xcb`` (under ``xvfb-run -a``) runs them on a real X display instead:
+some crashes happen only when a real platform paints (.ci/run does both)."""
 
 from __future__ import annotations
 
@@ -6,9 +9,12 @@ import os
 from pathlib import Path
 
 # Qt's offscreen platform, with a 1920 × 1080 screen (its default is 800 × 800, narrower than
-# the window's minimum width).
+# the window's minimum width), unless the run chooses another platform.
 _SCREEN = Path(__file__).with_name("offscreen_screen.json")
-os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
+_PLATFORM = os.environ.get("EMBEXPLORER_TEST_QPA", "offscreen")
+os.environ["QT_QPA_PLATFORM"] = (
+    f"offscreen:configfile={_SCREEN}" if _PLATFORM == "offscreen" else _PLATFORM
+)
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 
 import numpy as np  # noqa: E402 (after the Qt platform is set)

@@ -55,6 +55,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="give up on --screenshot after this long (default 600)",
     )
+    p.add_argument(
+        "--reset-settings",
+        action="store_true",
+        help="start with fresh settings (window layout, recent files, last folders); the old "
+        "settings file is kept beside it as embexplorer.ini.bak-YYYYmmdd-HHMMSS",
+    )
     p.add_argument("--version", action="version", version=f"embexplorer {__version__}")
     return p
 
@@ -73,4 +79,5 @@ def main(argv: Sequence[str]) -> int:
         timeout_s=args.screenshot_timeout,
         query=args.query,
         inspect=args.inspect,
+        reset_settings=args.reset_settings,
     )

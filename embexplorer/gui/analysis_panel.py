@@ -43,7 +43,7 @@ class AnalysisPanel(QWidget):
         self.k = QSpinBox()
         self.k.setRange(1, 100)
         self.k.setValue(10)
-        self.metric = _combo(
+        self.metric_choice = _combo(
             [("cosine", "cosine"), ("Euclidean", "euclidean"), ("dot product", "dot")]
         )
         self.knn = _combo([("auto", "auto"), ("exact", "exact"), ("approximate", "approx")])
@@ -78,6 +78,7 @@ class AnalysisPanel(QWidget):
         self.histogram.setMouseEnabled(x=False, y=False)
         self.hubs = result_table(["row", "N_k", "label", "text"])
         self.cluster_list = result_table(["cluster", "size", "keywords"])
+        self.result_tabs = QTabWidget()  # Hubness, Clusters
         self._hub_rows: list[int] = []
         self._cluster_ids: list[int] = []
         self._build()
@@ -86,7 +87,7 @@ class AnalysisPanel(QWidget):
         for widget in (self.k, self.seed, self.n_clusters, self.beta):
             widget.valueChanged.connect(self._changed)
         for combo in (
-            self.metric,
+            self.metric_choice,
             self.knn,
             self.projection,
             self.clusters,
@@ -101,7 +102,7 @@ class AnalysisPanel(QWidget):
     def _build(self) -> None:
         form = QFormLayout()
         form.addRow("k (neighbours)", self.k)
-        form.addRow("Metric", self.metric)
+        form.addRow("Metric", self.metric_choice)
         form.addRow("kNN search", self.knn)
         form.addRow("Projection", self.projection)
         form.addRow("Seed", self.seed)
@@ -111,7 +112,7 @@ class AnalysisPanel(QWidget):
         form.addRow("Hubness reduction", self.reduction)
         form.addRow("Mutual proximity", self.mp_method)
         form.addRow("β (inverted softmax)", self.beta)
-        tabs = QTabWidget()
+        tabs = self.result_tabs
         hub_tab = QWidget()
         hub_layout = QVBoxLayout(hub_tab)
         hub_layout.addWidget(self.histogram)
@@ -139,7 +140,7 @@ class AnalysisPanel(QWidget):
         )
         return AnalysisParams(
             k=self.k.value(),
-            metric=self.metric.currentData(),
+            metric=self.metric_choice.currentData(),
             knn=self.knn.currentData(),
             projection=self.projection.currentData(),
             seed=self.seed.value(),
@@ -157,7 +158,7 @@ class AnalysisPanel(QWidget):
             self.seed,
             self.n_clusters,
             self.beta,
-            self.metric,
+            self.metric_choice,
             self.knn,
             self.projection,
             self.clusters,
@@ -171,7 +172,7 @@ class AnalysisPanel(QWidget):
         self.seed.setValue(params.seed)
         self.beta.setValue(params.beta)
         for combo, value in (
-            (self.metric, params.metric),
+            (self.metric_choice, params.metric),
             (self.knn, params.knn),
             (self.projection, params.projection),
             (self.cluster_space, params.cluster_space),

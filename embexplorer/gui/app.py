@@ -17,8 +17,11 @@ def run_gui(
     timeout_s: float = 600.0,
     query: str | None = None,
     inspect: str | None = None,
+    reset_settings: bool = False,
 ) -> int:
-    """Open the window on ``path`` (the demo corpus when None); return the exit status."""
+    """Open the window on ``path`` (the demo corpus when None); return the exit status.
+
+    ``reset_settings`` moves the saved settings aside first (``--reset-settings``)."""
     problem = window_problem(allow_offscreen=screenshot is not None)
     if problem is not None:
         print(problem, file=sys.stderr)
@@ -26,16 +29,23 @@ def run_gui(
     from PySide6.QtWidgets import QApplication
 
     from embexplorer.gui.main_window import MainWindow
+    from embexplorer.gui.settings import app_settings
+    from embexplorer.gui.settings import reset_settings as move_settings_aside
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("embexplorer")
     app.setOrganizationName("embexplorer")
     from embexplorer.gui.crash import ExceptionHook, start_crash_logging
 
+    reset_note = move_settings_aside(app_settings()) if reset_settings else ""
     window = MainWindow()
     hook = ExceptionHook(window.show_error)
     hook.install()
     crash_log = start_crash_logging(window.show_error)
+    if reset_note:
+        window.add_settings_note(reset_note)
+    if window.settings_note:
+        print(f"embexplorer: {window.settings_note}", file=sys.stderr)
     window.show()
     if query:
         _run_query_when_drawn(window, query)

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QScrollArea,
+    QSizePolicy,
     QWidget,
 )
 
@@ -45,10 +46,14 @@ from embexplorer.gui.plot_panel import PlotPanel
 from embexplorer.gui.query_panel import QueryPanel
 from embexplorer.gui.selection_views import SelectionViews
 from embexplorer.gui.settings import (
+    WINDOW_STATE_VERSION,
     add_recent_file,
     add_trusted_model,
     app_settings,
+    checked_settings,
     recent_files,
+    stored_bytes,
+    stored_number,
     trusted_models,
 )
 from embexplorer.gui.task_status import TaskStatus
@@ -73,6 +78,8 @@ SHORTCUTS = (
     ("Esc", "cancel the running job (when one runs)"),
     ("Ctrl+Q", "Quit"),
 )
+#: How long a note about the settings stays in the status bar.
+SETTINGS_NOTE_MS = 30_000
 
 
 class MainWindow(QMainWindow):
@@ -80,7 +87,12 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setWindowTitle("embexplorer")
         self.setAcceptDrops(True)
-        self.settings = settings or app_settings()
+        self.settings, note = checked_settings(settings or app_settings())
+        #: what was wrong with the saved settings, if anything (shown in the status bar)
+        self.settings_note = note or ""
+        self.settings_note_label = QLabel()
+        self._settings_note_timer = QTimer(self, singleShot=True, interval=SETTINGS_NOTE_MS)
+        self._settings_note_timer.timeout.connect(self._hide_settings_note)
         self.runner = TaskRunner(self)
         self.document = Document(self.runner, self)
         self.dataset_panel = DatasetPanel()
@@ -149,6 +161,12 @@ class MainWindow(QMainWindow):
         )
         self.resizeDocks([dataset], [430], Qt.Orientation.Horizontal)
         self.resizeDocks([query], [220], Qt.Orientation.Vertical)
+        self.settings_note_label.hide()
+        # a long note is cut at the window's edge (the tooltip has it all), never widens it
+        self.settings_note_label.setSizePolicy(
+            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        )
+        self.statusBar().addWidget(self.settings_note_label, 1)
         self.statusBar().addWidget(self.status_message, 1)
         self.statusBar().addPermanentWidget(self.task_status)
         self.resize(1600, 960)
@@ -414,16 +432,54 @@ class MainWindow(QMainWindow):
 
     # -- lifetime -----------------------------------------------------------------------------
     def _restore_geometry(self) -> None:
-        geometry = self.settings.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = self.settings.value("windowState")
-        if state is not None:
-            self.restoreState(state)
+        """Restore size, docks and the Analysis tab; a layout saved by another version (or
+        damaged) is discarded: the default layout stays and the status bar says so."""
+        geometry = stored_bytes(self.settings, "geometry")
+        state = stored_bytes(self.settings, "windowState")
+        refused = [
+            key
+            for key, stored, restore in (
+                ("geometry", geometry, self.restoreGeometry),
+                ("windowState", state, lambda s: self.restoreState(s, WINDOW_STATE_VERSION)),
+            )
+            if stored is not None and not restore(stored)
+        ]
+        for key in refused:  # not offered again
+            self.settings.remove(key)
+        if refused:
+            self.add_settings_note(
+                "The saved window layout is from another version of embexplorer (or damaged); "
+                "the default layout is used."
+            )
+        tab = stored_number(self.settings, "analysisTab")
+        if tab is not None and tab < self.analysis_panel.result_tabs.count():
+            self.analysis_panel.result_tabs.setCurrentIndex(tab)
+        self._show_settings_note()
+
+    def add_settings_note(self, note: str) -> None:
+        """Add to what the status bar says about the settings (also printed by --screenshot)."""
+        self.settings_note = f"{self.settings_note} {note}".strip()
+        self._show_settings_note()
+
+    def _show_settings_note(self) -> None:
+        # In place of the status text for a while. Not QStatusBar.showMessage: the bar shows
+        # its widgets again over such a message whenever it re-lays them out.
+        if not self.settings_note:
+            return
+        self.settings_note_label.setText(self.settings_note)
+        self.settings_note_label.setToolTip(self.settings_note)
+        self.status_message.hide()
+        self.settings_note_label.show()
+        self._settings_note_timer.start()
+
+    def _hide_settings_note(self) -> None:
+        self.settings_note_label.hide()
+        self.status_message.show()
 
     def closeEvent(self, event) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("windowState", self.saveState())
+        self.settings.setValue("windowState", self.saveState(WINDOW_STATE_VERSION))
+        self.settings.setValue("analysisTab", self.analysis_panel.result_tabs.currentIndex())
         self.settings.sync()
         self.runner.shutdown()
         self.autosaver.finish()

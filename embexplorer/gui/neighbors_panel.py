@@ -40,13 +40,13 @@ class NeighborsPanel(QWidget):
         self.k.setValue(10)
         self.k.setPrefix("k = ")
         self.k.setToolTip("Neighbours of the inspected point (exact search, up to 1000)")
-        self.metric = QComboBox()
+        self.metric_choice = QComboBox()
         for label, data in (
             ("cosine", "cosine"),
             ("Euclidean", "euclidean"),
             ("dot product", "dot"),
         ):
-            self.metric.addItem(label, data)
+            self.metric_choice.addItem(label, data)
         self.raw = self._table(["#", "distance", "id", "label", "text"])
         self.reduced = self._table(["#", "id", "label"])
         self.reduced_title = QLabel()
@@ -65,7 +65,7 @@ class NeighborsPanel(QWidget):
         self._listed_rows: list[int] = []
         controls = QHBoxLayout()
         controls.addWidget(self.k)
-        controls.addWidget(self.metric)
+        controls.addWidget(self.metric_choice)
         controls.addStretch(1)
         raw_box, reduced_box = QWidget(), QWidget()
         raw_layout = QVBoxLayout(raw_box)
@@ -89,7 +89,9 @@ class NeighborsPanel(QWidget):
         layout.addWidget(self.listed_by)
         layout.addWidget(self.listed_by_list)
         self.k.editingFinished.connect(lambda: self.k_changed.emit(self.k.value()))
-        self.metric.activated.connect(lambda _: self.metric_changed.emit(self.metric.currentData()))
+        self.metric_choice.activated.connect(
+            lambda _: self.metric_changed.emit(self.metric_choice.currentData())
+        )
         self._rows: dict[QTableWidget, list[int]] = {self.raw: [], self.reduced: []}
 
     def _pick_listed(self, index: int) -> None:
@@ -109,9 +111,9 @@ class NeighborsPanel(QWidget):
             self.row_chosen.emit(rows[index])
 
     def show_metric(self, metric: str) -> None:
-        self.metric.blockSignals(True)
-        self.metric.setCurrentIndex(max(0, self.metric.findData(metric)))
-        self.metric.blockSignals(False)
+        self.metric_choice.blockSignals(True)
+        self.metric_choice.setCurrentIndex(max(0, self.metric_choice.findData(metric)))
+        self.metric_choice.blockSignals(False)
 
     def show_inspection(self, inspection: Inspection | None, corpus: Corpus | None) -> None:
         for table in (self.raw, self.reduced):

@@ -1,4 +1,5 @@
-"""Shared GUI fixtures: a shown window, and one with the small test corpus opened."""
+"""Shared GUI fixtures: a shown window, and one with the small test corpus opened; every GUI
+test fails when Qt reports a failed call of a Python override (``override_guard``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from PySide6.QtCore import QSettings
 
 from embexplorer.gui.main_window import MainWindow
 from tests.files import write_csv
+from tests.gui.override_guard import pytest_runtest_makereport  # noqa: F401 (a pytest hook)
 
 TIMEOUT = 60_000
 
