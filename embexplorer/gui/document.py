@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from embexplorer.core.corpus import Corpus
+from embexplorer.core.corpus import Corpus, describe_columns
 from embexplorer.core.embedding import QueryResult, embed_corpus_task, semantic_query_task
 from embexplorer.core.embedding_cache import EmbeddingCache
 from embexplorer.core.encoder import EncoderConfig, default_config
@@ -124,7 +124,8 @@ class Document(QObject):
             self.failed.emit(
                 "Nothing to draw",
                 f"{path.name} has no vectors and no text column "
-                "to embed. Choose the text column in the dataset panel.",
+                "to embed. Choose the text column in the dataset panel. "
+                f"Columns: {describe_columns(corpus.columns)}.",
                 "",
             )
 

@@ -89,15 +89,15 @@ def check_zip_member(info: zipfile.ZipInfo, max_bytes: int, what: str) -> None:
     ratio is that of a zip bomb; nothing is inflated."""
     if info.file_size > max_bytes:
         raise InputError(
-            f"{what}: member {info.filename!r} would inflate to {_size(info.file_size)} "
-            f"({info.file_size:,} bytes), more than the {_size(max_bytes)} allowed for this "
+            f"{what}: member {info.filename!r} would inflate to {human_size(info.file_size)} "
+            f"({info.file_size:,} bytes), more than the {human_size(max_bytes)} allowed for this "
             "file. It is refused so that it cannot exhaust memory."
         )
     ratio = info.file_size / max(info.compress_size, 1)
     if info.file_size > RATIO_FREE_BYTES and ratio > MAX_COMPRESSION_RATIO:
         raise InputError(
-            f"{what}: member {info.filename!r} would inflate from {_size(info.compress_size)} "
-            f"to {_size(info.file_size)} ({ratio:,.0f}:1), more than the "
+            f"{what}: member {info.filename!r} would inflate from {human_size(info.compress_size)} "
+            f"to {human_size(info.file_size)} ({ratio:,.0f}:1), more than the "
             f"{MAX_COMPRESSION_RATIO}:1 that real data compresses to. It is refused as a "
             "possible zip bomb."
         )
@@ -218,7 +218,7 @@ def check_npy_data_size(header: NpyHeader, available: int, what: str) -> None:
     if header.data_bytes > available:
         raise InputError(
             f"{what}: its header declares shape {header.shape} of {header.dtype} "
-            f"({_size(header.data_bytes)}, {header.data_bytes:,} bytes) but only "
+            f"({human_size(header.data_bytes)}, {header.data_bytes:,} bytes) but only "
             f"{available:,} bytes of data follow. The file is truncated or corrupt."
         )
 
@@ -290,7 +290,8 @@ def parse_json(text: str | bytes, what: str) -> Any:
         raise InputError(f"{what}: not valid JSON ({exc}).") from None
 
 
-def _size(n: int) -> str:
+def human_size(n: int) -> str:
+    """``n`` bytes for people: ``"372.5 GiB"``, ``"64.0 KiB"``, ``"100 bytes"``."""
     for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if n >= scale:
             return f"{n / scale:,.1f} {unit}"
