@@ -171,7 +171,7 @@ def test_booleans_inside_jsonl_vectors_are_refused(tmp_path):
     # Were read as 1.0 / 0.0 without a word (CSV refuses `true`).
     path = tmp_path / "b.jsonl"
     path.write_text('{"v": [0.5, 1.0]}\n{"v": [0.5, 0.25]}\n{"v": [true, 0.25]}\n')
-    _fails(path, r"b.jsonl, line 3: True in the vector column 'v' is not a number")
+    _fails(path, r"b.jsonl, line 3: true \(a boolean\) in the vector column 'v' is not a number")
 
 
 # -- CSV (defects 11, 12 and 16) ----------------------------------------------------------------

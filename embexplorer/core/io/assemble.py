@@ -190,7 +190,12 @@ def _cell_values(cell: Any, name: str, path: Path, where: RowLocator, row: int) 
 
 def _raise_if_not_numbers(values: Any, name: str, path: Path, where: RowLocator, row: int) -> None:
     for value in values:
-        if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+        if isinstance(value, bool | np.bool_):
+            raise InputError(
+                f"{path.name}, {where(row)}: {str(value).lower()} (a boolean) in the vector "
+                f"column {name!r} is not a number."
+            )
+        if not isinstance(value, int | float | np.number):
             raise InputError(
                 f"{path.name}, {where(row)}: {value!r} in the vector column "
                 f"{name!r} is not a number."
