@@ -148,7 +148,10 @@ def bad_inputs(folder: Path) -> dict[Path, str]:
             "'oops' in column 'd1' is not a number",
         ),
         "latin1.csv": ("n,d0\ncaf\u00e9,1\n".encode("latin-1"), "not valid UTF-8"),
-        "ragged.jsonl": (b'{"v": [1, 2]}\n{"v": [3]}\n', "line 2: the vector in 'v' has 1 values"),
+        "ragged.jsonl": (
+            b'{"v": [1.5, 2]}\n{"v": [3]}\n',
+            "line 2: the vector in 'v' has 1 values",
+        ),
     }
     out = {}
     for name, (content, phrase) in cases.items():

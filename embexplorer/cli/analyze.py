@@ -24,7 +24,7 @@ from embexplorer.cli.common import (
     read_options,
     run_reporting_errors,
 )
-from embexplorer.core.corpus import Corpus
+from embexplorer.core.corpus import Corpus, describe_columns
 from embexplorer.core.errors import InputError
 from embexplorer.core.io import read_corpus
 from embexplorer.core.io.atomic import atomic_paths, check_writable, writing
@@ -171,7 +171,7 @@ def _embed(corpus: Corpus, progress: TerminalProgress, timings: dict[str, float]
     if corpus.text_column is None:
         raise InputError(
             "The corpus has no vectors and no text column to embed; name the text "
-            "column with --text-column."
+            f"column with --text-column. Columns: {describe_columns(corpus.columns)}."
         )
     from embexplorer.core.embedding import embed_corpus_task
     from embexplorer.core.embedding_cache import EmbeddingCache

@@ -18,6 +18,7 @@ from embexplorer.cli.common import (
     read_options,
     run_reporting_errors,
 )
+from embexplorer.core.corpus import describe_columns
 from embexplorer.core.embedding import embed_corpus_task
 from embexplorer.core.embedding_cache import EmbeddingCache
 from embexplorer.core.encoder import default_config
@@ -80,7 +81,10 @@ def embed(args: argparse.Namespace) -> int:
         config = dataclasses.replace(config, model_path=args.model, tokenizer_path=args.tokenizer)
     corpus = read_corpus(args.path, read_options(args))
     if corpus.text_column is None:
-        raise InputError(f"{args.path.name}: no text column found; name it with --text-column.")
+        raise InputError(
+            f"{args.path.name}: no text column found; name it with --text-column. "
+            f"Columns: {describe_columns(corpus.columns)}."
+        )
     progress = TerminalProgress()
     start = time.perf_counter()
     cache = None if args.no_cache else EmbeddingCache()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -191,7 +192,12 @@ def nonfinite_rows(vectors: np.ndarray, chunk_rows: int = 65536) -> np.ndarray:
 
 
 def guess_text_column(columns: Mapping[str, np.ndarray]) -> str | None:
-    """The column that most likely holds the texts: by name, else the longest strings."""
+    """The column that most likely holds the texts: by name, else the longest strings.
+
+    A column of lists or records written as JSON (how readers keep Parquet list and struct
+    columns, and nested JSON values) is data, never text to embed, whatever its name.
+    """
+    columns = {k: v for k, v in columns.items() if not holds_json_containers(v)}
     by_name = _by_name(columns, TEXT_COLUMN_NAMES, kinds="O")
     if by_name is not None:
         return by_name
@@ -204,6 +210,44 @@ def guess_text_column(columns: Mapping[str, np.ndarray]) -> str | None:
         if mean_len > best_len:
             best, best_len = name, mean_len
     return best
+
+
+def holds_json_containers(values: np.ndarray) -> bool:
+    """Whether a string column holds JSON arrays or objects (``"[1, 2]"``, ``'{"a": 1}'``),
+    judged on its first 20 values."""
+    if values.dtype.kind != "O":
+        return False
+    sample = [v for v in values[:20] if v is not None]
+    return bool(sample) and all(_is_json_container(v) for v in sample)
+
+
+def _is_json_container(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    if text[:1] not in ("[", "{") or text[-1:] not in ("]", "}"):
+        return False
+    try:
+        return isinstance(json.loads(text), list | dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def describe_columns(columns: Mapping[str, np.ndarray], limit: int = 12) -> str:
+    """The columns and what each holds, for messages: ``"id (integers), tags (lists)"``."""
+    parts = [f"{name} ({_holds(col)})" for name, col in list(columns.items())[:limit]]
+    more = f", … ({len(columns)} in all)" if len(columns) > limit else ""
+    return ", ".join(parts) + more if parts else "none"
+
+
+def _holds(values: np.ndarray) -> str:
+    if values.dtype.kind in "iu":
+        return "integers"
+    if values.dtype.kind == "f":
+        return "numbers"
+    if holds_json_containers(values):
+        return "lists or records"
+    return "categories" if column_kind(values) == "categorical" else "text"
 
 
 def guess_label_column(columns: Mapping[str, np.ndarray], exclude: str | None = None) -> str | None:

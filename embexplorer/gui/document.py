@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from embexplorer.core.corpus import Corpus
+from embexplorer.core.corpus import Corpus, describe_columns
 from embexplorer.core.embedding import (
     ModelConsentError,
     QueryResult,
@@ -133,7 +133,8 @@ class Document(QObject):
             self.failed.emit(
                 "Nothing to draw",
                 f"{path.name} has no vectors and no text column "
-                "to embed. Choose the text column in the dataset panel.",
+                "to embed. Choose the text column in the dataset panel. "
+                f"Columns: {describe_columns(corpus.columns)}.",
                 "",
             )
 

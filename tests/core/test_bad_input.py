@@ -54,7 +54,7 @@ def test_ragged_projector_vectors_name_the_line(tmp_path, small_corpus_data):
 
 def test_ragged_list_vectors(tmp_path):
     path = tmp_path / "v.jsonl"
-    path.write_text('{"v": [1, 2]}\n{"v": [3, 4]}\n\n{"v": [5]}\n')
+    path.write_text('{"v": [1.5, 2]}\n{"v": [3, 4]}\n\n{"v": [5]}\n')
     _fails(path, r"line 4: the vector in 'v' has 1 values, but earlier rows have 2")
 
 
@@ -85,13 +85,13 @@ def test_non_numeric_vector_value_headerless(tmp_path, small_corpus_data):
 
 def test_non_numeric_in_list_column(tmp_path):
     path = tmp_path / "nl.csv"
-    path.write_text('t,vec\na,"[1, 2]"\nb,"[3, x]"\n')
+    path.write_text('t,vec\na,"[1.5, 2]"\nb,"[3, x]"\n')
     _fails(path, r"line 3: 'x' in the vector column 'vec' is not a number")
 
 
 def test_non_numeric_in_jsonl_list(tmp_path):
     path = tmp_path / "nl.jsonl"
-    path.write_text('{"v": [1, 2]}\n{"v": [3, "x"]}\n')
+    path.write_text('{"v": [1.5, 2]}\n{"v": [3, "x"]}\n')
     _fails(path, r"line 2: 'x' in the vector column 'v' is not a number")
 
 

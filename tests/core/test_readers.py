@@ -99,10 +99,18 @@ def test_vector_column_glob(files):
 
 def test_csv_vectors_as_text_lists(tmp_path):
     path = tmp_path / "v.csv"
-    path.write_text('name,vec\na,"[1, 2, 3]"\nb,"[4, 5, 6]"\n', encoding="utf-8")
+    path.write_text('name,vec\na,"[1.5, 2, 3]"\nb,"[4, 5e0, 6]"\n', encoding="utf-8")
     corpus = read_corpus(path)
-    np.testing.assert_array_equal(corpus.vectors, [[1, 2, 3], [4, 5, 6]])
+    np.testing.assert_array_equal(corpus.vectors, [[1.5, 2, 3], [4, 5, 6]])
     assert list(corpus.columns) == ["name"]
+
+
+def test_csv_integer_text_lists_are_vectors_only_when_named(tmp_path):
+    path = tmp_path / "v.csv"
+    path.write_text('name,vec\na,"[1, 2, 3]"\nb,"[4, 5, 6]"\n', encoding="utf-8")
+    assert read_corpus(path).vectors is None
+    corpus = read_corpus(path, ReadOptions(vector_column="vec"))
+    np.testing.assert_array_equal(corpus.vectors, [[1, 2, 3], [4, 5, 6]])
 
 
 def test_utf8_bom_is_accepted(tmp_path):

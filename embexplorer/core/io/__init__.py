@@ -8,6 +8,8 @@ the file and, where it can, the line.
 
 from __future__ import annotations
 
+import errno
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,12 +123,7 @@ def read_corpus(path: str | Path, options: ReadOptions | None = None) -> Corpus:
     """Read ``path`` into a corpus, or raise :class:`InputError` with a message for the user."""
     path = Path(path)
     options = options or ReadOptions()
-    if not path.exists():
-        raise InputError(f"{path}: no such file.")
-    if path.is_dir():
-        raise InputError(f"{path} is a folder; open a file inside it.")
-    if path.stat().st_size == 0:
-        raise InputError(f"{path.name} is empty (0 bytes).")
+    check_regular_file(path)
     reader = get_reader(path, options.format)
     try:
         return reader.read(path, options)
@@ -134,6 +131,41 @@ def read_corpus(path: str | Path, options: ReadOptions | None = None) -> Corpus:
         raise
     except (OSError, MemoryError) as exc:
         raise InputError(f"{path.name}: could not be read: {exc}") from exc
+
+
+def check_regular_file(path: Path) -> None:
+    """Refuse, before anything opens it, a path that is not a non-empty regular file.
+
+    A FIFO or a device (``/dev/zero``) is never opened, since reading one can block forever
+    or never end; a symbolic link loop and a missing file are told apart.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file.") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"{path} is a symbolic link loop; it points back to itself.") from None
+        raise InputError(f"{path}: cannot be read: {exc.strerror}.") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{path} is a folder; open a file inside it.")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(
+            f"{path} is not a regular file (it is {_file_kind(info.st_mode)}); "
+            "embexplorer reads data files only."
+        )
+    if info.st_size == 0:
+        raise InputError(f"{path.name} is empty (0 bytes).")
+
+
+def _file_kind(mode: int) -> str:
+    kinds = (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((name for test, name in kinds if test(mode)), "a special file")
 
 
 def load_task(path: str | Path, options: ReadOptions | None = None) -> Task[Corpus]:

@@ -28,7 +28,15 @@ from embexplorer.core.io.encoding import file_sha256
 
 #: Names preferred for a list-of-numbers column holding the vectors.
 VECTOR_COLUMN_NAMES = ("vector", "vectors", "embedding", "embeddings", "emb", "features")
+#: List columns an analysis writes (neighbour row numbers and distances, see
+#: ``core/export_frame.py``): never taken as the vectors unless the user names them.
+NEIGHBOR_LIST_COLUMNS = ("neighbors", "neighbor_distances", "reduced_neighbors", "distances")
+#: The exact types a vector component may have in a parsed list; ``bool`` (a subclass of
+#: ``int``) is not one of them, so ``true`` inside a vector is refused, as CSV refuses it.
+_NUMBER_TYPES = frozenset({float, int})
 _NUMBERED = re.compile(r"^(.*?)(\d+)$")
+# What only a float written as text has: a decimal point, an exponent, nan or inf.
+_FLOAT_MARK = re.compile(r"[.eE]|nan|inf", re.IGNORECASE)
 
 
 class RowLocator:
@@ -67,6 +75,19 @@ def numbered_column_group(names: Sequence[str]) -> list[str] | None:
     return [name for _, name in sorted(best)] if len(best) >= 2 else None
 
 
+def is_vector_name(name: str) -> bool:
+    """Whether ``name`` is one of :data:`VECTOR_COLUMN_NAMES` (any case)."""
+    return name.lower() in VECTOR_COLUMN_NAMES
+
+
+def pick_float_list_column(names: Sequence[str]) -> str | None:
+    """Of the columns holding lists of floats, the one to take as the vectors unasked: one
+    named like vectors, else the first; never a neighbour list an analysis wrote."""
+    usable = [n for n in names if n.lower() not in NEIGHBOR_LIST_COLUMNS]
+    preferred = [n for n in usable if is_vector_name(n)]
+    return (preferred or usable or [None])[0]
+
+
 def resolve_vector_request(request: str, names: Sequence[str], path: Path) -> list[str]:
     """Columns named by ``--vector-column``: one name, a comma-separated list, or a glob."""
     if request in names:
@@ -77,7 +98,8 @@ def resolve_vector_request(request: str, names: Sequence[str], path: Path) -> li
         matched = group if group and len(group) == len(matched) else matched
     else:
         matched = [part.strip() for part in request.split(",") if part.strip()]
-    missing = [m for m in matched if m not in names]
+    known = set(names)
+    missing = [m for m in matched if m not in known]
     if not matched or missing:
         raise InputError(
             f"{path.name}: no column {', '.join(missing) or request!r} for the "
@@ -135,10 +157,12 @@ def vectors_from_cells(
                 f"{path.name}, {where(row)}: the vector in {name!r} has "
                 f"{len(values)} values, but earlier rows have {dim}."
             )
+        if isinstance(values, list | tuple) and not _NUMBER_TYPES.issuperset(map(type, values)):
+            _raise_if_not_numbers(values, name, path, where, row)
         rows.append(values)
     try:
         return np.ascontiguousarray(np.asarray(rows, dtype=np.float32))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         for row, values in enumerate(rows):
             _raise_if_not_numbers(values, name, path, where, row)
         raise
@@ -148,11 +172,11 @@ def _cell_values(cell: Any, name: str, path: Path, where: RowLocator, row: int) 
     if cell is None:
         raise InputError(f"{path.name}, {where(row)}: no vector in column {name!r}.")
     if isinstance(cell, str):
-        parts = cell.strip().strip("[]()").replace(",", " ").replace(";", " ").split()
+        parts = _list_tokens(cell)
         try:
             return [float(p) for p in parts]
         except ValueError:
-            bad = next(p for p in parts if not _is_number(p))
+            bad = next(p for p in parts if not is_number(p))
             raise InputError(
                 f"{path.name}, {where(row)}: {bad!r} in the vector column {name!r} is not a number."
             ) from None
@@ -166,14 +190,27 @@ def _cell_values(cell: Any, name: str, path: Path, where: RowLocator, row: int) 
 
 def _raise_if_not_numbers(values: Any, name: str, path: Path, where: RowLocator, row: int) -> None:
     for value in values:
-        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        if isinstance(value, bool | np.bool_):
+            raise InputError(
+                f"{path.name}, {where(row)}: {str(value).lower()} (a boolean) in the vector "
+                f"column {name!r} is not a number."
+            )
+        if not isinstance(value, int | float | np.number):
             raise InputError(
                 f"{path.name}, {where(row)}: {value!r} in the vector column "
                 f"{name!r} is not a number."
             )
+        try:
+            float(value)
+        except OverflowError:
+            raise InputError(
+                f"{path.name}, {where(row)}: an integer of {len(str(abs(value))):,} digits in "
+                f"the vector column {name!r} is too large for a vector component."
+            ) from None
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether ``text`` reads as a float (``"1e-3"``, ``" 2 "``, ``"nan"``)."""
     try:
         float(text)
     except ValueError:
@@ -181,12 +218,30 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def looks_like_list_column(col: np.ndarray) -> bool:
-    """Whether a string column holds lists of numbers written as text (``"[0.1, 0.2]"``)."""
+def text_list_kind(col: np.ndarray) -> str | None:
+    """``"float"`` or ``"int"`` when a string column holds lists of numbers written as text
+    (``"[0.5, 1e-3]"``; ``"[12, 7]"``, e.g. neighbour row numbers), else ``None``.
+
+    Judged on the first 20 cells: mostly numbers, and any float among them, make ``"float"``
+    (a stray word is then named by the vector check, with its line); a list of words
+    (``'["news", "sport"]'``) or of lists is neither.
+    """
     if col.dtype.kind != "O" or not len(col):
-        return False
+        return None
     sample = [v for v in col[:20] if v is not None]
-    return bool(sample) and all(isinstance(v, str) and v.lstrip().startswith("[") for v in sample)
+    if not sample or not all(isinstance(v, str) and v.lstrip().startswith("[") for v in sample):
+        return None
+    tokens = [token for v in sample for token in _list_tokens(v)]
+    numbers = [t for t in tokens if is_number(t)]
+    if not numbers or 2 * len(numbers) < len(tokens) or any("[" in t for t in tokens):
+        return None
+    if any(_FLOAT_MARK.search(t) for t in numbers):
+        return "float"
+    return "int" if len(numbers) == len(tokens) else None
+
+
+def _list_tokens(text: str) -> list[str]:
+    return text.strip().strip("[]()").replace(",", " ").replace(";", " ").split()
 
 
 def finish_corpus(
@@ -199,8 +254,15 @@ def finish_corpus(
     where: RowLocator,
     provenance: Mapping[str, Any] | None = None,
     partner: Path | None = None,
+    unusable_vectors: Mapping[str, str] | None = None,
 ) -> Corpus:
-    """Validate vectors (non-finite rows), pick ids / text / label columns, record provenance."""
+    """Validate vectors (non-finite rows), pick ids / text / label columns, record provenance.
+
+    ``unusable_vectors`` names the columns that look like vectors but were not taken (lists of
+    numbers written as text, nested lists, integer lists…), each with why and what to do. When
+    no vectors were found, they are refused rather than silently passed over for a text
+    column, unless the user chose the text column (see :func:`_refuse_unusable_vectors`).
+    """
     columns = {name: normalize_column(col) for name, col in columns.items()}
     n = len(vectors) if vectors is not None else len(next(iter(columns.values()), []))
     if n == 0:
@@ -222,6 +284,8 @@ def finish_corpus(
             prov["dropped_nonfinite_rows"] = len(bad)
             n = len(vectors)
     text_col = _chosen(options.text_column, columns, path, "text") or guess_text_column(columns)
+    if vectors is None:
+        _refuse_unusable_vectors(path, unusable_vectors or {}, text_col, options)
     label_col = _chosen(options.label_column, columns, path, "label") or guess_label_column(
         columns, exclude=text_col
     )
@@ -232,6 +296,31 @@ def finish_corpus(
         text_column=text_col,
         label_column=label_col,
         provenance=prov,
+    )
+
+
+def _refuse_unusable_vectors(
+    path: Path, unusable: Mapping[str, str], text_col: str | None, options: ReadOptions
+) -> None:
+    """Refuse a file whose vectors are there in a form that cannot be taken unasked.
+
+    It is refused when a column named like vectors is among ``unusable``, or when there is
+    no text column either; a file with texts and, say, a column of nested lists loads as a
+    text corpus. Choosing the text column (or the vector column) says what the user wants.
+    """
+    if not unusable or options.text_column is not None or options.vector_column is not None:
+        return
+    if text_col is not None and not any(is_vector_name(name) for name in unusable):
+        return
+    reasons = " ".join(f"Column {name!r} {why}." for name, why in unusable.items())
+    instead = (
+        f" To embed the texts in {text_col!r} instead, name that column (--text-column)."
+        if text_col is not None
+        else ""
+    )
+    raise InputError(
+        f"{path.name}: no column holds the vectors as one list of floats per row. "
+        f"{reasons}{instead}"
     )
 
 

@@ -6,25 +6,41 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import re
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.errors import InputError
-from embexplorer.core.io import ReadOptions
+from embexplorer.core.io import ReadOptions, limits
 from embexplorer.core.io.assemble import (
-    VECTOR_COLUMN_NAMES,
     RowLocator,
     finish_corpus,
-    looks_like_list_column,
+    is_number,
+    is_vector_name,
     numbered_column_group,
+    pick_float_list_column,
     resolve_vector_request,
+    text_list_kind,
     vectors_from_cells,
     vectors_from_numeric_columns,
 )
 from embexplorer.core.io.atomic import check_written_together
 from embexplorer.core.io.encoding import check_utf8
+
+#: pyarrow's own default block size; a row longer than a block makes the block grow.
+_FIRST_BLOCK_BYTES = 1 << 20
+_BLOCK_GROWTH = 16
+#: Tables wider than this are given the types of their numeric columns, judged on their
+#: first rows: pyarrow's own inference costs about 0.1 ms a column (a 5-row CSV of 100,000
+#: columns: 5-10 s to infer, under 1 s typed).
+_WIDE_TABLE_COLUMNS = 1000
+#: How much of a wide table's start those types are judged on.
+_TYPE_SAMPLE_BYTES = 8 << 20
+_INTEGER = re.compile(r"\s*[-+]?\d+\s*")
 
 #: (vectors stem suffix, metadata stem suffix) pairs the Projector's exports use.
 _PAIR_SUFFIXES = (("vectors", "metadata"), ("vecs", "meta"), ("tensors", "metadata"))
@@ -47,20 +63,33 @@ def projector_pair(path: Path) -> tuple[Path, Path | None] | None:
     for vec_suffix, meta_suffix in _PAIR_SUFFIXES:
         if stem.lower().endswith(vec_suffix) and _is_headerless_numeric(path, "\t"):
             partner = folder / f"{stem[: len(stem) - len(vec_suffix)]}{meta_suffix}{path.suffix}"
-            return path, (partner if partner.exists() else None)
+            return path, (partner if partner.is_file() else None)
         if stem.lower().endswith(meta_suffix):
             partner = folder / f"{stem[: len(stem) - len(meta_suffix)]}{vec_suffix}{path.suffix}"
-            if partner.exists() and _is_headerless_numeric(partner, "\t"):
+            if partner.is_file() and _is_headerless_numeric(partner, "\t"):
                 return partner, path
     return None
 
 
 def _first_line(path: Path) -> str:
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
-        for line in fh:
-            if line.strip():
-                return line.rstrip("\r\n")
-    return ""
+    """The first line that is not blank, read in pieces and never past
+    :data:`~.limits.MAX_FIRST_LINE_BYTES` (a file with no line break is not read whole)."""
+    limit = limits.MAX_FIRST_LINE_BYTES
+    with open(path, "rb") as fh:
+        number = 0
+        while True:
+            line = fh.readline(limit + 1)
+            number += 1
+            if len(line) > limit:
+                raise InputError(
+                    f"{path.name}: line {number} is longer than {limits.human_size(limit)} "
+                    "with no line break. The first line of a table is its header or a row of "
+                    "numbers; one this long means the file is not a CSV/TSV table (or is "
+                    "damaged)."
+                )
+            if not line or line.strip():
+                text = line.decode("utf-8", errors="replace").removeprefix("\ufeff")
+                return text.rstrip("\r\n")
 
 
 def _is_headerless_numeric(path: Path, sep: str) -> bool:
@@ -86,7 +115,8 @@ def _read_table_file(path: Path, options: ReadOptions, sep: str, *, fmt: str) ->
     else:
         vector_names = _choose_vector_columns(columns, options.vector_column, path)
         vectors = _vectors(columns, vector_names, path, where) if vector_names else None
-        columns = {k: v for k, v in columns.items() if k not in (vector_names or ())}
+        taken = set(vector_names or ())
+        columns = {k: v for k, v in columns.items() if k not in taken}
     return finish_corpus(
         path,
         columns,
@@ -95,25 +125,21 @@ def _read_table_file(path: Path, options: ReadOptions, sep: str, *, fmt: str) ->
         fmt=fmt,
         where=where,
         provenance={"delimiter": sep, "header": not headerless},
+        unusable_vectors=_unusable_vectors(columns) if vectors is None else None,
     )
 
 
 def read_delimited_columns(path: Path, sep: str, *, headerless: bool) -> dict[str, np.ndarray]:
     """Parse with pyarrow (fast); on a malformed row, report its line number."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    read_opts = pacsv.ReadOptions(autogenerate_column_names=headerless)
-    parse_opts = pacsv.ParseOptions(delimiter=sep)
-    try:
-        table = pacsv.read_csv(path, read_options=read_opts, parse_options=parse_opts)
-    except pa.ArrowInvalid as exc:
-        raise _located_parse_error(path, sep, headerless, exc) from exc
+    table = _parse_table(path, sep, headerless)
     if table.num_rows == 0:
         raise InputError(f"{path.name} has a header row but no data rows.")
     names = [f"{i}" for i in range(table.num_columns)] if headerless else table.column_names
-    if len(set(names)) != len(names):
-        dupes = sorted({n for n in names if names.count(n) > 1})
+    if not headerless:
+        _check_header_names(names, path)
+    counts = Counter(names)
+    if len(counts) != len(names):
+        dupes = sorted(n for n, count in counts.items() if count > 1)
         raise InputError(f"{path.name}: the header names some columns twice: {', '.join(dupes)}.")
     return {
         name: col.to_numpy(zero_copy_only=False)
@@ -121,7 +147,95 @@ def read_delimited_columns(path: Path, sep: str, *, headerless: bool) -> dict[st
     }
 
 
-def _located_parse_error(path: Path, sep: str, headerless: bool, exc: Exception) -> InputError:
+def _check_header_names(names: list[str], path: Path) -> None:
+    """Every column needs a name: an empty one cannot be chosen or told apart."""
+    empty = [i + 1 for i, name in enumerate(names) if not name.strip()]
+    if not empty:
+        return
+    which = ", ".join(str(i) for i in empty[:10]) + (", …" if len(empty) > 10 else "")
+    plural = "s" if len(empty) > 1 else ""
+    raise InputError(
+        f"{path.name}: the header row leaves {len(empty)} column{plural} without a name "
+        f"(column{plural} {which} of {len(names)}). Name every column in the first line "
+        "(from pandas: save with index=False, or give the index a name)."
+    )
+
+
+def _parse_table(path: Path, sep: str, headerless: bool) -> Any:
+    """The pyarrow table, the block size growing while a row straddles two blocks."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    block = _FIRST_BLOCK_BYTES
+    types = _wide_table_types(path, sep, headerless)
+    while True:
+        try:
+            return pacsv.read_csv(
+                path,
+                read_options=_read_options(headerless, block),
+                parse_options=pacsv.ParseOptions(delimiter=sep),
+                convert_options=pacsv.ConvertOptions(column_types=types or {}),
+            )
+        except pa.ArrowInvalid as exc:
+            if types and "conversion error" in str(exc).lower():
+                types = None  # a later row holds what the first rows did not: infer it all
+                continue
+            if "block size" not in str(exc):
+                raise _located_parse_error(path, sep, headerless, block, exc) from exc
+            if block >= limits.MAX_TABLE_ROW_BYTES:
+                raise InputError(
+                    f"{path.name}: a row is longer than "
+                    f"{limits.human_size(limits.MAX_TABLE_ROW_BYTES)}, the most embexplorer "
+                    "reads in one row (no encoder reads more than a few thousand characters of "
+                    "a text). Is a quote left open?"
+                ) from exc
+            block = min(block * _BLOCK_GROWTH, limits.MAX_TABLE_ROW_BYTES)
+
+
+def _wide_table_types(path: Path, sep: str, headerless: bool) -> dict[str, Any] | None:
+    """For a table wider than :data:`_WIDE_TABLE_COLUMNS`, ``int64`` or ``float64`` for each
+    column whose values in the first rows (at most :data:`_TYPE_SAMPLE_BYTES`) are all
+    integers or all numbers; ``None`` for a narrower table, or when the first rows cannot be
+    read apart. A later value that does not fit makes the caller infer every type."""
+    import pyarrow as pa
+
+    first = _first_line(path)
+    if first.count(sep) < _WIDE_TABLE_COLUMNS:
+        return None
+    with open(path, "rb") as fh:
+        head = fh.read(_TYPE_SAMPLE_BYTES)
+    lines = head.decode("utf-8-sig", errors="replace").splitlines()[:-1]
+    try:
+        rows = list(csv.reader(lines, delimiter=sep))
+    except csv.Error:
+        return None
+    rows = [row for row in rows if row]
+    names = [f"f{i}" for i in range(len(rows[0]))] if headerless and rows else None
+    if not headerless:
+        names, rows = (rows[0], rows[1:]) if rows else (None, [])
+    if not names or not rows or any(len(row) != len(names) for row in rows):
+        return None
+    types = {}
+    for i, name in enumerate(names):
+        values = [row[i] for row in rows]
+        if all(_INTEGER.fullmatch(v) for v in values):
+            types[name] = pa.int64()
+        elif all(is_number(v) for v in values):
+            types[name] = pa.float64()
+    return types
+
+
+def _read_options(headerless: bool, block_size: int, use_threads: bool = True) -> Any:
+    import pyarrow.csv as pacsv
+
+    return pacsv.ReadOptions(
+        autogenerate_column_names=headerless, block_size=block_size, use_threads=use_threads
+    )
+
+
+def _located_parse_error(
+    path: Path, sep: str, headerless: bool, block_size: int, exc: Exception
+) -> InputError:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -135,7 +249,7 @@ def _located_parse_error(path: Path, sep: str, headerless: bool, exc: Exception)
     with contextlib.suppress(pa.ArrowInvalid):
         pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(use_threads=False, autogenerate_column_names=headerless),
+            read_options=_read_options(headerless, block_size, use_threads=False),
             parse_options=pacsv.ParseOptions(delimiter=sep, invalid_row_handler=remember),
         )
     if bad:
@@ -155,16 +269,30 @@ def _choose_vector_columns(
     names = list(columns)
     if request is not None:
         return resolve_vector_request(request, names, path)
-    # A list column named like vectors, else numbered numeric columns (dim_0, dim_1, …), else
-    # any list column: an export's "neighbors" list must not be taken for its vectors.
-    list_columns = [n for n in names if looks_like_list_column(columns[n])]
-    preferred = [n for n in list_columns if n.lower() in VECTOR_COLUMN_NAMES]
+    # A column of float lists named like vectors, else numbered numeric columns (dim_0, dim_1,
+    # …), else any column of float lists: an export's "neighbors" (integers) and
+    # "neighbor_distances" are never taken for its vectors.
+    float_lists = [n for n in names if text_list_kind(columns[n]) == "float"]
+    preferred = [n for n in float_lists if is_vector_name(n)]
     if preferred:
         return [preferred[0]]
     group = numbered_column_group(names)
     if group and sum(columns[n].dtype.kind in "iuf" for n in group) * 2 >= len(group):
         return group
-    return [list_columns[0]] if list_columns else None
+    chosen = pick_float_list_column(float_lists)
+    return [chosen] if chosen is not None else None
+
+
+def _unusable_vectors(columns: dict[str, np.ndarray]) -> dict[str, str]:
+    """Columns named like vectors that hold lists of integers: taken only when named."""
+    return {
+        name: (
+            "holds lists of integers; integer lists are taken as the vectors only when named "
+            f"(--vector-column {name})"
+        )
+        for name, col in columns.items()
+        if is_vector_name(name) and text_list_kind(col) == "int"
+    }
 
 
 def _vectors(

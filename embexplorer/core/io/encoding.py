@@ -9,20 +9,49 @@ from pathlib import Path
 from embexplorer.core.errors import InputError
 
 _CHUNK = 1 << 20
+#: How much of the start of a file tells UTF-16/UTF-32 without a byte-order mark.
+_SNIFF_BYTES = 4096
+
+
+def _wide_encoding(head: bytes) -> str | None:
+    """``"UTF-32"`` / ``"UTF-16"`` (with a note when there is no BOM), or ``None``.
+
+    The UTF-32 BOMs are tested first: the little-endian one starts with UTF-16's. Without a
+    BOM, ASCII text in UTF-16 has a NUL in every other byte (UTF-32: three bytes in four) at
+    fixed places, which UTF-8 text never has.
+    """
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "UTF-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "UTF-16"
+    sample = head[: len(head) - len(head) % 4]
+    if len(sample) < 8 or 0 not in sample:
+        return None
+
+    def mostly_nul(offsets: tuple[int, ...], step: int) -> bool:
+        return all(sample[i::step].count(0) >= 0.9 * len(sample[i::step]) for i in offsets)
+
+    if mostly_nul((1, 2, 3), 4) or mostly_nul((0, 1, 2), 4):
+        return "UTF-32 (without a byte-order mark)"
+    if mostly_nul((1,), 2) or mostly_nul((0,), 2):
+        return "UTF-16 (without a byte-order mark)"
+    return None
 
 
 def check_utf8(path: Path) -> str:
     """Return ``"utf-8-sig"`` if ``path`` starts with a UTF-8 BOM, else ``"utf-8"``.
 
     Raises :class:`InputError` naming the line and the byte when the file is not UTF-8
-    (UTF-16 files are recognised by their BOM and named as such).
+    (UTF-16 and UTF-32 files are recognised by their BOM, or by their NUL bytes when they
+    have none, and named as such).
     """
     with open(path, "rb") as fh:
-        head = fh.read(4)
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = fh.read(_SNIFF_BYTES)
+        other = _wide_encoding(head)
+        if other is not None:
             raise InputError(
-                f"{path.name} is UTF-16 text; embexplorer reads UTF-8. Save it as "
-                "UTF-8 (e.g. `iconv -f utf-16 -t utf-8`)."
+                f"{path.name} is {other} text; embexplorer reads UTF-8. Save it as "
+                f"UTF-8 (e.g. `iconv -f {other.split()[0].lower()} -t utf-8 IN > OUT`)."
             )
         encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
         fh.seek(0)

@@ -1,4 +1,10 @@
-"""``.npy`` (memory-mapped when large) and ``.npz`` readers. Never unpickles."""
+"""``.npy`` (memory-mapped when large) and ``.npz`` readers. Never unpickles.
+
+Both check what a header declares before anything is allocated (:mod:`.limits`): an ``.npy``
+header against the bytes that follow it, an ``.npz`` member's inflated size against the
+archive's budget. An ``.npz`` is read member by member, and only the members used (the
+vectors and the 1-D columns of as many rows) are inflated.
+"""
 
 from __future__ import annotations
 
@@ -10,38 +16,44 @@ import numpy as np
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.errors import InputError
 from embexplorer.core.io import ReadOptions
-from embexplorer.core.io.assemble import RowLocator, finish_corpus
+from embexplorer.core.io.assemble import NEIGHBOR_LIST_COLUMNS, RowLocator, finish_corpus
+from embexplorer.core.io.limits import (
+    PICKLE_HINT,
+    NpyHeader,
+    check_npy_data_size,
+    inflate_budget,
+    read_npy_header,
+    read_zip_npy,
+)
 
 #: Files larger than this are memory-mapped rather than read into memory.
 MMAP_THRESHOLD_BYTES = 64 << 20
 _VECTOR_KEYS = ("vectors", "embeddings", "vector", "embedding", "X", "x", "data", "arr_0")
 
-_PICKLE_HINT = (
-    "embexplorer never unpickles files, since unpickling can run arbitrary code. "
-    "Save the vectors as a numeric array, e.g. "
-    "np.save(path, np.asarray(vectors, dtype=np.float32))."
-)
-
 
 def read_npy(path: Path, options: ReadOptions) -> Corpus:
-    mmap = "r" if path.stat().st_size > MMAP_THRESHOLD_BYTES else None
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        header = read_npy_header(fh, path.name)
+    check_npy_data_size(header, size - header.data_offset, path.name)
+    _check_vector_header(header, path.name)
+    mmap = "r" if size > MMAP_THRESHOLD_BYTES else None
     try:
         array = np.load(path, mmap_mode=mmap, allow_pickle=False)
     except ValueError as exc:
         if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
             raise InputError(
-                f"{path.name} holds Python objects, not numbers. " + _PICKLE_HINT
+                f"{path.name} holds Python objects, not numbers. " + PICKLE_HINT
             ) from exc
         raise InputError(f"{path.name} is not a valid .npy file: {exc}") from exc
     except (OSError, EOFError) as exc:
         raise InputError(
             f"{path.name} is not a valid .npy file (truncated or corrupt?): {exc}"
         ) from exc
-    vectors = _as_vectors(array, path.name)
     return finish_corpus(
         path,
         {},
-        vectors,
+        array,
         options,
         fmt="npy",
         where=RowLocator(),
@@ -49,49 +61,46 @@ def read_npy(path: Path, options: ReadOptions) -> Corpus:
     )
 
 
-def _as_vectors(array: np.ndarray, what: str) -> np.ndarray:
-    if array.dtype.kind not in "iuf":
-        raise InputError(f"{what} holds {array.dtype} values; vectors must be numbers.")
-    if array.ndim != 2:
+def _check_vector_header(header: NpyHeader, what: str) -> None:
+    """Refuse what cannot be vectors from the header alone, before the data is read."""
+    shape, dtype = header.shape, header.dtype
+    if dtype.kind not in "iuf":
+        raise InputError(f"{what} holds {dtype} values; vectors must be numbers.")
+    if len(shape) != 2:
         raise InputError(
-            f"{what} has shape {array.shape}; vectors must be a 2-D array (rows × dimensions)."
+            f"{what} has shape {shape}; vectors must be a 2-D array (rows × dimensions)."
         )
-    if array.shape[0] == 0:
-        raise InputError(f"{what} holds no rows (shape {array.shape}).")
-    if array.shape[1] == 0:
+    if shape[0] == 0:
+        raise InputError(f"{what} holds no rows (shape {shape}).")
+    if shape[1] == 0:
         raise InputError(f"{what} has rows of 0 dimensions.")
-    return array
 
 
 def read_npz(path: Path, options: ReadOptions) -> Corpus:
     try:
-        archive = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise InputError(f"{path.name} is not a valid .npz file: {exc}") from exc
     with archive:
-        arrays = {}
-        for key in archive.files:
-            try:
-                arrays[key] = archive[key]
-            except ValueError as exc:
+        members = _array_members(archive, path)
+        headers = {key: _member_header(archive, name, path) for key, name in members.items()}
+        key = _vector_key(headers, options.vector_column, path)
+        _check_vector_header(headers[key], f"{path.name}[{key!r}]")
+        n = headers[key].shape[0]
+        budget = inflate_budget(path.stat().st_size)
+        arrays: dict[str, np.ndarray] = {}
+        for name in [key, *(k for k, h in headers.items() if k != key and len(h.shape) == 1)]:
+            if headers[name].shape[0] != n:
                 raise InputError(
-                    f"{path.name}: array {key!r} holds Python objects. " + _PICKLE_HINT
-                ) from exc
-    key = _vector_key(arrays, options.vector_column, path)
-    vectors = _as_vectors(arrays.pop(key), f"{path.name}[{key!r}]")
-    n = len(vectors)
-    columns = {}
-    for name, arr in arrays.items():
-        if arr.ndim == 1 and len(arr) == n:
-            columns[name] = arr
-        elif arr.ndim == 1:
-            raise InputError(
-                f"{path.name}: column {name!r} has {len(arr)} rows but the vectors "
-                f"{key!r} have {n}."
-            )
+                    f"{path.name}: column {name!r} has {headers[name].shape[0]} rows but the "
+                    f"vectors {key!r} have {n}."
+                )
+            arrays[name] = read_zip_npy(archive, members[name], budget, path.name)
+            budget -= arrays[name].nbytes
+    vectors = arrays.pop(key)
     return finish_corpus(
         path,
-        columns,
+        arrays,
         vectors,
         options,
         fmt="npz",
@@ -100,14 +109,50 @@ def read_npz(path: Path, options: ReadOptions) -> Corpus:
     )
 
 
-def _vector_key(arrays: dict[str, np.ndarray], requested: str | None, path: Path) -> str:
+def _array_members(archive: zipfile.ZipFile, path: Path) -> dict[str, str]:
+    """``{array name: member name}`` for the ``.npy`` members; other members are ignored."""
+    names = archive.namelist()
+    if "manifest.json" in names or path.suffix.lower() == ".embx":
+        raise InputError(
+            f"{path.name} is an embexplorer session file, not a corpus; open it in the "
+            "window (File › Open Session…)."
+        )
+    members = {name.removesuffix(".npy"): name for name in names if name.endswith(".npy")}
+    if not members:
+        shown = ", ".join(names[:8]) + (f", … ({len(names)} in all)" if len(names) > 8 else "")
+        raise InputError(
+            f"{path.name} holds no .npy arrays, so it is not a NumPy .npz archive "
+            f"(its members: {shown or 'none'})."
+        )
+    return members
+
+
+def _member_header(archive: zipfile.ZipFile, name: str, path: Path) -> NpyHeader:
+    """The member's ``.npy`` header, checked against the member's declared size; only the
+    header is inflated (a few kB), so members that are not used are never checked further."""
+    info = archive.getinfo(name)
+    what = f"{path.name}: array {name.removesuffix('.npy')!r}"
+    try:
+        with archive.open(info) as fh:
+            header = read_npy_header(fh, what)
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+        raise InputError(f"{what} cannot be read (truncated or corrupt: {exc}).") from exc
+    check_npy_data_size(header, info.file_size - header.data_offset, what)
+    return header
+
+
+def _vector_key(headers: dict[str, NpyHeader], requested: str | None, path: Path) -> str:
     if requested is not None:
-        if requested not in arrays:
+        if requested not in headers:
             raise InputError(
-                f"{path.name} has no array {requested!r}; arrays are: {', '.join(arrays)}."
+                f"{path.name} has no array {requested!r}; arrays are: {', '.join(headers)}."
             )
         return requested
-    two_d = [k for k, a in arrays.items() if a.ndim == 2 and a.dtype.kind in "iuf"]
+    two_d = [
+        k
+        for k, h in headers.items()
+        if len(h.shape) == 2 and h.dtype.kind in "iuf" and k.lower() not in NEIGHBOR_LIST_COLUMNS
+    ]
     if len(two_d) == 1:
         return two_d[0]
     for key in _VECTOR_KEYS:
@@ -115,8 +160,8 @@ def _vector_key(arrays: dict[str, np.ndarray], requested: str | None, path: Path
             return key
     if not two_d:
         raise InputError(
-            f"{path.name} holds no 2-D numeric array to use as vectors; arrays: "
-            + ", ".join(f"{k} {a.shape}" for k, a in arrays.items())
+            f"{path.name} holds no 2-D numeric array to use as the vectors; arrays: "
+            + ", ".join(f"{k} {h.shape} {h.dtype}" for k, h in headers.items())
             + "."
         )
     raise InputError(
