@@ -24,6 +24,7 @@ from embexplorer.core import session_schema as schema
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.errors import InputError
 from embexplorer.core.io.atomic import atomic_path
+from embexplorer.core.io.limits import inflate_budget
 from embexplorer.core.pipeline import AnalysisParams, AnalysisResult, stage_key
 from embexplorer.core.tasks import Progress, Task
 
@@ -200,13 +201,11 @@ def load_session(path: str | Path) -> SessionState:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such session file.")
+    budget = inflate_budget(path.stat().st_size)
     with _opened(path) as zf:
-        manifest = _manifest(path, zf)
-        members = schema.read_members(path, zf, schema.array_names(path, manifest, zf.namelist()))
-    arrays = {
-        name[len("arrays/") : -len(".npy")]: schema.load_npy(path, name, raw)
-        for name, raw in members.items()
-    }
+        manifest = _manifest(path, zf, budget)
+        names = schema.array_names(path, manifest, zf.namelist())
+        arrays = schema.read_arrays(path, zf, names, budget)
     schema.check_arrays(path, arrays)
     try:
         return _state(path, manifest, arrays)
@@ -228,11 +227,10 @@ def _opened(path: Path) -> Iterator[zipfile.ZipFile]:
         raise InputError(f"{path.name} could not be read: {exc.strerror or exc}.") from exc
 
 
-def _manifest(path: Path, zf: zipfile.ZipFile) -> dict[str, Any]:
+def _manifest(path: Path, zf: zipfile.ZipFile, budget: int) -> dict[str, Any]:
     if "manifest.json" not in zf.namelist():
         raise InputError(f"{path.name} is not an embexplorer session (no manifest.json).")
-    raw = schema.read_members(path, zf, ["manifest.json"])["manifest.json"]
-    manifest = schema.parse_manifest(path, raw)
+    manifest = schema.read_manifest(path, zf, budget)
     schema.check_version(path, manifest, FORMAT_VERSION)
     schema.check_manifest(path, manifest)
     return manifest
@@ -242,7 +240,7 @@ def session_summary(path: str | Path) -> str:
     """A few words on what a session holds (its source, tags, analysis), from its manifest."""
     path = Path(path)
     with _opened(path) as zf:
-        manifest = _manifest(path, zf)
+        manifest = _manifest(path, zf, inflate_budget(path.stat().st_size))
     parts = [Path(manifest["source"]).name]
     tags = manifest.get("tags") or []
     tagged = sum(1 for t in tags if t)

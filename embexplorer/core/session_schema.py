@@ -1,17 +1,16 @@
 """What a session file may hold, checked field by field before any of it is used.
 
-A ``.embx`` file comes from anywhere (a colleague, a download, a damaged disk), so nothing in it
-is trusted: every zip member is size-checked before it is inflated, the manifest is parsed with
-bounded nesting, every field is checked for its type and range, every array for its name, dtype
-and shape, and, once the source corpus is read, every row number and length against that
-corpus. Each failure is an :class:`InputError` naming the field, so the window shows one clear
-message and applies nothing.
+A ``.embx`` file comes from anywhere (a colleague, a download, a damaged disk), so nothing in
+it is trusted: every zip member is size-checked before it is inflated and the manifest is
+parsed with bounded nesting (core.io.limits, shared with the corpus readers); every field is
+checked for its type and range, every array for its name, dtype and shape, and, once the
+source corpus is read, every row number and length against that corpus. Each failure is an
+:class:`InputError` naming the field, so the window shows one clear message and applies
+nothing.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import math
 import re
 import zipfile
@@ -21,14 +20,7 @@ from typing import Any
 import numpy as np
 
 from embexplorer.core.errors import InputError
-
-#: A member may inflate to at most this many times its compressed size ... (deflate reaches
-#: about 1,000×; real sessions: float arrays ~1.1×, tags and selections ~5–50×)
-MAX_RATIO = 100
-#: ... or to this size, whichever is larger, so small, very regular members still open.
-MIN_BUDGET = 256 << 20
-#: JSON nesting deeper than this is refused (a manifest is 4 levels deep).
-MAX_DEPTH = 32
+from embexplorer.core.io.limits import parse_json, read_zip_member, read_zip_npy
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -79,79 +71,29 @@ def _fail(path: Path, what: str) -> InputError:
     return InputError(f"{path.name} is a damaged session: {what}.")
 
 
-# -- the zip container -------------------------------------------------------------------------
-def read_members(path: Path, zf: zipfile.ZipFile, names: list[str]) -> dict[str, bytes]:
-    """The named members' bytes, each checked against the inflation limits before reading."""
-    infos = {info.filename: info for info in zf.infolist()}
-    budget = max(MIN_BUDGET, MAX_RATIO * path.stat().st_size)
-    total = sum(infos[name].file_size for name in names)
-    if total > budget:
-        raise _fail(
-            path,
-            f"its members would inflate to {total:,} bytes, more than {MAX_RATIO}× the file "
-            f"({path.stat().st_size:,} bytes); refused",
-        )
-    out = {}
-    for name in names:
-        info = infos[name]
-        limit = max(MIN_BUDGET, MAX_RATIO * info.compress_size)
-        if info.file_size > limit:
-            raise _fail(
-                path,
-                f"{name} would inflate from {info.compress_size:,} to {info.file_size:,} bytes "
-                f"(more than {MAX_RATIO}×); refused",
-            )
-        # ZipExtFile never returns more than the declared file_size (and checks the CRC)
-        with zf.open(info) as member:
-            out[name] = member.read(info.file_size + 1)
-    return out
-
-
-def parse_manifest(path: Path, raw: bytes) -> dict[str, Any]:
-    try:
-        manifest = json.loads(raw)
-    except RecursionError as exc:
-        raise _fail(path, "manifest.json is nested too deeply") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _fail(path, f"manifest.json is not valid JSON ({exc})") from exc
+# -- the container ---------------------------------------------------------------------------
+def read_manifest(path: Path, zf: zipfile.ZipFile, budget: int) -> dict[str, Any]:
+    """``manifest.json``, size-checked before it is inflated and parsed with bounded nesting."""
+    raw = read_zip_member(zf, "manifest.json", budget, path.name)
+    manifest = parse_json(raw, f"{path.name}: manifest.json")
     if not isinstance(manifest, dict):
         raise InputError(f"{path.name} is not an embexplorer session (no format version).")
-    if _depth(manifest) > MAX_DEPTH:
-        raise _fail(path, f"manifest.json is nested more than {MAX_DEPTH} levels deep")
     return manifest
 
 
-def _depth(value: Any, level: int = 0) -> int:
-    if level > MAX_DEPTH:
-        return level
-    if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level + 1)
-    return level
-
-
-def load_npy(path: Path, name: str, raw: bytes) -> np.ndarray:
-    """An array from a member's bytes: plain dtype, header checked against the bytes present."""
-    buffer = io.BytesIO(raw)
-    try:
-        version = np.lib.format.read_magic(buffer)
-        read_header = (
-            np.lib.format.read_array_header_1_0
-            if version == (1, 0)
-            else np.lib.format.read_array_header_2_0
-        )
-        shape, fortran, dtype = read_header(buffer)
-    except (ValueError, SyntaxError, TypeError) as exc:
-        raise _fail(path, f"{name} is not a .npy array ({exc})") from exc
-    if dtype.hasobject or dtype.kind not in "biuf":
-        raise _fail(path, f"{name} holds {dtype} values, not numbers")
-    needed = math.prod(shape) * dtype.itemsize
-    present = len(raw) - buffer.tell()
-    if needed != present:
-        raise _fail(path, f"{name} claims shape {shape} ({needed:,} bytes) but holds {present:,}")
-    array = np.frombuffer(raw, dtype=dtype, count=math.prod(shape), offset=buffer.tell())
-    return array.reshape(shape, order="F" if fortran else "C").copy()
+def read_arrays(
+    path: Path, zf: zipfile.ZipFile, names: list[str], budget: int
+) -> dict[str, np.ndarray]:
+    """The named ``.npy`` members (``arrays/NAME.npy`` -> ``NAME``), each size- and
+    header-checked before it is allocated, together within ``budget`` bytes."""
+    arrays = {}
+    for name in names:
+        array = read_zip_npy(zf, name, budget, path.name)
+        if array.dtype.kind not in "biuf":
+            raise _fail(path, f"{name} holds {array.dtype} values, not numbers")
+        budget -= array.nbytes
+        arrays[name[len("arrays/") : -len(".npy")]] = array
+    return arrays
 
 
 # -- the manifest -------------------------------------------------------------------------------
