@@ -105,7 +105,7 @@ class DatasetPanel(QWidget):
             self.title.setText("No data loaded. Open a file (Ctrl+O) or drop one here.")
             self._total = 0
         else:
-            self.title.setText(f"<b>{source_name}</b><br>{corpus.summary()}")
+            self.show_summary(corpus, source_name)
             self._total = corpus.n_rows
             self.table.resizeColumnsToContents()
             for col in range(self.model.columnCount()):
@@ -114,6 +114,10 @@ class DatasetPanel(QWidget):
         _fill(self.text_combo, names, None if corpus is None else corpus.text_column)
         _fill(self.label_combo, names, None if corpus is None else corpus.label_column)
         self._update_count()
+
+    def show_summary(self, corpus: Corpus, source_name: str) -> None:
+        """The header: the file's name, its rows, dimensions and columns."""
+        self.title.setText(f"<b>{source_name}</b><br>{corpus.summary()}")
 
     def show_roles(self, corpus: Corpus) -> None:
         """Reflect the chosen text / label columns (changed elsewhere, e.g. the Encoder panel)."""

@@ -44,7 +44,7 @@ class EncoderViews(QObject):
         if result is None or map_data is None:
             overlay.clear()
             if result is None:
-                self.query_panel.table.setRowCount(0)
+                self.query_panel.clear_result()
             return
         self.query_panel.show_result(result, self.document.corpus)
         overlay.show(result.position, map_data.index.coords[result.rows])

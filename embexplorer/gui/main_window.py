@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
         doc, data, plot = self.document, self.dataset_panel, self.plot_panel
         doc.corpus_changed.connect(self._on_corpus_changed)
         doc.columns_changed.connect(self._on_columns_changed)
+        doc.vectors_changed.connect(self._on_vectors_changed)
         doc.map_changed.connect(self._on_map_changed)
         doc.colors_changed.connect(self._on_colors_changed)
         doc.rows_filtered.connect(data.set_visible_rows)
@@ -311,6 +312,10 @@ class MainWindow(QMainWindow):
         if self.document.source is not None:
             add_recent_file(self.settings, self.document.source)
             self._update_recent_menu()
+
+    def _on_vectors_changed(self, corpus) -> None:
+        name = self.document.source.name if self.document.source else ""
+        self.dataset_panel.show_summary(corpus, name)
 
     def _on_columns_changed(self, corpus) -> None:
         self.plot_panel.show_color_column(self.document.color_column)

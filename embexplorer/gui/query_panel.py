@@ -64,10 +64,14 @@ class QueryPanel(QWidget):
 
     def clear(self) -> None:
         self.field.clear()
+        self.clear_result()
+        self.cleared.emit()
+
+    def clear_result(self) -> None:
+        """No query result: an empty list and no caption (the typed text stays)."""
         self.table.setRowCount(0)
         self._rows = []
         self.status.clear()
-        self.cleared.emit()
 
     def show_result(self, result: QueryResult, corpus: Corpus) -> None:
         self._rows = [int(r) for r in result.rows]

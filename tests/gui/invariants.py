@@ -1,0 +1,113 @@
+"""One invariant for the whole window: what the panels say == what the map and tables show.
+
+:func:`window_problems` reads every parameter widget, header, caption, table and the map, and
+compares them with the state they render (the document and its analysis). Tests call it after
+restoring a session, after Cancel, after loading another corpus, after an error, and the soak
+test after every action. It only looks once the window is idle (no job running), since while
+a job runs the controls show what was asked for and the map still shows the old result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from embexplorer.gui.analysis_panel import summary_text
+from embexplorer.gui.plot_panel import NO_COLOR
+
+
+def _table_column(table, column: int) -> list[str]:
+    return [table.item(r, column).text() for r in range(table.rowCount())]
+
+
+def window_problems(window) -> list[str]:
+    """Every disagreement between what the window shows and its state; [] when it tells the
+    truth. Call when ``window.runner.is_busy()`` is False."""
+    doc, analysis = window.document, window.document.analysis
+    corpus, result, map_data = doc.corpus, analysis.result, analysis.map_data
+    problems: list[str] = []
+
+    def check(ok: bool, what: str) -> None:
+        if not ok:
+            problems.append(what)
+
+    # parameters: the one copy (the session), both panels, the result on screen
+    panel = window.analysis_panel.params()
+    check(panel == analysis.params, f"analysis panel {panel} != session {analysis.params}")
+    shown_metric = window.neighbors_panel.metric_choice.currentData()
+    check(shown_metric == analysis.params.metric, f"neighbours panel metric {shown_metric}")
+    if result is not None:
+        check(result.params == analysis.params, f"result {result.params} != {analysis.params}")
+    # headers and captions
+    if corpus is None:
+        check(window.plot_panel.view.index is None, "a map without a corpus")
+        return problems
+    title = window.dataset_panel.title.text()
+    check(corpus.summary() in title, f"dataset header {title!r} != {corpus.summary()!r}")
+    if doc.source is not None:
+        check(doc.source.name in window.windowTitle(), f"window title {window.windowTitle()!r}")
+    # the map: every row, the projection of the result on screen
+    index = window.plot_panel.view.index
+    if map_data is None:
+        check(index is None, "the map shows points the session does not have")
+    else:
+        check(index is map_data.index, "the map shows another projection than the session's")
+        check(
+            len(index.coords) == corpus.n_rows, f"{len(index.coords)} points, {corpus.n_rows} rows"
+        )
+        if result is not None:
+            check(
+                result.get("projection") is map_data.projection,
+                "the map's projection is not the result's",
+            )
+            check(
+                map_data.projection.method == result.params.projection,
+                f"map {map_data.projection.method} != params {result.params.projection}",
+            )
+    # the analysis panel: summary, histogram, hubs
+    summary = window.analysis_panel.summary.text()
+    if result is None:
+        check(summary in ("Analysing…", "No analysis yet."), f"summary {summary!r} w/o result")
+    else:
+        expected = summary_text(result, corpus)
+        check(summary == expected, f"summary {summary!r} != {expected!r}")
+        hub = result.get("hubness")
+        if hub is not None:
+            top = _table_column(window.analysis_panel.hubs, 1)
+            want = [str(v) for v in np.sort(hub.k_occurrence)[::-1][: len(top)]]
+            check(top == want, f"top hubs N_k {top[:5]} != {want[:5]}")
+            check(hub.k == result.params.k, f"hubness k {hub.k} != {result.params.k}")
+    # colours and legend
+    combo = window.plot_panel.color_combo.currentText()
+    check(combo == (doc.color_column or NO_COLOR), f"colour combo {combo!r} != {doc.color_column}")
+    # neighbours panel and focus
+    inspection = analysis.inspection
+    shown_rows, _ = window.neighbors_panel.shown_rows()
+    if inspection is None:
+        check(shown_rows == [], "neighbours listed with no point inspected")
+    else:
+        check(
+            inspection.row == doc.focus_row, f"inspected {inspection.row} != focus {doc.focus_row}"
+        )
+        check(
+            shown_rows == [int(r) for r in inspection.neighbors.indices[0]],
+            "the neighbours list is not the inspection's",
+        )
+    # search by meaning
+    query = doc.query_result
+    rows = window.query_panel.result_rows()
+    if query is None:
+        check(rows == [], f"query results listed without a query: {rows[:5]}")
+        status = window.query_panel.status.text()
+        check("nearest to" not in status, f"a stale query caption {status!r}")
+    else:
+        check(rows == [int(r) for r in query.rows], "the query list is not the query's")
+    # selection
+    state = doc.selection
+    check(state.selection.n_rows == corpus.n_rows, "the selection is for another corpus")
+    label = window.plot_panel.selection_label.text()
+    n = len(state.selection)
+    want = f"{n:,} of {corpus.n_rows:,} selected" if n else "Nothing selected"
+    check(label == want, f"selection caption {label!r} != {want!r}")
+    if state.tags is not None:
+        check(len(state.tags) == corpus.n_rows, "tags for another number of rows")
+    return problems
