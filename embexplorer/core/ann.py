@@ -67,6 +67,11 @@ def knn_task(
     check_metric(metric)
     if method not in ("exact", "approx", "auto"):
         raise ValueError("The kNN method is exact, approx or auto.")
+    codes = getattr(vectors, "codes", None)
+    if metric == "hamming" and codes is not None:  # 1-bit codes: exact popcount search, always
+        from embexplorer.core.hamming import hamming_knn_task
+
+        return (yield from hamming_knn_task(codes.bits, k))
     if method == "exact" or (method == "auto" and len(vectors) <= AUTO_EXACT_MAX):
         return (yield from knn_graph_task(vectors, k, metric))
     return (yield from ivf_knn_task(vectors, k, metric, seed=seed))

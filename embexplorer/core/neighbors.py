@@ -22,6 +22,9 @@ import numpy as np
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
 METRICS = ("cosine", "euclidean", "dot")
+#: Also accepted internally: "hamming", for the ±1 rows of 1-bit codes (variants.SignRows),
+#: ranked by s·t = D − 2·Hamming and shown as the number of differing bits.
+ALL_METRICS = (*METRICS, "hamming")
 QUERY_BLOCK = 1024
 CORPUS_BLOCK = 4096
 #: Square blocks of the symmetric all-pairs search (fits the caches; measured fastest).
@@ -55,7 +58,7 @@ class Neighbors:
 
 
 def check_metric(metric: str) -> None:
-    if metric not in METRICS:
+    if metric not in ALL_METRICS:
         raise ValueError(f"Unknown metric {metric!r}; choose one of {', '.join(METRICS)}.")
 
 
@@ -65,7 +68,7 @@ class _Scorer:
     def __init__(self, vectors: np.ndarray, metric: str):
         check_metric(metric)
         self.vectors, self.metric = vectors, metric
-        if metric == "dot":
+        if metric in ("dot", "hamming"):
             self.column_term = None
         else:
             sq = _squared_norms(vectors)
@@ -92,7 +95,7 @@ class _Scorer:
             g = a @ b.T
             return g, g
         g = self.vectors[lo_i:hi_i] @ self.vectors[lo_j:hi_j].T
-        if self.metric == "dot":
+        if self.metric in ("dot", "hamming"):
             return g, g
         rows_side = 2.0 * g + self.column_term[None, lo_j:hi_j]
         g *= 2.0
@@ -192,6 +195,8 @@ def _exact_block(vectors, queries, rows, metric) -> np.ndarray:
         dots = np.einsum("ikd,ijd->ik", v, q)
         if metric == "dot":
             d = -dots
+        elif metric == "hamming":  # ±1 rows: s·t = D − 2·Hamming
+            d = (v.shape[2] - dots) / 2.0
         else:
             norms = np.sqrt(np.einsum("ikd,ikd->ik", v, v)) * np.linalg.norm(q, axis=2)
             d = 1.0 - dots / np.where(norms > 0, norms, 1.0)
@@ -215,6 +220,8 @@ def distances_to(targets: np.ndarray, metric: str) -> Callable[[np.ndarray], np.
         d = a @ t.T
         if metric == "dot":
             return np.negative(d, out=d)
+        if metric == "hamming":  # ±1 rows: s·t = D − 2·Hamming
+            return np.multiply(np.subtract(t.shape[1], d, out=d), 0.5, out=d)
         if metric == "cosine":
             return np.subtract(1.0, d, out=d)
         d *= -2.0
@@ -291,6 +298,8 @@ def _finish_block(vectors, lo, hi, best_s, best_i, k, metric):
         return _finish(vectors, vectors[lo:hi], candidates, k, metric)
     scores = best_s[lo:hi].astype(np.float64)
     d = 1.0 - scores if metric == "cosine" else -scores
+    if metric == "hamming":
+        d = (vectors.shape[1] - scores) / 2.0
     d = np.where(candidates >= 0, d, np.inf)
     order = np.lexsort((candidates, d), axis=1)[:, :k]
     return np.take_along_axis(candidates, order, 1), np.take_along_axis(d, order, 1)

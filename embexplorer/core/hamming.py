@@ -1,0 +1,156 @@
+"""Exact k nearest neighbours of 1-bit codes by Hamming distance (popcount), no float copy.
+
+A binary embedding keeps one bit per dimension (``value > 0``), packed 8 to a byte. The
+distance of two codes is the number of differing bits: ``popcount(a XOR b)`` summed over the
+64-bit words of a code.
+
+How: the rows are cut into blocks and every pair of blocks (I, J ≥ I) is visited once, its
+distances feeding the lists of both blocks (the distance is symmetric: half the popcounts of a
+one-sided search such as faiss's ``IndexBinaryFlat``). The pairs are scheduled in rounds of a
+round-robin tournament, so the pairs of one round touch disjoint rows and run in parallel
+without locks; between rounds the task yields progress and can be cancelled. Each row keeps its
+best ``k`` in a small sorted array (a new distance is inserted only when it beats the current
+k-th). Ties are broken by which candidate arrived first; any list whose distances equal the
+sorted true distances is correct (DESIGN.md), and the final lists are ordered by distance, then
+row.
+
+The kernels are compiled by numba (which umap-learn already requires), cached on disk.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from embexplorer.core.neighbors import MAX_GRAPH_K, Neighbors
+from embexplorer.core.tasks import Progress, Task
+
+#: Rows per block: a block of codes (48 bytes each at 384 bits) and its lists stay in cache.
+BLOCK = 1024
+
+
+def _numba():
+    import numba
+
+    return numba
+
+
+def _kernels():
+    """Compile (once, cached on disk) and return the numba kernels."""
+    global _KERNELS
+    if _KERNELS is None:
+        _KERNELS = _build_kernels()
+    return _KERNELS
+
+
+_KERNELS = None
+
+
+def _build_kernels():
+    numba = _numba()
+    njit, prange = numba.njit, numba.prange
+    m1 = np.uint64(0x5555555555555555)
+    m2 = np.uint64(0x3333333333333333)
+    m4 = np.uint64(0x0F0F0F0F0F0F0F0F)
+    h01 = np.uint64(0x0101010101010101)
+    one, two, four, s56 = np.uint64(1), np.uint64(2), np.uint64(4), np.uint64(56)
+
+    @njit(inline="always", cache=True)
+    def popcount(x):  # LLVM turns this idiom into the popcnt instruction
+        x = x - ((x >> one) & m1)
+        x = (x & m2) + ((x >> two) & m2)
+        x = (x + (x >> four)) & m4
+        return (x * h01) >> s56
+
+    @njit(inline="always", cache=True)
+    def insert(best_d, best_i, row, d, j):
+        k = best_d.shape[1]
+        p = k - 1
+        while p > 0 and best_d[row, p - 1] > d:
+            best_d[row, p] = best_d[row, p - 1]
+            best_i[row, p] = best_i[row, p - 1]
+            p -= 1
+        best_d[row, p] = d
+        best_i[row, p] = j
+
+    @njit(inline="always", cache=True)
+    def pair(words, lo_i, hi_i, lo_j, hi_j, best_d, best_i):
+        k = best_d.shape[1]
+        w = words.shape[1]
+        same = lo_i == lo_j
+        for i in range(lo_i, hi_i):
+            start = i + 1 if same else lo_j
+            for j in range(start, hi_j):
+                d = 0
+                for t in range(w):
+                    d += popcount(words[i, t] ^ words[j, t])
+                if d < best_d[i, k - 1]:
+                    insert(best_d, best_i, i, d, j)
+                if d < best_d[j, k - 1]:
+                    insert(best_d, best_i, j, d, i)
+
+    @njit(parallel=True, cache=True)
+    def run_round(words, block, firsts, seconds, best_d, best_i):
+        n = words.shape[0]
+        for p in prange(firsts.shape[0]):
+            lo_i, lo_j = firsts[p] * block, seconds[p] * block
+            pair(words, lo_i, min(lo_i + block, n), lo_j, min(lo_j + block, n), best_d, best_i)
+
+    return run_round
+
+
+def tournament(blocks: int) -> list[list[tuple[int, int]]]:
+    """Rounds of block pairs (I, J), I ≤ J, covering every pair once (the diagonal included),
+    each round's pairs touching distinct blocks (the circle method of round-robin schedules)."""
+    players = list(range(blocks)) + ([-1] if blocks % 2 else [])
+    m = len(players)
+    rounds = []
+    for _ in range(m - 1):
+        pairs = []
+        for p in range(m // 2):
+            a, b = players[p], players[m - 1 - p]
+            if a >= 0 and b >= 0:
+                pairs.append((min(a, b), max(a, b)))
+        rounds.append(pairs)
+        players = [players[0], players[-1], *players[1:-1]]
+    # the diagonal (I, I): disjoint by construction, all in one round
+    rounds.append([(b, b) for b in range(blocks)])
+    return [r for r in rounds if r]
+
+
+def as_words(bits: np.ndarray) -> np.ndarray:
+    """Packed codes (N, ⌈D/8⌉) uint8 as (N, ⌈D/64⌉) uint64 words, zero-padded (no copy when the
+    width is already a multiple of 8 bytes)."""
+    n, width = bits.shape
+    pad = (-width) % 8
+    if pad:
+        bits = np.concatenate([bits, np.zeros((n, pad), dtype=np.uint8)], axis=1)
+    return np.ascontiguousarray(bits).view(np.uint64)
+
+
+def hamming_knn_task(bits: np.ndarray, k: int, block: int = BLOCK) -> Task[Neighbors]:
+    """The exact k nearest codes of every row (itself excluded) by Hamming distance.
+
+    ``bits`` is (N, ⌈D/8⌉) uint8, one bit per dimension (``np.packbits``). Distances are the
+    number of differing bits (float32 in the result, as in every graph).
+    """
+    n = len(bits)
+    if not 1 <= k <= MAX_GRAPH_K:
+        raise ValueError(f"k must be between 1 and {MAX_GRAPH_K}; got {k}.")
+    if n < 2:
+        raise ValueError("There are not enough rows to have neighbours.")
+    k = min(k, n - 1)
+    words = as_words(bits)
+    yield Progress(0.0, f"Exact {k}-NN of {n:,} binary codes (Hamming)")
+    run_round = _kernels()
+    best_d = np.full((n, k), np.iinfo(np.int64).max, dtype=np.int64)
+    best_i = np.full((n, k), -1, dtype=np.int64)
+    rounds = tournament(-(-n // block))
+    for r, pairs in enumerate(rounds):
+        firsts = np.array([a for a, _ in pairs], dtype=np.int64)
+        seconds = np.array([b for _, b in pairs], dtype=np.int64)
+        run_round(words, block, firsts, seconds, best_d, best_i)
+        yield Progress((r + 1) / len(rounds), f"Exact {k}-NN (Hamming): round {r + 1:,}")
+    order = np.lexsort((best_i, best_d), axis=1)
+    indices = np.take_along_axis(best_i, order, axis=1).astype(np.intp)
+    distances = np.take_along_axis(best_d, order, axis=1).astype(np.float32)
+    return Neighbors(indices, distances, "hamming", "exact (popcount)")
