@@ -24,6 +24,7 @@ from embexplorer.cli.common import (
     read_options,
     run_reporting_errors,
 )
+from embexplorer.core.analysis_columns import analysis_provenance, row_columns, summary_fields
 from embexplorer.core.corpus import Corpus, describe_columns
 from embexplorer.core.errors import InputError
 from embexplorer.core.io import read_corpus
@@ -186,29 +187,16 @@ def _embed(corpus: Corpus, progress: TerminalProgress, timings: dict[str, float]
 
 
 def result_columns(result: AnalysisResult) -> dict[str, Any]:
-    """The columns the analysis adds to every row."""
+    """The columns the analysis adds to every row (core.analysis_columns), list columns as
+    Arrow fixed-size lists."""
     import pyarrow as pa
 
-    k = result.params.k
-    projection, knn, hub = result.get("projection"), result.get("knn"), result.get("hubness")
-    columns: dict[str, Any] = {"x": projection.coords[:, 0], "y": projection.coords[:, 1]}
-    columns["neighbors"] = _list_column(knn.indices[:, :k].astype(np.int64), pa.int64())
-    columns["neighbor_distances"] = _list_column(knn.distances[:, :k], pa.float32())
-    columns["k_occurrence"] = hub.k_occurrence.astype(np.int64)
-    columns["is_hub"], columns["is_antihub"] = hub.hubs, hub.antihubs
-    reduction = result.get("reduction")
-    if reduction is not None:
-        columns["reduced_neighbors"] = _list_column(
-            reduction.neighbors.indices.astype(np.int64), pa.int64()
-        )
-    clusters = result.get("clusters")
-    if clusters is not None:
-        columns["cluster"] = clusters.labels
-        columns["cluster_label"] = clusters.label_column()
-    quality = result.get("quality")
-    if quality is not None:
-        columns["preservation"] = quality.preservation
-    return columns
+    columns, lists = row_columns(result)
+    out: dict[str, Any] = dict(columns)
+    for name, matrix in lists.items():
+        kind = pa.float32() if matrix.dtype.kind == "f" else pa.int64()
+        out[name] = _list_column(matrix, kind)
+    return out
 
 
 def _list_column(matrix: np.ndarray, value_type) -> Any:
@@ -219,62 +207,21 @@ def _list_column(matrix: np.ndarray, value_type) -> Any:
 
 
 def summary(corpus: Corpus, result: AnalysisResult, timings: dict[str, float]) -> dict[str, Any]:
-    p = result.params
-    hub, knn = result.get("hubness"), result.get("knn")
-    reduction, quality = result.get("reduction"), result.get("quality")
-    clusters = result.get("clusters")
     out: dict[str, Any] = {
         "rows": corpus.n_rows,
         "dims": corpus.dim,
         "columns": list(corpus.columns),
         "text_column": corpus.text_column,
         "label_column": corpus.label_column,
-        "k": p.k,
-        "metric": p.metric,
-        "knn_method": knn.method,
-        "skewness": hub.skewness,
-        "robin_hood": hub.robin_hood,
-        "n_hubs": int(hub.hubs.sum()),
-        "n_antihubs": int(hub.antihubs.sum()),
+        **summary_fields(result),
     }
-    if knn.recall is not None:
-        out["recall"] = knn.recall
-        out["recall_sample"] = knn.params.get("recall_sample")
-    if reduction is not None:
-        out.update(
-            hubness_reduction=reduction.neighbors.method,
-            skewness_reduced=reduction.hubness.skewness,
-            robin_hood_reduced=reduction.hubness.robin_hood,
-            n_hubs_reduced=int(reduction.hubness.hubs.sum()),
-        )
-    if quality is not None:
-        trust = quality.trustworthiness
-        value = trust.value if np.isfinite(trust.value) else None  # JSON has no NaN
-        out.update(
-            trustworthiness=value,
-            trustworthiness_rows=trust.rows_used,
-            trustworthiness_sampled=trust.sampled,
-            mean_preservation=float(quality.preservation.mean()),
-        )
-    if clusters is not None:
-        out["clusters"] = {
-            str(c): {"size": size, "keywords": clusters.keywords.get(c, [])}
-            for c, size in clusters.sizes.items()
-        }
     out["timings"] = {key: round(value, 4) for key, value in timings.items()}
-    projection = result.get("projection")
+    info = analysis_provenance(result)
+    projection = info.pop("projection", None)
     out["provenance"] = {
         **corpus.provenance,
-        "analysis": {
-            "k": p.k,
-            "metric": p.metric,
-            "knn": p.knn,
-            "knn_method": knn.method,
-            "seed": p.seed,
-            "clusters": p.clusters,
-            "reduction": p.reduction,
-        },
-        "projection": {"method": projection.method, **projection.params},
+        "analysis": info,
+        "projection": projection,
         "app": f"embexplorer {__version__}",
     }
     return out

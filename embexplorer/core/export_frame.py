@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from embexplorer.core.analysis_columns import analysis_provenance, row_columns
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.errors import InputError
 from embexplorer.core.io.export import VECTOR_FORMATS, ExportFrame, export_provenance
@@ -73,7 +74,6 @@ def build_frame(
         raise ValueError(f"Unknown column groups: {', '.join(sorted(unknown))}.")
     rows = np.asarray(rows, dtype=np.intp)
     columns: dict[str, np.ndarray] = {}
-    lists: dict[str, np.ndarray] = {}
     has_id_column = any(name.lower() == "id" for name in corpus.columns)
     if "ids" in groups:
         columns["row"] = rows.astype(np.int64)
@@ -90,27 +90,8 @@ def build_frame(
             columns[name] = values[rows]
     if "tags" in groups and tags is not None:
         columns["tags"] = tags[rows]
-    get = (lambda stage: None) if result is None else result.get
-    projection, knn, hub = get("projection"), get("knn"), get("hubness")
-    if "xy" in groups and projection is not None:
-        columns["x"], columns["y"] = projection.coords[rows, 0], projection.coords[rows, 1]
-    if "neighbors" in groups and knn is not None:
-        k = result.params.k
-        lists["neighbors"] = knn.indices[rows, :k].astype(np.int64)
-        lists["neighbor_distances"] = knn.distances[rows, :k].astype(np.float32)
-        reduction = get("reduction")
-        if reduction is not None:
-            lists["reduced_neighbors"] = reduction.neighbors.indices[rows].astype(np.int64)
-    if "k_occurrence" in groups and hub is not None:
-        columns["k_occurrence"] = hub.k_occurrence[rows].astype(np.int64)
-        columns["is_hub"], columns["is_antihub"] = hub.hubs[rows], hub.antihubs[rows]
-    clusters = get("clusters")
-    if "cluster" in groups and clusters is not None:
-        columns["cluster"] = clusters.labels[rows]
-        columns["cluster_label"] = clusters.label_column()[rows]
-    quality = get("quality")
-    if "preservation" in groups and quality is not None:
-        columns["preservation"] = quality.preservation[rows]
+    result_columns, lists = row_columns(result, rows, groups)
+    columns.update(result_columns)
     vectors = None
     if "vectors" in groups and corpus.vectors is not None:
         vectors = np.ascontiguousarray(corpus.vectors[rows])
@@ -118,27 +99,7 @@ def build_frame(
         columns=columns,
         lists=lists,
         vectors=vectors,
-        provenance=export_provenance(corpus.provenance, _analysis_info(result), selection_note),
+        provenance=export_provenance(
+            corpus.provenance, analysis_provenance(result), selection_note
+        ),
     )
-
-
-def _analysis_info(result: Any) -> dict[str, Any]:
-    if result is None:
-        return {}
-    p = result.params
-    projection, knn = result.get("projection"), result.get("knn")
-    info: dict[str, Any] = {"metric": p.metric, "k": p.k, "seed": p.seed}
-    if knn is not None:
-        info["knn_method"] = knn.method
-        if knn.recall is not None:
-            info["knn_recall"] = knn.recall
-    if projection is not None:
-        info["projection"] = {
-            "method": projection.method,
-            **{k: v for k, v in projection.params.items()},
-        }
-    if p.reduction != "none":
-        info["hubness_reduction"] = p.reduction
-    if p.clusters:
-        info["clusters"] = p.clusters
-    return info

@@ -9,10 +9,10 @@ distances feeding the lists of both blocks (the distance is symmetric: half the 
 one-sided search such as faiss's ``IndexBinaryFlat``). The pairs are scheduled in rounds of a
 round-robin tournament, so the pairs of one round touch disjoint rows and run in parallel
 without locks; between rounds the task yields progress and can be cancelled. Each row keeps its
-best ``k`` in a small sorted array (a new distance is inserted only when it beats the current
-k-th). Ties are broken by which candidate arrived first; any list whose distances equal the
-sorted true distances is correct (DESIGN.md), and the final lists are ordered by distance, then
-row.
+best ``k`` in a small sorted array, ordered by distance and then row (a candidate is inserted
+only when it beats the current k-th), so among equal distances the lowest rows are kept, as in
+every other exact search here: the lists are exactly those of a stable sort, whatever the
+schedule.
 
 The kernels are compiled by numba (which umap-learn already requires), cached on disk.
 """
@@ -62,10 +62,14 @@ def _build_kernels():
         return (x * h01) >> s56
 
     @njit(inline="always", cache=True)
+    def better(d, j, d2, j2):  # by distance, ties by row: the order of every exact search
+        return d < d2 or (d == d2 and j < j2)
+
+    @njit(inline="always", cache=True)
     def insert(best_d, best_i, row, d, j):
         k = best_d.shape[1]
         p = k - 1
-        while p > 0 and best_d[row, p - 1] > d:
+        while p > 0 and better(d, j, best_d[row, p - 1], best_i[row, p - 1]):
             best_d[row, p] = best_d[row, p - 1]
             best_i[row, p] = best_i[row, p - 1]
             p -= 1
@@ -83,9 +87,9 @@ def _build_kernels():
                 d = 0
                 for t in range(w):
                     d += popcount(words[i, t] ^ words[j, t])
-                if d < best_d[i, k - 1]:
+                if better(d, j, best_d[i, k - 1], best_i[i, k - 1]):
                     insert(best_d, best_i, i, d, j)
-                if d < best_d[j, k - 1]:
+                if better(d, i, best_d[j, k - 1], best_i[j, k - 1]):
                     insert(best_d, best_i, j, d, i)
 
     @njit(parallel=True, cache=True)
@@ -143,14 +147,11 @@ def hamming_knn_task(bits: np.ndarray, k: int, block: int = BLOCK) -> Task[Neigh
     yield Progress(0.0, f"Exact {k}-NN of {n:,} binary codes (Hamming)")
     run_round = _kernels()
     best_d = np.full((n, k), np.iinfo(np.int64).max, dtype=np.int64)
-    best_i = np.full((n, k), -1, dtype=np.int64)
+    best_i = np.full((n, k), np.iinfo(np.int64).max, dtype=np.int64)
     rounds = tournament(-(-n // block))
     for r, pairs in enumerate(rounds):
         firsts = np.array([a for a, _ in pairs], dtype=np.int64)
         seconds = np.array([b for _, b in pairs], dtype=np.int64)
         run_round(words, block, firsts, seconds, best_d, best_i)
         yield Progress((r + 1) / len(rounds), f"Exact {k}-NN (Hamming): round {r + 1:,}")
-    order = np.lexsort((best_i, best_d), axis=1)
-    indices = np.take_along_axis(best_i, order, axis=1).astype(np.intp)
-    distances = np.take_along_axis(best_d, order, axis=1).astype(np.float32)
-    return Neighbors(indices, distances, "hamming", "exact (popcount)")
+    return Neighbors(best_i.astype(np.intp), best_d.astype(np.float32), "hamming", "exact")

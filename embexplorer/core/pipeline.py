@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from embexplorer.core.tasks import Progress, Task, scaled
+
+if TYPE_CHECKING:  # the stage values; imported lazily at run time (heavy, and cycles)
+    from embexplorer.core.clusters import Clustering
+    from embexplorer.core.hubness import Hubness
+    from embexplorer.core.neighbors import Neighbors
+    from embexplorer.core.projection import Projection
+    from embexplorer.core.stages import Quality, Reduction
 
 
 @dataclass(frozen=True)
@@ -144,8 +151,35 @@ class AnalysisResult:
     timings: dict[str, float] = field(default_factory=dict)
 
     def get(self, stage: str) -> Any:
+        """A stage's value by name (for code that loops over ``STAGES``); else use the typed
+        properties below."""
         entry = self.cache.get(stage)
         return None if entry is None else entry[1]
+
+    @property
+    def projection(self) -> Projection | None:
+        return self.get("projection")
+
+    @property
+    def knn(self) -> Neighbors | None:
+        """The kNN graph: ``stages.candidate_count(k)`` columns; the first k are the lists."""
+        return self.get("knn")
+
+    @property
+    def hubness(self) -> Hubness | None:
+        return self.get("hubness")
+
+    @property
+    def reduction(self) -> Reduction | None:
+        return self.get("reduction")
+
+    @property
+    def clusters(self) -> Clustering | None:
+        return self.get("clusters")
+
+    @property
+    def quality(self) -> Quality | None:
+        return self.get("quality")
 
 
 def analysis_task(

@@ -266,12 +266,12 @@ def check_rows(path: Path, state: Any, n_rows: int, dim: int | None) -> None:
             if name == "indices":
                 _check_rows_in(path, f"{stage}/{name}", array, n_rows)
     k = analysis.params.k
-    knn, hub = analysis.get("knn"), analysis.get("hubness")
+    knn, hub = analysis.knn, analysis.hubness
     if knn is not None and knn.indices.shape[1] < k:
         raise _fail(path, f"the kNN graph has {knn.indices.shape[1]} columns for k = {k}")
     if hub is not None and hub.k != k:
         raise _fail(path, f"hubness was computed for k = {hub.k}, the parameters say {k}")
-    projection = analysis.get("projection")
+    projection = analysis.projection
     if projection is not None and projection.linear_map is not None and dim is not None:
         mean, components = projection.linear_map
         if len(mean) != dim or components.shape[0] != dim:

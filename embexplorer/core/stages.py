@@ -6,6 +6,7 @@ few lines calling the module that does the work.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +53,18 @@ def run_knn(vectors, params: AnalysisParams, results, **_) -> Task[Any]:
     from embexplorer.core.ann import knn_task
 
     k_c = candidate_count(params.k, len(vectors))
-    return (yield from knn_task(vectors, k_c, params.metric, params.knn, seed=params.seed))
+    knn = yield from knn_task(vectors, k_c, params.metric, params.knn, seed=params.seed)
+    if params.metric == "cosine" and isinstance(vectors, np.ndarray):
+        zero = _zero_rows(vectors)
+        if zero:  # no direction: their cosine neighbours are ties; the summary says so
+            knn = dataclasses.replace(knn, params={**knn.params, "zero_vectors": zero})
+    return knn
+
+
+def _zero_rows(vectors: np.ndarray, chunk: int = 65_536) -> int:
+    return sum(
+        int((~vectors[lo : lo + chunk].any(axis=1)).sum()) for lo in range(0, len(vectors), chunk)
+    )
 
 
 def run_hubness(vectors, params: AnalysisParams, results, **_) -> Task[Hubness]:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from embexplorer.core.analysis_columns import summary_fields
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.pipeline import AnalysisParams, AnalysisResult
 from embexplorer.gui.tables import result_table
@@ -198,11 +199,11 @@ class AnalysisPanel(QWidget):
             self.summary.setText("Analysing…" if corpus is not None else "No analysis yet.")
             return
         self.summary.setText(summary_text(result, corpus))
-        hub = result.get("hubness")
+        hub = result.hubness
         if hub is not None:
             self._show_histogram(hub)
             self._show_hubs(hub, corpus)
-        clusters = result.get("clusters")
+        clusters = result.clusters
         if clusters is not None:
             self._show_clusters(clusters)
 
@@ -254,37 +255,35 @@ class AnalysisPanel(QWidget):
 
 
 def summary_text(result: AnalysisResult, corpus: Corpus) -> str:
-    """N, D, metric, k, kNN method and recall, hubness, trustworthiness, timings."""
-    p = result.params
-    knn = result.get("knn")
-    lines = [f"<b>{corpus.n_rows:,}</b> rows × <b>{corpus.dim}</b> dims, {p.metric}, k = {p.k}"]
-    if knn is not None:
-        how = (
-            knn.method
-            if knn.recall is None
-            else (
-                f"{knn.method}, recall@{knn.k} = {knn.recall:.3f} on "
-                f"{knn.params['recall_sample']:,} exact queries"
-            )
-        )
+    """N, D, metric, k, kNN method and recall, hubness, reduction, map faithfulness: the
+    numbers of core.analysis_columns.summary_fields, as the Analysis panel shows them."""
+    f = summary_fields(result)
+    lines = [
+        f"<b>{corpus.n_rows:,}</b> rows × <b>{corpus.dim}</b> dims, {f['metric']}, k = {f['k']}"
+    ]
+    if "knn_method" in f:
+        how = f["knn_method"]
+        if "recall" in f:
+            how += f", recall@{f['k']} = {f['recall']:.3f} on {f['recall_sample']:,} exact queries"
         lines.append(f"kNN: {how}")
-    hub = result.get("hubness")
-    if hub is not None:
+    if "zero_vectors" in f:
         lines.append(
-            f"hubness: skewness {hub.skewness:.3f}, Robin Hood {hub.robin_hood:.3f}, "
-            f"{int(hub.hubs.sum()):,} hubs, {int(hub.antihubs.sum()):,} antihubs"
+            f"<b>{f['zero_vectors']:,} all-zero vectors</b>: they have no direction, so under "
+            "cosine their neighbours are ties (and they may show up as hubs)"
         )
-    reduction = result.get("reduction")
-    if reduction is not None:
+    if "skewness" in f:
         lines.append(
-            f"after {reduction.neighbors.method}: skewness "
-            f"{reduction.hubness.skewness:.3f}, Robin Hood "
-            f"{reduction.hubness.robin_hood:.3f}"
+            f"hubness: skewness {f['skewness']:.3f}, Robin Hood {f['robin_hood']:.3f}, "
+            f"{f['n_hubs']:,} hubs, {f['n_antihubs']:,} antihubs"
         )
-    quality = result.get("quality")
-    if quality is not None:
+    if "hubness_reduction" in f:
+        lines.append(
+            f"after {f['hubness_reduction']}: skewness {f['skewness_reduced']:.3f}, "
+            f"Robin Hood {f['robin_hood_reduced']:.3f}"
+        )
+    if (quality := result.quality) is not None:
         lines.append(
             f"map: {quality.trustworthiness.describe()}; mean neighbour preservation "
-            f"{quality.preservation.mean():.3f}"
+            f"{f['mean_preservation']:.3f}"
         )
     return "<br>".join(lines)

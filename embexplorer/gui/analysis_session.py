@@ -13,20 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from embexplorer.core.analysis_columns import display_columns
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.neighbors import ExactIndex, Neighbors
 from embexplorer.core.pipeline import AnalysisParams, AnalysisResult, analysis_task
 from embexplorer.core.tasks import Progress, Task
 from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.worker import TaskRunner, error_message
-
-#: Names of the columns the analysis adds (colour by them, export them).
-N_K, HUB, CLUSTER, PRESERVATION = (
-    "N_k (k-occurrence)",
-    "hub / antihub",
-    "cluster",
-    "neighbour preservation",
-)
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,7 +51,7 @@ def _projection_then_index(vectors, params, previous, texts) -> Task[tuple]:
         return previous, None
     result = yield from analysis_task(vectors, params, previous, texts=texts, only=("projection",))
     yield Progress(None, "Indexing points for picking")
-    return result, MapData(result.get("projection"), PointIndex(result.get("projection").coords))
+    return result, MapData(result.projection, PointIndex(result.projection.coords))
 
 
 def _inspect_task(index: ExactIndex | None, vectors, metric, row, k, result) -> Task[tuple]:
@@ -66,14 +59,14 @@ def _inspect_task(index: ExactIndex | None, vectors, metric, row, k, result) -> 
     if index is None or index.metric != metric:
         index = ExactIndex(vectors, metric)
     found = index.query(vectors[[row]], k, exclude=np.array([row]))
-    knn = result.get("knn") if result is not None else None
+    knn = result.knn if result is not None else None
     graph_k = result.params.k if result is not None else 0
     listed_by = (
         np.flatnonzero((knn.indices[:, :graph_k] == row).any(axis=1))
         if knn is not None
         else np.empty(0, dtype=np.intp)
     )
-    reduction = result.get("reduction") if result is not None else None
+    reduction = result.reduction if result is not None else None
     reduced = None if reduction is None else reduction.neighbors.indices[row]
     method = None if reduction is None else reduction.neighbors.method
     return Inspection(row, found, reduced, method, listed_by, graph_k), index
@@ -223,20 +216,4 @@ class AnalysisSession(QObject):
 
     def derived_columns(self) -> dict[str, np.ndarray]:
         """Columns the analysis adds: N_k, hub/antihub, cluster, neighbour preservation."""
-        out: dict[str, np.ndarray] = {}
-        result = self.result
-        if result is None:
-            return out
-        hub = result.get("hubness")
-        if hub is not None:
-            out[N_K] = hub.k_occurrence
-            kind = np.full(len(hub.k_occurrence), "ordinary", dtype=object)
-            kind[hub.hubs], kind[hub.antihubs] = "hub", "antihub"
-            out[HUB] = kind
-        clusters = result.get("clusters")
-        if clusters is not None:
-            out[CLUSTER] = clusters.label_column()
-        quality = result.get("quality")
-        if quality is not None:
-            out[PRESERVATION] = quality.preservation
-        return out
+        return display_columns(self.result)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject
 
+from embexplorer.core.analysis_columns import N_K
 from embexplorer.gui.analysis_panel import AnalysisPanel
-from embexplorer.gui.analysis_session import N_K, Inspection
+from embexplorer.gui.analysis_session import Inspection
 from embexplorer.gui.document import Document
 from embexplorer.gui.neighbors_panel import NeighborsPanel
 from embexplorer.gui.plot.cluster_labels import cluster_centres
@@ -59,7 +60,7 @@ class AnalysisViews(QObject):
     def _show_overlays(self) -> None:
         map_data, result = self.session.map_data, self.session.result
         coords = None if map_data is None else map_data.index.coords
-        hub = None if result is None else result.get("hubness")
+        hub = None if result is None else result.hubness
         ok = coords is not None and hub is not None and len(hub.k_occurrence) == len(coords)
         if self.plot.mark_hubs.isChecked() and ok:
             self.view.hub_overlay.show(coords, hub.hubs, hub.antihubs)
@@ -70,7 +71,7 @@ class AnalysisViews(QObject):
             if self.plot.size_by_nk.isChecked() and ok:
                 sizes = nk_sizes(self.session.derived_columns()[N_K], hub.k)
             self.view.set_sizes(sizes)
-        clusters = None if result is None else result.get("clusters")
+        clusters = None if result is None else result.clusters
         if self.plot.cluster_labels.isChecked() and coords is not None and clusters is not None:
             ids, centres = cluster_centres(coords, clusters.labels)
             sizes = clusters.sizes
@@ -97,7 +98,7 @@ class AnalysisViews(QObject):
 
     def zoom_to_cluster(self, cluster: int) -> None:
         result, map_data = self.session.result, self.session.map_data
-        clusters = None if result is None else result.get("clusters")
+        clusters = None if result is None else result.clusters
         if clusters is None or map_data is None:
             return
         xy = map_data.index.coords[clusters.labels == cluster]

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
+from embexplorer.core.analysis_columns import available_groups
 from embexplorer.core.errors import InputError
 from embexplorer.core.export_frame import build_frame, check_vectors_available, no_vectors_note
 from embexplorer.core.io.export import destinations, export_task
@@ -113,7 +114,7 @@ class CurationActions(QObject):
     # -- selecting ----------------------------------------------------------------------------
     def expand_by_neighbors(self) -> None:
         result = self.document.analysis.result
-        knn = None if result is None else result.get("knn")
+        knn = None if result is None else result.knn
         if knn is None:
             self.window.show_error("Expand by neighbours", "The kNN graph is not ready yet.")
             return
@@ -153,7 +154,7 @@ class CurationActions(QObject):
 
     def select_cluster(self, cluster: int) -> None:
         result = self.document.analysis.result
-        clusters = None if result is None else result.get("clusters")
+        clusters = None if result is None else result.clusters
         if clusters is not None:
             rows = np.flatnonzero(clusters.labels == cluster)
             self.state.apply(
@@ -186,17 +187,7 @@ class CurationActions(QObject):
             groups.add("tags")
         if corpus is not None and corpus.vectors is not None:
             groups.add("vectors")
-        if result is not None:
-            for group, stage in (
-                ("xy", "projection"),
-                ("neighbors", "knn"),
-                ("k_occurrence", "hubness"),
-                ("cluster", "clusters"),
-                ("preservation", "quality"),
-            ):
-                if result.get(stage) is not None:
-                    groups.add(group)
-        return groups
+        return groups | available_groups(result)
 
     def export_rows(self, request: ExportRequest | None = None) -> None:
         corpus = self.document.corpus

@@ -360,7 +360,7 @@ def restore_task(path: Path) -> Task[tuple]:
     from embexplorer.core.session_file import restore_task as read_session
 
     state, corpus = yield from read_session(path)
-    projection = None if state.analysis is None else state.analysis.get("projection")
+    projection = None if state.analysis is None else state.analysis.projection
     map_data = None
     if projection is not None:
         yield Progress(None, "Indexing points for picking")

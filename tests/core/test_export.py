@@ -103,11 +103,8 @@ def test_a_selection_with_analysis_columns(tmp_path, corpus):
     table = pq.read_table(written[0])
     assert table.column("row").to_pylist() == [2, 7, 11]
     assert table.column("tags").to_pylist() == ["keep"] * 3
-    assert table.column("neighbors").to_pylist() == result.get("knn").indices[rows, :3].tolist()
-    assert (
-        table.column("k_occurrence").to_pylist()
-        == result.get("hubness").k_occurrence[rows].tolist()
-    )
+    assert table.column("neighbors").to_pylist() == result.knn.indices[rows, :3].tolist()
+    assert table.column("k_occurrence").to_pylist() == result.hubness.k_occurrence[rows].tolist()
     assert "reduced_neighbors" in table.column_names and "cluster_label" in table.column_names
     provenance = json.loads(written[-1].read_text())
     assert provenance["metric"] == "cosine" and provenance["k"] == 3

@@ -29,10 +29,10 @@ def first(data):
 
 def test_first_run_computes_everything(first):
     assert list(first.recomputed) == ALL
-    assert first.get("knn").k >= 5 and first.get("hubness").k == 5
-    assert first.get("reduction").neighbors.indices.shape == (300, 5)
-    assert set(first.get("clusters").sizes) == {0, 1, 2, 3}
-    assert first.get("quality").preservation.shape == (300,)
+    assert first.knn.k >= 5 and first.hubness.k == 5
+    assert first.reduction.neighbors.indices.shape == (300, 5)
+    assert set(first.clusters.sizes) == {0, 1, 2, 3}
+    assert first.quality.preservation.shape == (300,)
 
 
 def _recomputed(data, first, **changes):
@@ -78,7 +78,7 @@ def test_projection_first_then_the_rest_recomputes_what_depends_on_it(data, firs
     assert phase1.recomputed == ("projection",)
     phase2 = run_task(analysis_task(vectors, params, phase1, texts=texts))
     assert phase2.recomputed == ("quality",)
-    assert phase2.get("quality").trustworthiness != first.get("quality").trustworthiness
+    assert phase2.quality.trustworthiness != first.quality.trustworthiness
 
 
 @pytest.mark.parametrize("k", [67, 100])
@@ -88,11 +88,11 @@ def test_every_documented_k_works_with_the_exact_graph(data, k, reduction):
     vectors, _ = data
     params = AnalysisParams(k=k, knn="exact", reduction=reduction, quality=False)
     result = run_task(analysis_task(vectors, params, None))
-    assert result.get("hubness").k == k
-    assert result.get("knn").k >= k
-    assert result.get("hubness").k_occurrence.sum() == len(vectors) * k
+    assert result.hubness.k == k
+    assert result.knn.k >= k
+    assert result.hubness.k_occurrence.sum() == len(vectors) * k
     if reduction != "none":
-        assert result.get("reduction").neighbors.indices.shape == (len(vectors), k)
+        assert result.reduction.neighbors.indices.shape == (len(vectors), k)
 
 
 @pytest.mark.parametrize(
@@ -130,3 +130,16 @@ def test_parameters_out_of_range_are_named(changes, message):
 
     with pytest.raises(InputError, match=message):
         check_params(AnalysisParams().replace(**changes), 50)
+
+
+def test_all_zero_vectors_under_cosine_are_reported(data):
+    """Zero vectors have no direction: their 'hubs' and 'antihubs' are ties, and the summary
+    says how many there are (they were reported as hubs without a word)."""
+    from embexplorer.core.analysis_columns import summary_fields
+
+    vectors = data[0].copy()
+    vectors[:40] = 0
+    result = run_task(analysis_task(vectors, AnalysisParams(k=5, quality=False), None))
+    assert summary_fields(result)["zero_vectors"] == 40
+    euclidean = run_task(analysis_task(vectors, AnalysisParams(k=5, metric="euclidean"), None))
+    assert "zero_vectors" not in summary_fields(euclidean)

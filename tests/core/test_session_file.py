@@ -46,17 +46,15 @@ def test_save_and_reopen_is_equal(tmp_path, state):
     for stage in ("projection", "knn", "hubness", "reduction", "clusters", "quality"):
         assert stage in again.analysis.cache
     a, b = state.analysis, again.analysis
-    np.testing.assert_array_equal(a.get("projection").coords, b.get("projection").coords)
-    np.testing.assert_array_equal(a.get("knn").indices, b.get("knn").indices)
-    assert a.get("hubness").skewness == b.get("hubness").skewness
-    np.testing.assert_array_equal(
-        a.get("reduction").neighbors.indices, b.get("reduction").neighbors.indices
-    )
-    assert a.get("clusters").keywords == b.get("clusters").keywords
-    assert a.get("quality").trustworthiness == b.get("quality").trustworthiness
+    np.testing.assert_array_equal(a.projection.coords, b.projection.coords)
+    np.testing.assert_array_equal(a.knn.indices, b.knn.indices)
+    assert a.hubness.skewness == b.hubness.skewness
+    np.testing.assert_array_equal(a.reduction.neighbors.indices, b.reduction.neighbors.indices)
+    assert a.clusters.keywords == b.clusters.keywords
+    assert a.quality.trustworthiness == b.quality.trustworthiness
     assert stale_stages(b.cache, b.params) == []  # reopening recomputes nothing
-    placed = b.get("projection").transform(state.vectors[:2])
-    np.testing.assert_allclose(placed, a.get("projection").coords[:2], atol=1e-5)
+    placed = b.projection.transform(state.vectors[:2])
+    np.testing.assert_allclose(placed, a.projection.coords[:2], atol=1e-5)
 
 
 def test_sessions_never_hold_pickles(tmp_path, state):

@@ -111,6 +111,9 @@ def test_hamming_knn_matches_brute_force_tie_aware(x, block):
     np.testing.assert_array_equal(graph.distances, np.sort(d, axis=1)[:, :12])
     true = np.take_along_axis(d, graph.indices, axis=1)
     np.testing.assert_array_equal(true, graph.distances)  # each listed row is that far
+    rows = np.broadcast_to(np.arange(len(x)), d.shape)
+    expected = np.lexsort((rows, d), axis=1)[:, :12]  # ties by row, as every exact search
+    np.testing.assert_array_equal(graph.indices, expected)
     assert (graph.indices != np.arange(len(x))[:, None]).all()
     assert all(len(set(row)) == 12 for row in graph.indices)
 

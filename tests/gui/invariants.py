@@ -56,7 +56,7 @@ def window_problems(window) -> list[str]:
         )
         if result is not None:
             check(
-                result.get("projection") is map_data.projection,
+                result.projection is map_data.projection,
                 "the map's projection is not the result's",
             )
             check(
@@ -70,7 +70,7 @@ def window_problems(window) -> list[str]:
     else:
         expected = summary_text(result, corpus)
         check(summary == expected, f"summary {summary!r} != {expected!r}")
-        hub = result.get("hubness")
+        hub = result.hubness
         if hub is not None:
             top = _table_column(window.analysis_panel.hubs, 1)
             want = [str(v) for v in np.sort(hub.k_occurrence)[::-1][: len(top)]]

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from sklearn.neighbors import NearestNeighbors
 
-from embexplorer.gui.analysis_session import N_K, PRESERVATION
+from embexplorer.core.analysis_columns import N_K, PRESERVATION
 
 TIMEOUT = 60_000
 
@@ -76,7 +76,7 @@ def test_changing_k_keeps_the_map(qtbot, window):
     coords_before = window.plot_panel.view.index
     _apply(qtbot, window, k=4)
     result = window.document.analysis.result
-    assert result.get("hubness").k == 4
+    assert result.hubness.k == 4
     assert "projection" not in result.recomputed
     assert window.plot_panel.view.index is coords_before
     assert "k = 4" in window.analysis_panel.summary.text()
@@ -88,7 +88,7 @@ def test_hubness_reduction_list_beside_the_raw_one(qtbot, window):
     qtbot.waitUntil(lambda: window.neighbors_panel.reduced.rowCount() == 5, timeout=TIMEOUT)
     result = window.document.analysis.result
     assert "after csls" in window.analysis_panel.summary.text()
-    expected = result.get("reduction").neighbors.indices[0].tolist()
+    expected = result.reduction.neighbors.indices[0].tolist()
     assert window.neighbors_panel.shown_rows()[1] == expected
     assert len(window.plot_panel.view.reduced_overlay.targets()) == 5
 
@@ -100,7 +100,7 @@ def test_colour_and_size_by_k_occurrence_and_mark_hubs(qtbot, window):
         combo.setCurrentText(N_K)
         combo.activated.emit(combo.currentIndex())
     assert window.plot_panel.view.colors.kind in ("numeric", "categorical")
-    hub = window.document.analysis.result.get("hubness")
+    hub = window.document.analysis.result.hubness
     window.plot_panel.mark_hubs.setChecked(True)
     assert window.plot_panel.view.hub_overlay.counts() == (
         int(hub.hubs.sum()),
@@ -113,7 +113,7 @@ def test_colour_and_size_by_k_occurrence_and_mark_hubs(qtbot, window):
 
 def test_cluster_labels_and_list(qtbot, window):
     _apply(qtbot, window, clusters="kmeans:3")
-    clusters = window.document.analysis.result.get("clusters")
+    clusters = window.document.analysis.result.clusters
     assert sorted(clusters.sizes.values()) == [10, 10, 10]
     assert window.analysis_panel.cluster_list.rowCount() == 3
     labels = window.plot_panel.view.cluster_labels.visible_texts()
@@ -149,9 +149,9 @@ def test_top_hub_click_shows_who_lists_it(qtbot, window):
     assert hub_rows
     with qtbot.waitSignal(window.document.analysis.inspected, timeout=TIMEOUT):
         window.analysis_panel.hubs.selectRow(0)
-    n_k = window.document.analysis.result.get("hubness").k_occurrence[hub_rows[0]]
+    n_k = window.document.analysis.result.hubness.k_occurrence[hub_rows[0]]
     assert window.neighbors_panel.listed_by.text().startswith(f"N_k = {n_k}:")
-    knn = window.document.analysis.result.get("knn").indices[:, :10]
+    knn = window.document.analysis.result.knn.indices[:, :10]
     listers = np.flatnonzero((knn == hub_rows[0]).any(axis=1)).tolist()
     assert window.neighbors_panel._listed_rows == listers  # exactly who lists it
     with qtbot.waitSignal(window.document.analysis.inspected, timeout=TIMEOUT):

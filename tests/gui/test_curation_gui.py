@@ -120,7 +120,7 @@ def test_click_modes_and_selected_only_table(qtbot, window):
     window.dataset_panel.only_selected.setChecked(True)
     assert window.dataset_panel.model.visible_rows.tolist() == [5]
     window.curation.expand_by_neighbors()
-    knn = window.document.analysis.result.get("knn").indices[5, :10]
+    knn = window.document.analysis.result.knn.indices[5, :10]
     assert set(state.selection.rows) == {5, *knn.tolist()}
     view.picked.emit(-1, Qt.KeyboardModifier.NoModifier)  # a click on empty space
     assert len(state.selection) == 0
@@ -154,7 +154,7 @@ def test_session_round_trip(qtbot, window, tmp_path, small_corpus_data):
     assert list(window.document.selection.tags[[1, 2, 3]]) == ["saved"] * 3
     np.testing.assert_array_equal(window.plot_panel.view.index.coords, coords_before)
     after = window.document.analysis.result
-    np.testing.assert_array_equal(after.get("knn").indices, result_before.get("knn").indices)
+    np.testing.assert_array_equal(after.knn.indices, result_before.knn.indices)
     assert after.recomputed == ()  # restored, not recomputed
 
 

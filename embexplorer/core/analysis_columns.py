@@ -1,0 +1,159 @@
+"""One mapping from an analysis result to per-row columns and summary fields.
+
+``analyze``, exports, sessions' summaries and the window all read results through here, so a
+column is named and computed in one place: ``x``/``y``, ``neighbors`` (row numbers) with
+``neighbor_distances``, ``reduced_neighbors``, ``k_occurrence`` with ``is_hub``/``is_antihub``,
+``cluster`` with ``cluster_label``, and ``preservation``. The window shows some of them under
+longer names (:data:`DISPLAY_NAMES`) to colour and size the map by.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from embexplorer.core.pipeline import AnalysisResult
+
+#: Export column groups that come from the analysis, and the stage each needs.
+RESULT_GROUPS = {
+    "xy": "projection",
+    "neighbors": "knn",
+    "k_occurrence": "hubness",
+    "cluster": "clusters",
+    "preservation": "quality",
+}
+#: Names of the columns the window adds (colour by them, export them).
+N_K, HUB, CLUSTER, PRESERVATION = (
+    "N_k (k-occurrence)",
+    "hub / antihub",
+    "cluster",
+    "neighbour preservation",
+)
+
+
+def available_groups(result: AnalysisResult | None) -> set[str]:
+    """The result groups this result can fill."""
+    if result is None:
+        return set()
+    return {group for group, stage in RESULT_GROUPS.items() if result.get(stage) is not None}
+
+
+def row_columns(
+    result: AnalysisResult | None,
+    rows: np.ndarray | slice = slice(None),
+    groups: set[str] | None = None,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(columns, list columns) of ``rows`` for the chosen result ``groups`` (all by default).
+
+    List columns are (rows, width) arrays: neighbour lists (row numbers, nearest first) and
+    their distances. Groups the analysis has not computed are left out.
+    """
+    columns: dict[str, np.ndarray] = {}
+    lists: dict[str, np.ndarray] = {}
+    if result is None:
+        return columns, lists
+    wanted = set(RESULT_GROUPS) if groups is None else groups
+    if "xy" in wanted and (projection := result.projection) is not None:
+        columns["x"], columns["y"] = projection.coords[rows, 0], projection.coords[rows, 1]
+    if "neighbors" in wanted and (knn := result.knn) is not None:
+        k = result.params.k
+        lists["neighbors"] = knn.indices[rows, :k].astype(np.int64)
+        lists["neighbor_distances"] = knn.distances[rows, :k].astype(np.float32)
+        if (reduction := result.reduction) is not None:
+            lists["reduced_neighbors"] = reduction.neighbors.indices[rows].astype(np.int64)
+    if "k_occurrence" in wanted and (hub := result.hubness) is not None:
+        columns["k_occurrence"] = hub.k_occurrence[rows].astype(np.int64)
+        columns["is_hub"], columns["is_antihub"] = hub.hubs[rows], hub.antihubs[rows]
+    if "cluster" in wanted and (clusters := result.clusters) is not None:
+        columns["cluster"] = clusters.labels[rows]
+        columns["cluster_label"] = clusters.label_column()[rows]
+    if "preservation" in wanted and (quality := result.quality) is not None:
+        columns["preservation"] = quality.preservation[rows]
+    return columns, lists
+
+
+def display_columns(result: AnalysisResult | None) -> dict[str, np.ndarray]:
+    """The columns the window offers to colour by: N_k, hub / antihub, cluster, preservation."""
+    out: dict[str, np.ndarray] = {}
+    if result is None:
+        return out
+    if (hub := result.hubness) is not None:
+        out[N_K] = hub.k_occurrence
+        kind = np.full(len(hub.k_occurrence), "ordinary", dtype=object)
+        kind[hub.hubs], kind[hub.antihubs] = "hub", "antihub"
+        out[HUB] = kind
+    if (clusters := result.clusters) is not None:
+        out[CLUSTER] = clusters.label_column()
+    if (quality := result.quality) is not None:
+        out[PRESERVATION] = quality.preservation
+    return out
+
+
+def summary_fields(result: AnalysisResult) -> dict[str, Any]:
+    """The numbers a summary states (JSON-ready: no NaN, plain Python types)."""
+    p, knn, hub = result.params, result.knn, result.hubness
+    out: dict[str, Any] = {"k": p.k, "metric": p.metric}
+    if knn is not None:
+        out["knn_method"] = knn.method
+        if knn.recall is not None:
+            out["recall"] = knn.recall
+            out["recall_sample"] = knn.params.get("recall_sample")
+        if knn.params.get("zero_vectors"):
+            out["zero_vectors"] = int(knn.params["zero_vectors"])
+    if hub is not None:
+        out.update(
+            skewness=hub.skewness,
+            robin_hood=hub.robin_hood,
+            n_hubs=int(hub.hubs.sum()),
+            n_antihubs=int(hub.antihubs.sum()),
+        )
+    if (reduction := result.reduction) is not None:
+        out.update(
+            hubness_reduction=reduction.neighbors.method,
+            skewness_reduced=reduction.hubness.skewness,
+            robin_hood_reduced=reduction.hubness.robin_hood,
+            n_hubs_reduced=int(reduction.hubness.hubs.sum()),
+        )
+    if (quality := result.quality) is not None:
+        trust = quality.trustworthiness
+        out.update(
+            trustworthiness=trust.value if np.isfinite(trust.value) else None,
+            trustworthiness_rows=trust.rows_used,
+            trustworthiness_sampled=trust.sampled,
+            mean_preservation=float(quality.preservation.mean()),
+        )
+    if (clusters := result.clusters) is not None:
+        out["clusters"] = {
+            str(c): {"size": size, "keywords": clusters.keywords.get(c, [])}
+            for c, size in clusters.sizes.items()
+        }
+    return out
+
+
+def analysis_provenance(result: AnalysisResult | None) -> dict[str, Any]:
+    """How the result was made (parameters, kNN method, projection), for provenance files."""
+    if result is None:
+        return {}
+    p = result.params
+    info: dict[str, Any] = {
+        "k": p.k,
+        "metric": p.metric,
+        "knn": p.knn,
+        "seed": p.seed,
+        "clusters": p.clusters,
+        "reduction": p.reduction,
+    }
+    if p.reduction == "mp":
+        info["mp_method"] = p.mp_method
+    if p.reduction == "isoftmax":
+        info["beta"] = p.beta
+    if (knn := result.knn) is not None:
+        info["knn_method"] = knn.method
+        if knn.recall is not None:
+            info["knn_recall"] = knn.recall
+    if (reduction := result.reduction) is not None:
+        info["reduction_params"] = dict(reduction.neighbors.params)
+    if (projection := result.projection) is not None:
+        info["projection"] = {"method": projection.method, **projection.params}
+    return info
