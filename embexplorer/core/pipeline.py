@@ -57,11 +57,11 @@ def check_params(params: AnalysisParams, n_rows: int | None = None) -> None:
     With ``n_rows``, also that the corpus is big enough: k neighbours need k + 1 rows.
     """
     from embexplorer.core.errors import InputError
-    from embexplorer.core.neighbors import METRICS
+    from embexplorer.core.neighbors import ALL_METRICS
     from embexplorer.core.projection import PROJECTIONS
 
     choices = {
-        "metric": METRICS,
+        "metric": ALL_METRICS,
         "knn": KNN_METHODS,
         "projection": PROJECTIONS,
         "cluster_space": CLUSTER_SPACES,
@@ -141,6 +141,20 @@ def stale_stages(cache: dict[str, tuple[tuple, Any]], params: AnalysisParams) ->
     return stale
 
 
+def _check_metric_fits(vectors: Any, metric: str) -> None:
+    """Hamming distance is for 1-bit codes, and 1-bit codes have no other distance."""
+    from embexplorer.core.errors import InputError
+    from embexplorer.core.variants import SignRows
+
+    binary = isinstance(vectors, SignRows)
+    if binary != (metric == "hamming"):
+        raise InputError(
+            "1-bit codes are compared by Hamming distance only."
+            if binary
+            else "Hamming distance is for 1-bit codes; choose cosine, Euclidean or dot product."
+        )
+
+
 @dataclass(frozen=True, eq=False)
 class AnalysisResult:
     """Everything computed for one corpus, plus the per-stage cache it came from."""
@@ -201,6 +215,7 @@ def analysis_task(
     from embexplorer.core.memory import return_freed_memory
 
     check_params(params, len(vectors))
+    _check_metric_fits(vectors, params.metric)
     cache = dict(previous.cache) if previous is not None else {}
     stale = stale_stages(cache, params)
     todo = [s for s in stale if only is None or s in only]

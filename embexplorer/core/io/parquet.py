@@ -52,6 +52,9 @@ def read_parquet(path: Path, options: ReadOptions) -> Corpus:
         vector_names, unusable = _choose_vector_columns(table)
     vectors = _vectors(table, vector_names, path, where) if vector_names else None
     taken = set(vector_names or ())
+    provenance = _stored_provenance(table.schema.metadata)
+    if vector_names and len(vector_names) == 1:  # which column (files can hold several)
+        provenance["vector_column"] = vector_names[0]
     columns = {n: _column_to_numpy(table.column(n)) for n in table.column_names if n not in taken}
     return finish_corpus(
         path,
@@ -60,7 +63,7 @@ def read_parquet(path: Path, options: ReadOptions) -> Corpus:
         options,
         fmt="parquet",
         where=where,
-        provenance=_stored_provenance(table.schema.metadata),
+        provenance=provenance,
         unusable_vectors=unusable,
     )
 
