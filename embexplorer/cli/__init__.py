@@ -3,6 +3,8 @@
 embexplorer [PATH] [--text-column C] [--label-column C] [--screenshot OUT.png]
 embexplorer analyze PATH --projection pca -o OUT.parquet
 embexplorer embed PATH --text-column C -o OUT.parquet
+embexplorer compare PATH --b SPEC [--a SPEC] -o OUT.parquet
+embexplorer stability PATH [--dims 32,64,128,256] [--quantize int8,binary] -o OUT.json
 embexplorer bench
 """
 
@@ -32,6 +34,14 @@ def _dispatch(argv: list[str]) -> int:
         from embexplorer.cli.export import main as export
 
         return export(argv[1:])
+    if argv and argv[0] == "compare":
+        from embexplorer.cli.compare import main as compare
+
+        return compare(argv[1:])
+    if argv and argv[0] == "stability":
+        from embexplorer.cli.stability import main as stability
+
+        return stability(argv[1:])
     if argv and argv[0] == "bench":
         from embexplorer.cli.bench import main as bench
 

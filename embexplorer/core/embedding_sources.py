@@ -201,3 +201,23 @@ def derived_embedding_task(workspace: Workspace, parent: str, spec: str) -> Task
         {"derived_from": parent, "variant": str(variant), **dict(source.provenance)},
         params,
     )
+
+
+# -- one spec for all of them (the CLI's --a / --b) ---------------------------------------------
+def spec_embedding_task(
+    workspace: Workspace, spec: str, base: str | None = None, id_column: str | None = None
+) -> Task[Embedding]:
+    """An embedding named by ``spec``: ``file:PATH`` (aligned by ``id_column`` or the ids),
+    ``truncate:D`` / ``int8`` / ``binary`` (derived from ``base``, default the active one), or
+    the name of another vector column of the workspace's file."""
+    from embexplorer.core.variants import KINDS
+
+    spec = spec.strip()
+    if spec.startswith("file:"):
+        return (yield from file_embedding_task(workspace, spec[len("file:") :], id_column))
+    if spec.partition(":")[0].lower() in KINDS:
+        parent = base or workspace.active
+        if parent is None:
+            raise InputError(f"{spec} is derived from vectors, and the corpus has none.")
+        return (yield from derived_embedding_task(workspace, parent, spec))
+    return (yield from column_embedding_task(workspace, spec))
