@@ -15,6 +15,8 @@ import statistics
 import time
 from collections.abc import Sequence
 
+import numpy as np
+
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -24,7 +26,24 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
-        "what", nargs="?", choices=["plot", "encoder", "knn", "export", "all"], default="all"
+        "what",
+        nargs="?",
+        choices=["plot", "encoder", "knn", "export", "compare", "all"],
+        default="all",
+    )
+    p.add_argument("--binary-n", type=int, default=1_000_000, help="compare: rows of 1-bit codes")
+    p.add_argument("--int8-n", type=int, default=100_000, help="compare: rows of int8 codes")
+    p.add_argument(
+        "--sweep-n", type=int, default=100_000, help="compare: rows for the stability sweep"
+    )
+    p.add_argument(
+        "--memory-n", type=int, default=1_000_000, help="compare: rows for the memory check"
+    )
+    p.add_argument(
+        "--skip",
+        default="",
+        metavar="PARTS",
+        help="compare: comma-separated parts to skip (binary, int8, sweep, memory)",
     )
     p.add_argument("--export-n", type=int, default=100_000, help="export: rows to write")
     p.add_argument("--exact-n", type=int, default=100_000, help="knn: rows for the exact graph")
@@ -79,7 +98,90 @@ def main(argv: Sequence[str]) -> int:
         bench_knn(args)
     if args.what in ("export", "all"):
         bench_export(args)
+    if args.what in ("compare", "all"):
+        bench_compare(args)
     return 0
+
+
+def bench_compare(args: argparse.Namespace) -> None:
+    from embexplorer.benchmarks import compare
+    from embexplorer.benchmarks.knn import fixed_blas_env
+
+    env = fixed_blas_env()
+    skip = {part.strip() for part in args.skip.split(",") if part.strip()}
+    print(
+        "compare: synthetic unit vectors (384 dims), k = 10, "
+        f"{os.cpu_count()} cores, each run in its own process"
+    )
+
+    def pair(title: str, ours: str, theirs: str, n: int, same) -> None:
+        a, b = compare.measure(ours, n, env), compare.measure(theirs, n, env)
+        print(f"  {title}, {n:,} rows:")
+        for fig in (a, b):
+            seconds, extra = fig["seconds"], fig["extra_mb"]
+            print(f"    {fig['name']:58s} {seconds:8.1f} s, peak extra {extra:6.0f} MB")
+        ratio = a["seconds"] / b["seconds"]
+        print(f"    ratio {ratio:.2f}× the reference; {same(a['array'], b['array'])}")
+
+    if "binary" not in skip:
+        pair(
+            "exact 10-NN of 1-bit codes (Hamming)",
+            "embexplorer binary exact (popcount, symmetric)",
+            "faiss IndexBinaryFlat",
+            args.binary_n,
+            _same_distances,
+        )
+    if "int8" not in skip:
+        pair(
+            "exact 10-NN on int8 codes (inner product of the de-quantised values)",
+            "embexplorer int8 exact (blocked, de-quantised per block)",
+            "faiss IndexScalarQuantizer QT_8bit",
+            args.int8_n,
+            _lists_agree,
+        )
+    if "sweep" not in skip:
+        _bench_sweep(compare, args.sweep_n, env)
+    if "memory" not in skip:
+        _bench_workspace_memory(compare, args.memory_n, env)
+
+
+def _same_distances(a: np.ndarray, b: np.ndarray) -> str:
+    if np.array_equal(a, b):
+        return "identical distances"
+    return f"distances differ in {(a != b).any(axis=1).mean():.2%} of rows"
+
+
+def _lists_agree(a: np.ndarray, b: np.ndarray) -> str:
+    agree = (a[:, :, None] == b[:, None, :]).any(axis=2).mean()
+    return f"the lists agree on {agree:.4f} of the neighbours"
+
+
+def _bench_sweep(compare, n: int, env: dict[str, str]) -> None:
+    one = compare.measure("embexplorer float32 exact (cosine)", n, env)
+    sweep = compare.measure("embexplorer stability sweep (5 dims + int8 + binary)", n, env)
+    ratio = sweep["seconds"] / one["seconds"]
+    print(f"  stability sweep, {n:,} rows:")
+    print(f"    one float32 exact 10-NN graph {one['seconds']:8.1f} s")
+    print(
+        f"    whole sweep                   {sweep['seconds']:8.1f} s ({ratio:.2f}× one graph), "
+        f"peak extra {sweep['extra_mb']:.0f} MB"
+    )
+    for variant, (seconds, recall, skewness) in sweep["details"].items():
+        print(
+            f"      {variant:14s} {seconds:7.1f} s  recall@10 {recall:.3f}  skewness {skewness:.2f}"
+        )
+
+
+def _bench_workspace_memory(compare, n: int, env: dict[str, str]) -> None:
+    fig = compare.measure("workspace: A + its binary copy + its graph", n, env)
+    d, vectors, extra = fig["details"], fig["vectors_mb"], fig["extra_mb"]
+    other = extra - d["codes_mb"] - d["graph_mb"]
+    print(f"  memory of a workspace holding A and its binary copy, {n:,} rows:")
+    print(
+        f"    vectors {vectors:.0f} MB; peak beyond them {extra:.0f} MB = codes "
+        f"{d['codes_mb']:.0f} MB ({d['codes_mb'] / vectors:.1%} of the vectors) + graph "
+        f"{d['graph_mb']:.0f} MB + {other:.0f} MB other; {fig['seconds']:.1f} s"
+    )
 
 
 def bench_export(args: argparse.Namespace) -> None:

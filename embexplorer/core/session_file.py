@@ -1,10 +1,16 @@
-"""Sessions: the whole state of a window as one ``.embx`` file (a zip of JSON and ``.npy``).
+"""Sessions: the whole workspace as one ``.embx`` file (a zip of JSON and ``.npy``).
 
 Never pickle: arrays are ``.npy`` read with ``allow_pickle=False``; strings are stored as JSON
 lists. ``manifest.json`` carries ``format_version``; a newer version, a truncated or corrupt
-zip, or a missing entry is refused with a clear message before anything is changed. The
-source corpus is referenced by path and SHA-256 (and re-read when the session opens); vectors
-made by the encoder are stored in the session, since the source file does not hold them.
+zip, a missing entry or a field out of range is refused with a message naming it before
+anything is changed (:mod:`session_schema`).
+
+Format 2 holds every embedding of the workspace and its analysis: the source corpus is
+referenced by path and SHA-256 (and re-read when the session opens); an embedding whose
+vectors the source file holds (its own, or another vector column) is read from it again; one
+derived from another (``truncate:D``, ``int8``, ``binary``) is derived again (deterministic);
+vectors from elsewhere (a second file, the encoder) are stored in the session. Format 1 files
+(one embedding) still open.
 """
 
 from __future__ import annotations
@@ -21,15 +27,27 @@ from typing import Any
 import numpy as np
 
 from embexplorer.core import session_schema as schema
-from embexplorer.core.corpus import Corpus
 from embexplorer.core.errors import InputError
 from embexplorer.core.io.atomic import atomic_path
 from embexplorer.core.io.limits import inflate_budget
-from embexplorer.core.pipeline import AnalysisParams, AnalysisResult, stage_key
+from embexplorer.core.pipeline import AnalysisParams, AnalysisResult
+from embexplorer.core.stage_parts import result_from_parts, result_to_parts
 from embexplorer.core.tasks import Progress, Task
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SUFFIX = ".embx"
+#: Origins whose vectors the session stores (the source file does not hold them).
+STORED_ORIGINS = ("file", "encoder")
+
+
+@dataclass
+class EmbeddingState:
+    name: str
+    origin: dict[str, Any]
+    provenance: dict[str, Any] = field(default_factory=dict)
+    vectors: np.ndarray | None = None  # for STORED_ORIGINS
+    params: AnalysisParams | None = None
+    analysis: AnalysisResult | None = None
 
 
 @dataclass
@@ -39,114 +57,25 @@ class SessionState:
     read_options: dict[str, Any] = field(default_factory=dict)
     text_column: str | None = None
     label_column: str | None = None
-    encoder_settings: dict[str, Any] | None = None
-    vectors: np.ndarray | None = None  # only when made by the encoder
-    vector_provenance: dict[str, Any] | None = None
-    analysis: AnalysisResult | None = None
+    embeddings: list[EmbeddingState] = field(default_factory=list)
+    active: str | None = None
+    other: str | None = None
     selection: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.intp))
     tags: np.ndarray | None = None
     color_column: str | None = None
     view_range: list[list[float]] | None = None
     focus_row: int = -1
 
-
-# -- values of the analysis stages <-> arrays + JSON --------------------------------------------
-def _stage_to_parts(stage: str, value: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    if value is None:
-        return {"none": True}, {}
-    if stage == "projection":
-        arrays = {"coords": value.coords}
-        if value.linear_map is not None:
-            arrays["mean"], arrays["components"] = value.linear_map
-        return {"method": value.method, "params": value.params}, arrays
-    if stage == "knn":
-        return (
-            {
-                "metric": value.metric,
-                "method": value.method,
-                "recall": value.recall,
-                "params": value.params,
-            },
-            {"indices": value.indices, "distances": value.distances},
-        )
-    if stage == "hubness":
-        return {"k": value.k}, {"k_occurrence": value.k_occurrence}
-    if stage == "reduction":
-        n = value.neighbors
-        return (
-            {"method": n.method, "params": n.params, "k": value.hubness.k},
-            {"indices": n.indices, "scores": n.scores, "k_occurrence": value.hubness.k_occurrence},
-        )
-    if stage == "clusters":
-        return (
-            {
-                "method": value.method,
-                "params": value.params,
-                "keywords": {str(c): w for c, w in value.keywords.items()},
-            },
-            {"labels": value.labels},
-        )
-    if stage == "quality":
-        t = value.trustworthiness
-        return (
-            {
-                "trust": {
-                    "value": None if not np.isfinite(t.value) else t.value,
-                    "k": t.k,
-                    "metric": t.metric,
-                    "rows_used": t.rows_used,
-                    "rows_total": t.rows_total,
-                    "seed": t.seed,
-                }
-            },
-            {"preservation": value.preservation},
-        )
-    raise ValueError(stage)
-
-
-def _stage_from_parts(stage: str, info: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
-    from embexplorer.core.hub_reduction import ReducedNeighbors
-    from embexplorer.core.hubness import hubness_from_occurrence
-    from embexplorer.core.neighbors import Neighbors
-    from embexplorer.core.projection import Projection
-    from embexplorer.core.stages import Quality, Reduction
-
-    if info.get("none"):
+    @property
+    def analysis(self) -> AnalysisResult | None:
+        """The analysis of the embedding on the main map."""
+        for embedding in self.embeddings:
+            if embedding.name == self.active:
+                return embedding.analysis
         return None
-    if stage == "projection":
-        linear = (arrays["mean"], arrays["components"]) if "mean" in arrays else None
-        return Projection(arrays["coords"], info["method"], info["params"], linear)
-    if stage == "knn":
-        return Neighbors(
-            arrays["indices"],
-            arrays["distances"],
-            info["metric"],
-            info["method"],
-            info["recall"],
-            info["params"],
-        )
-    if stage == "hubness":
-        return hubness_from_occurrence(arrays["k_occurrence"], info["k"])
-    if stage == "reduction":
-        reduced = ReducedNeighbors(
-            arrays["indices"], arrays["scores"], info["method"], info["params"]
-        )
-        return Reduction(reduced, hubness_from_occurrence(arrays["k_occurrence"], info["k"]))
-    if stage == "clusters":
-        from embexplorer.core.clusters import Clustering
-
-        keywords = {int(c): w for c, w in info["keywords"].items()}
-        return Clustering(arrays["labels"], info["method"], info["params"], keywords)
-    if stage == "quality":
-        from embexplorer.core.quality import Trustworthiness
-
-        t = dict(info["trust"])
-        t["value"] = float("nan") if t["value"] is None else t["value"]
-        return Quality(arrays["preservation"], Trustworthiness(**t))
-    raise ValueError(stage)
 
 
-# -- writing and reading --------------------------------------------------------------------------
+# -- writing ----------------------------------------------------------------------------------
 def _npy_bytes(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
@@ -166,24 +95,30 @@ def save_session(path: str | Path, state: SessionState) -> Path:
         "read_options": state.read_options,
         "text_column": state.text_column,
         "label_column": state.label_column,
-        "encoder_settings": state.encoder_settings,
-        "vector_provenance": state.vector_provenance,
         "tags": _strings(state.tags),
         "color_column": state.color_column,
         "view_range": state.view_range,
         "focus_row": state.focus_row,
-        "stages": {},
+        "active": state.active,
+        "other": state.other,
+        "embeddings": [],
     }
     arrays: dict[str, np.ndarray] = {"selection": np.asarray(state.selection, dtype=np.int64)}
-    if state.vectors is not None:
-        arrays["vectors"] = state.vectors
-    if state.analysis is not None:
-        manifest["analysis_params"] = vars(state.analysis.params)
-        for stage, (_, value) in state.analysis.cache.items():
-            info, parts = _stage_to_parts(stage, value)
-            manifest["stages"][stage] = info
-            for name, array in parts.items():
-                arrays[f"{stage}/{name}"] = array
+    for i, embedding in enumerate(state.embeddings):
+        entry: dict[str, Any] = {
+            "name": embedding.name,
+            "origin": embedding.origin,
+            "provenance": embedding.provenance,
+        }
+        if embedding.origin.get("kind") in STORED_ORIGINS:
+            arrays[f"e{i}/vectors"] = embedding.vectors
+        if embedding.analysis is not None:
+            info, parts = result_to_parts(embedding.analysis)
+            entry.update(info)
+            arrays.update({f"e{i}/{name}": array for name, array in parts.items()})
+        elif embedding.params is not None:
+            entry["params"] = vars(embedding.params)
+        manifest["embeddings"].append(entry)
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("manifest.json", json.dumps(manifest, indent=1, default=str))
         for name, array in arrays.items():
@@ -191,6 +126,7 @@ def save_session(path: str | Path, state: SessionState) -> Path:
     return path
 
 
+# -- reading ----------------------------------------------------------------------------------
 def load_session(path: str | Path) -> SessionState:
     """Read a session, or raise InputError naming what is wrong (nothing is changed).
 
@@ -208,7 +144,9 @@ def load_session(path: str | Path) -> SessionState:
         arrays = schema.read_arrays(path, zf, names, budget)
     schema.check_arrays(path, arrays)
     try:
-        return _state(path, manifest, arrays)
+        if manifest["format_version"] == 1:
+            return _state_v1(manifest, arrays)
+        return _state(manifest, arrays)
     except (TypeError, ValueError, KeyError) as exc:  # what the field checks cannot foresee
         raise InputError(f"{path.name} is a damaged session ({exc}).") from exc
 
@@ -236,8 +174,68 @@ def _manifest(path: Path, zf: zipfile.ZipFile, budget: int) -> dict[str, Any]:
     return manifest
 
 
+def _common(manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    tags = manifest.get("tags")
+    selection = np.unique(arrays.get("selection", np.empty(0, dtype=np.int64)))
+    return {
+        "source": manifest["source"],
+        "source_sha256": manifest.get("source_sha256"),
+        "read_options": manifest.get("read_options") or {},
+        "text_column": manifest.get("text_column"),
+        "label_column": manifest.get("label_column"),
+        "selection": selection.astype(np.intp),
+        "tags": None if tags is None else np.array(tags, dtype=object),
+        "color_column": manifest.get("color_column"),
+        "view_range": manifest.get("view_range"),
+        "focus_row": int(manifest.get("focus_row", -1)),
+    }
+
+
+def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {name[len(prefix) :]: a for name, a in arrays.items() if name.startswith(prefix)}
+
+
+def _state(manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> SessionState:
+    embeddings = []
+    for i, entry in enumerate(manifest["embeddings"]):
+        own = _prefixed(arrays, f"e{i}/")
+        analysis = result_from_parts(entry, own) if "analysis_params" in entry else None
+        params = AnalysisParams(**entry["params"]) if "params" in entry else None
+        embeddings.append(
+            EmbeddingState(
+                name=entry["name"],
+                origin=dict(entry["origin"]),
+                provenance=dict(entry.get("provenance") or {}),
+                vectors=own.get("vectors"),
+                params=params,
+                analysis=analysis,
+            )
+        )
+    return SessionState(
+        **_common(manifest, arrays),
+        embeddings=embeddings,
+        active=manifest.get("active"),
+        other=manifest.get("other"),
+    )
+
+
+def _state_v1(manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> SessionState:
+    """A format 1 session: one embedding, the source's vectors or the encoder's (stored)."""
+    from embexplorer.core.workspace import default_name
+
+    vectors = arrays.get("vectors")
+    provenance = dict(manifest.get("vector_provenance") or {})
+    analysis = None
+    if "analysis_params" in manifest:
+        analysis = result_from_parts(manifest, {n: a for n, a in arrays.items() if "/" in n})
+    name = default_name(provenance) if vectors is not None else "vectors"
+    origin = {"kind": "encoder" if vectors is not None else "source"}
+    embedding = EmbeddingState(name, origin, provenance, vectors, None, analysis)
+    return SessionState(**_common(manifest, arrays), embeddings=[embedding], active=name)
+
+
 def session_summary(path: str | Path) -> str:
-    """A few words on what a session holds (its source, tags, analysis), from its manifest."""
+    """A few words on what a session holds (its source, tags, embeddings), from its manifest."""
     path = Path(path)
     with _opened(path) as zf:
         manifest = _manifest(path, zf, inflate_budget(path.stat().st_size))
@@ -246,7 +244,11 @@ def session_summary(path: str | Path) -> str:
     tagged = sum(1 for t in tags if t)
     if tagged:
         parts.append(f"{tagged:,} tagged row{'s' if tagged != 1 else ''}")
-    params = manifest.get("analysis_params")
+    entries = manifest.get("embeddings") or [manifest]
+    if len(entries) > 1:
+        parts.append(f"{len(entries)} embeddings")
+    active = next((e for e in entries if e.get("name") == manifest.get("active")), entries[0])
+    params = active.get("analysis_params")
     if params:
         parts.append(f"{params.get('projection', 'pca')} map, k = {params.get('k', 10)}")
     return ", ".join(parts)
@@ -257,9 +259,53 @@ def check_session_rows(path: str | Path, state: SessionState, n_rows: int, dim: 
     schema.check_rows(Path(path), state, n_rows, dim)
 
 
-def restore_task(path: str | Path) -> Task[tuple[SessionState, Corpus]]:
-    """Read a session and its source corpus (checked against the saved SHA-256), and check
-    that every row number and length in the session fits that corpus."""
+# -- the workspace ------------------------------------------------------------------------------
+def session_state(
+    workspace: Any, read_options: dict[str, Any], view_range: list | None = None
+) -> SessionState:
+    """The session of a :class:`~embexplorer.core.workspace.Workspace`."""
+    corpus = workspace.corpus
+    if workspace.source is None:
+        raise InputError("Open a corpus before saving a session.")
+    embeddings = [
+        EmbeddingState(
+            name=e.name,
+            origin=dict(e.origin),
+            provenance=_plain(dict(e.provenance)),
+            vectors=e.vectors if e.origin.get("kind") in STORED_ORIGINS else None,
+            params=e.params,
+            analysis=e.result,
+        )
+        for e in workspace.embeddings.values()
+    ]
+    return SessionState(
+        source=str(Path(workspace.source).resolve()),
+        source_sha256=corpus.provenance.get("source_sha256"),
+        read_options=read_options,
+        text_column=corpus.text_column,
+        label_column=corpus.label_column,
+        embeddings=embeddings,
+        active=workspace.active,
+        other=workspace.other,
+        selection=workspace.selection.rows,
+        tags=workspace.tags,
+        color_column=workspace.color_column,
+        view_range=view_range,
+        focus_row=workspace.focus,
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Provenance as JSON holds it (so what is saved is what is read back)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def restore_task(path: str | Path) -> Task[tuple[Any, SessionState]]:
+    """The workspace a session describes, and the session (for what only the window uses).
+
+    Reads the source corpus (checked against the saved SHA-256), gets every embedding back
+    (re-read, re-derived or stored), and checks every row number and length against it.
+    """
     from embexplorer.core.io import ReadOptions, read_corpus
 
     path = Path(path)
@@ -279,46 +325,51 @@ def restore_task(path: str | Path) -> Task[tuple[SessionState, Corpus]]:
             "SHA-256 differs), so the saved analysis would not match it. Open the "
             "file again to analyse it anew."
         )
-    dim = state.vectors.shape[1] if state.vectors is not None else corpus.dim
-    check_session_rows(path, state, corpus.n_rows, dim)
     for role, column in (("text", state.text_column), ("label", state.label_column)):
         if column is not None and column not in corpus.columns:
             raise InputError(
                 f"{path.name} names a {role} column {column!r} that {source.name} lacks."
             )
     corpus = corpus.replace(text_column=state.text_column, label_column=state.label_column)
-    if state.vectors is not None:
-        corpus = corpus.with_vectors(state.vectors, state.vector_provenance or {})
-    return state, corpus
+    workspace = yield from _rebuild(path, state, corpus, source)
+    return workspace, state
 
 
-def _state(path: Path, manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> SessionState:
-    analysis = None
-    if "analysis_params" in manifest:
-        params = AnalysisParams(**manifest["analysis_params"])
-        cache = {}
-        for stage, info in manifest["stages"].items():
-            parts = {
-                name.split("/", 1)[1]: array
-                for name, array in arrays.items()
-                if name.startswith(stage + "/")
-            }
-            cache[stage] = (stage_key(stage, params), _stage_from_parts(stage, info, parts))
-        analysis = AnalysisResult(params=params, cache=cache)
-    tags = manifest.get("tags")
-    return SessionState(
-        source=manifest["source"],
-        source_sha256=manifest.get("source_sha256"),
-        read_options=manifest.get("read_options") or {},
-        text_column=manifest.get("text_column"),
-        label_column=manifest.get("label_column"),
-        encoder_settings=manifest.get("encoder_settings"),
-        vectors=arrays.get("vectors"),
-        vector_provenance=manifest.get("vector_provenance"),
-        analysis=analysis,
-        selection=np.unique(arrays.get("selection", np.empty(0, dtype=np.int64))).astype(np.intp),
-        tags=None if tags is None else np.array(tags, dtype=object),
-        color_column=manifest.get("color_column"),
-        view_range=manifest.get("view_range"),
-        focus_row=int(manifest.get("focus_row", -1)),
+def _rebuild(path: Path, state: SessionState, corpus: Any, source: Path) -> Task[Any]:
+    import dataclasses
+
+    from embexplorer.core.embedding_sources import column_embedding_task, derived_embedding_task
+    from embexplorer.core.selection import Selection
+    from embexplorer.core.workspace import Embedding, Workspace, new_embedding
+
+    base = Workspace.of(corpus, source)
+    workspace = dataclasses.replace(base, embeddings={}, active=None)
+    for e in state.embeddings:
+        kind = e.origin.get("kind")
+        if kind == "source":
+            if corpus.vectors is None:
+                raise InputError(f"{path.name}: {source.name} no longer holds vectors.")
+            made = new_embedding(e.name, corpus.vectors, e.origin, e.provenance)
+        elif kind == "column":
+            made = yield from column_embedding_task(base, str(e.origin.get("column")))
+        elif kind == "derived":
+            made = yield from derived_embedding_task(
+                workspace, str(e.origin.get("parent")), str(e.origin.get("variant"))
+            )
+        else:
+            made = new_embedding(e.name, e.vectors, e.origin, e.provenance)
+        embedding = Embedding(
+            e.name, made.rows, e.origin, e.provenance, e.params or made.params, None
+        ).with_result(e.analysis)
+        workspace = workspace.with_embedding(embedding)
+    dims = {e.name: workspace.embeddings[e.name].dim for e in state.embeddings}
+    check_session_rows(path, state, corpus.n_rows, dims)
+    return dataclasses.replace(
+        workspace,
+        active=state.active if state.active in workspace.embeddings else workspace.active,
+        other=state.other if state.other in workspace.embeddings else None,
+        selection=Selection.of(state.selection, corpus.n_rows, corpus.corpus_id),
+        tags=state.tags,
+        focus=state.focus_row,
+        color_column=state.color_column,
     )

@@ -133,8 +133,6 @@ def check_manifest(path: Path, manifest: dict[str, Any]) -> None:
         raise _fail(path, "source_sha256 is not a SHA-256 (64 hexadecimal digits)")
     for name in _OPTIONAL_STRINGS:
         _field(path, manifest, name, (str, type(None)))
-    for name in _OPTIONAL_DICTS:
-        _field(path, manifest, name, (dict, type(None)))
     options = _field(path, manifest, "read_options", (dict,))
     known = set(ReadOptions.__dataclass_fields__)
     for key in options:
@@ -150,8 +148,67 @@ def check_manifest(path: Path, manifest: dict[str, Any]) -> None:
     if focus < -1:
         raise _fail(path, f"focus_row must be a row number or -1; got {focus}")
     _check_view_range(path, manifest.get("view_range"))
-    if "analysis_params" in manifest:
-        _check_analysis(path, manifest)
+    if manifest["format_version"] == 1:
+        for name in _OPTIONAL_DICTS:
+            _field(path, manifest, name, (dict, type(None)))
+        if "analysis_params" in manifest:
+            _check_analysis(path, manifest)
+    else:
+        _check_embeddings(path, manifest)
+
+
+#: How an embedding's vectors are got back (session_file): re-read, re-derived or stored.
+ORIGIN_KINDS = ("source", "column", "file", "encoder", "derived")
+
+
+def _check_embeddings(path: Path, manifest: dict[str, Any]) -> None:
+    from embexplorer.core.pipeline import AnalysisParams, check_params
+    from embexplorer.core.variants import parse_variant
+
+    entries = _field(path, manifest, "embeddings", (list,))
+    seen: list[str] = []
+    for i, entry in enumerate(entries):
+        where = f"embeddings[{i}]."
+        if not isinstance(entry, dict):
+            raise _fail(path, f"embeddings[{i}] must be an object")
+        name = _field(path, entry, "name", (str,), where)
+        if not name or name in seen:
+            raise _fail(path, f"{where}name must be a new, non-empty name; got {name!r}")
+        origin = _field(path, entry, "origin", (dict,), where)
+        _field(path, entry, "provenance", (dict,), where)
+        kind = origin.get("kind")
+        if kind not in ORIGIN_KINDS:
+            raise _fail(path, f"{where}origin.kind must be one of {', '.join(ORIGIN_KINDS)}")
+        if kind == "column":
+            _field(path, origin, "column", (str,), f"{where}origin.")
+        if kind == "derived":
+            parent = _field(path, origin, "parent", (str,), f"{where}origin.")
+            if parent not in seen:
+                raise _fail(path, f"{where}origin.parent {parent!r} is not an earlier embedding")
+            try:
+                parse_variant(_field(path, origin, "variant", (str,), f"{where}origin."))
+            except InputError as exc:
+                raise _fail(path, f"{where}origin.variant: {exc}") from exc
+        if "analysis_params" in entry:
+            _check_analysis(path, entry, where)
+        elif "params" in entry:
+            raw = _field(path, entry, "params", (dict,), where)
+            _check_params(path, raw, f"{where}params", AnalysisParams, check_params)
+        seen.append(name)
+    for key in ("active", "other"):
+        value = _field(path, manifest, key, (str, type(None)))
+        if value is not None and value not in seen:
+            raise _fail(path, f"{key} names no embedding of the session ({value!r})")
+
+
+def _check_params(path: Path, raw: dict, where: str, params_type: type, check: Any) -> None:
+    unknown = sorted(set(raw) - set(params_type.__dataclass_fields__))
+    if unknown:
+        raise _fail(path, f"{where} has unknown parameters: {', '.join(unknown)}")
+    try:
+        check(params_type(**raw))
+    except InputError as exc:
+        raise _fail(path, f"{where}: {exc}") from exc
 
 
 def _check_view_range(path: Path, view: Any) -> None:
@@ -172,56 +229,67 @@ def _check_view_range(path: Path, view: Any) -> None:
         raise _fail(path, "view_range must be [[x0, x1], [y0, y1]] with finite x0 < x1, y0 < y1")
 
 
-def _check_analysis(path: Path, manifest: dict[str, Any]) -> None:
+def _check_analysis(path: Path, manifest: dict[str, Any], where: str = "") -> None:
     from embexplorer.core.pipeline import STAGES, AnalysisParams, check_params
 
-    raw = _field(path, manifest, "analysis_params", (dict,))
-    fields = AnalysisParams.__dataclass_fields__
-    unknown = sorted(set(raw) - set(fields))
-    if unknown:
-        raise _fail(path, f"analysis_params has unknown parameters: {', '.join(unknown)}")
-    try:
-        check_params(AnalysisParams(**raw))
-    except InputError as exc:
-        raise _fail(path, f"analysis_params: {exc}") from exc
-    stages = _field(path, manifest, "stages", (dict,))
+    raw = _field(path, manifest, "analysis_params", (dict,), where)
+    _check_params(path, raw, f"{where}analysis_params", AnalysisParams, check_params)
+    stages = _field(path, manifest, "stages", (dict,), where)
     for stage, info in stages.items():
+        at = f"{where}stages.{stage}"
         if stage not in STAGES:
-            raise _fail(path, f"stages holds an unknown stage {stage!r}")
+            raise _fail(path, f"{where}stages holds an unknown stage {stage!r}")
         if not isinstance(info, dict):
-            raise _fail(path, f"stages.{stage} must be an object")
+            raise _fail(path, f"{at} must be an object")
         if info.get("none") is True:
             continue
         for name, types in STAGE_FIELDS[stage].items():
-            _field(path, info, name, types, f"stages.{stage}.")
+            _field(path, info, name, types, f"{at}.")
         if stage == "quality":
             for name, types in _TRUST_FIELDS.items():
-                _field(path, info["trust"], name, types, "stages.quality.trust.")
+                _field(path, info["trust"], name, types, f"{at}.trust.")
         if stage == "clusters":
             for cluster, words in info["keywords"].items():
                 if not (cluster.lstrip("-").isdigit() and isinstance(words, list)):
-                    raise _fail(path, "stages.clusters.keywords must map cluster ids to lists")
+                    raise _fail(path, f"{at}.keywords must map cluster ids to lists")
                 if not all(isinstance(w, str) for w in words):
-                    raise _fail(path, "stages.clusters.keywords must hold words")
+                    raise _fail(path, f"{at}.keywords must hold words")
 
 
 # -- the arrays ---------------------------------------------------------------------------------
 def array_names(path: Path, manifest: dict[str, Any], names: list[str]) -> list[str]:
     """The array members to read: known names only, and every one the manifest needs."""
-    stages = manifest.get("stages", {}) if "analysis_params" in manifest else {}
-    allowed = {"arrays/selection.npy", "arrays/vectors.npy"}
-    for stage, info in stages.items():
-        allowed |= {f"arrays/{stage}/{part}.npy" for part in STAGE_ARRAYS[stage]}
-        if info.get("none") is True:
-            continue
-        for part, (*_, required) in STAGE_ARRAYS[stage].items():
-            if required and f"arrays/{stage}/{part}.npy" not in names:
-                raise _fail(path, f"the {stage} stage has no {part} array")
+    allowed = {"arrays/selection.npy"}
+    if manifest["format_version"] == 1:
+        allowed.add("arrays/vectors.npy")
+        if "analysis_params" in manifest:
+            allowed |= _stage_members(path, manifest, "arrays/", names)
+    else:
+        for i, entry in enumerate(manifest["embeddings"]):
+            prefix = f"arrays/e{i}/"
+            if entry["origin"]["kind"] in ("file", "encoder"):
+                if f"{prefix}vectors.npy" not in names:
+                    raise _fail(path, f"embedding {entry['name']!r} has no vectors array")
+                allowed.add(f"{prefix}vectors.npy")
+            if "analysis_params" in entry:
+                allowed |= _stage_members(path, entry, prefix, names)
     wanted = [n for n in names if n.startswith("arrays/")]
     unknown = [n for n in wanted if n not in allowed]
     if unknown:
         raise _fail(path, f"it holds arrays no session has: {', '.join(unknown[:3])}")
     return wanted
+
+
+def _stage_members(path: Path, analysis: dict[str, Any], prefix: str, names: list[str]) -> set:
+    allowed = set()
+    for stage, info in analysis["stages"].items():
+        allowed |= {f"{prefix}{stage}/{part}.npy" for part in STAGE_ARRAYS[stage]}
+        if info.get("none") is True:
+            continue
+        for part, (*_, required) in STAGE_ARRAYS[stage].items():
+            if required and f"{prefix}{stage}/{part}.npy" not in names:
+                raise _fail(path, f"the {stage} stage has no {part} array")
+    return allowed
 
 
 def check_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -231,7 +299,7 @@ def check_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
         for part, (ndim, kind, columns, _) in parts.items():
             specs[f"{stage}/{part}"] = (ndim, kind, columns)
     for name, array in arrays.items():
-        ndim, kind, columns = specs[name]
+        ndim, kind, columns = specs[re.sub(r"^e\d+/", "", name)]
         kind_ok = array.dtype.kind in ("iu" if kind == "i" else "f")
         if array.ndim != ndim or not kind_ok or (columns and array.shape[1] != columns):
             raise _fail(
@@ -239,24 +307,31 @@ def check_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
                 f"the array {name} is {array.dtype} with shape {array.shape}; expected "
                 f"{ndim}-D {'integers' if kind == 'i' else 'floats'}",
             )
-        if name == "vectors" and array.dtype != np.float32:
+        if name.endswith("vectors") and array.dtype != np.float32:
             raise _fail(path, f"the vectors are {array.dtype}; sessions store float32")
         if kind == "f" and not np.isfinite(array).all():
             raise _fail(path, f"the array {name} holds NaN or infinite values")
 
 
-def check_rows(path: Path, state: Any, n_rows: int, dim: int | None) -> None:
-    """Every length, row number and width in ``state`` against the corpus it opens with."""
+def check_rows(path: Path, state: Any, n_rows: int, dims: dict[str, int]) -> None:
+    """Every length, row number and width in ``state`` against the corpus it opens with
+    (``dims``: each embedding's number of dimensions)."""
     if state.tags is not None and len(state.tags) != n_rows:
         raise _fail(path, f"tags has {len(state.tags):,} entries for {n_rows:,} rows")
     _check_rows_in(path, "selection", state.selection, n_rows)
     if state.focus_row >= n_rows:
         raise _fail(path, f"focus_row {state.focus_row} is beyond the {n_rows:,} rows")
-    if state.vectors is not None and len(state.vectors) != n_rows:
-        raise _fail(path, f"vectors has {len(state.vectors):,} rows for {n_rows:,}")
-    analysis = state.analysis
-    if analysis is None:
-        return
+    for embedding in state.embeddings:
+        if embedding.vectors is not None and len(embedding.vectors) != n_rows:
+            raise _fail(
+                path,
+                f"{embedding.name}: vectors has {len(embedding.vectors):,} rows for {n_rows:,}",
+            )
+        if embedding.analysis is not None:
+            _check_analysis_rows(path, embedding.analysis, n_rows, dims.get(embedding.name))
+
+
+def _check_analysis_rows(path: Path, analysis: Any, n_rows: int, dim: int | None) -> None:
     for stage, (_, value) in analysis.cache.items():
         if value is None:
             continue

@@ -25,8 +25,9 @@ from embexplorer.core.encoder import EncoderConfig, default_config
 from embexplorer.core.errors import InputError, NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, load_task
 from embexplorer.core.search import rows_matching_task
-from embexplorer.core.session_file import SessionState
+from embexplorer.core.session_file import SessionState, session_state
 from embexplorer.core.tasks import Progress, Task
+from embexplorer.core.workspace import Workspace
 from embexplorer.gui.analysis_session import AnalysisSession, MapData
 from embexplorer.gui.plot.colormap import ColorMapping, color_mapping, single_color
 from embexplorer.gui.plot.point_index import PointIndex
@@ -301,30 +302,34 @@ class Document(QObject):
         return "\n".join(lines)
 
     # -- sessions -----------------------------------------------------------------------------
-    def session_state(self, view_range=None) -> SessionState:
+    def workspace(self) -> Workspace:
+        """The window's state as a core workspace (one embedding: the corpus's vectors)."""
         corpus = self.corpus
-        if corpus is None or self.source is None:
-            raise InputError("Open a corpus before saving a session.")
-        # vectors the encoder made here are not in the source file: the session keeps them
-        made_here = self._loaded_without_vectors and corpus.vectors is not None
-        return SessionState(
-            source=str(self.source.resolve()),
-            source_sha256=corpus.provenance.get("source_sha256"),
-            read_options=dataclasses.asdict(self.read_options),
-            text_column=corpus.text_column,
-            label_column=corpus.label_column,
-            encoder_settings=self.encoder_config.settings(),
-            vectors=corpus.vectors if made_here else None,
-            vector_provenance=(
-                {"encoder": corpus.provenance.get("encoder")} if made_here else None
-            ),
-            analysis=self.analysis.result,
-            selection=self.selection.selection.rows,
+        if corpus is None:
+            raise InputError("Open a corpus first.")
+        workspace = Workspace.of(corpus, self.source)
+        if self._loaded_without_vectors and workspace.active is not None:
+            # the encoder made these here: the source file does not hold them
+            made = workspace.current
+            workspace = workspace.with_embedding(
+                dataclasses.replace(made, origin={"kind": "encoder"})
+            )
+        if workspace.active is not None:
+            workspace = workspace.with_result(workspace.active, self.analysis.result)
+            workspace = workspace.with_params(workspace.active, self.analysis.params)
+        return dataclasses.replace(
+            workspace,
+            selection=self.selection.selection,
             tags=self.selection.tags,
+            focus=self.focus_row,
             color_column=self.color_column,
-            view_range=view_range,
-            focus_row=self.focus_row,
         )
+
+    def session_state(self, view_range=None) -> SessionState:
+        if self.corpus is None or self.source is None:
+            raise InputError("Open a corpus before saving a session.")
+        options = dataclasses.asdict(self.read_options)
+        return session_state(self.workspace(), options, view_range)
 
     def open_session(self, path: str | Path) -> None:
         path = Path(path)
@@ -342,11 +347,14 @@ class Document(QObject):
         )
 
     def _on_session_read(self, outcome) -> None:
-        state, corpus, map_data = outcome
+        workspace, state, map_data = outcome
+        corpus, active = workspace.corpus, workspace.current
+        if active is not None and active.vectors is not None:
+            corpus = corpus.with_vectors(active.vectors, active.provenance)
         self.read_options = ReadOptions(**state.read_options)
-        self._loaded_without_vectors = state.vectors is not None
+        self._loaded_without_vectors = active is not None and active.origin["kind"] == "encoder"
         self._adopt(Path(state.source), corpus, state.color_column)
-        self.analysis.restore(corpus, state.analysis, map_data)
+        self.analysis.restore(corpus, None if active is None else active.result, map_data)
         self.selection.restore(state.selection)
         if state.tags is not None:
             self.selection.set_tags(state.tags)
@@ -359,10 +367,12 @@ def restore_task(path: Path) -> Task[tuple]:
     """The session and its corpus (core checks both), plus the map's picking index."""
     from embexplorer.core.session_file import restore_task as read_session
 
-    state, corpus = yield from read_session(path)
-    projection = None if state.analysis is None else state.analysis.projection
+    workspace, state = yield from read_session(path)
+    active = workspace.current
+    result = None if active is None else active.result
+    projection = None if result is None else result.projection
     map_data = None
     if projection is not None:
         yield Progress(None, "Indexing points for picking")
         map_data = MapData(projection, PointIndex(projection.coords))
-    return state, corpus, map_data
+    return workspace, state, map_data

@@ -10,7 +10,13 @@ import pytest
 
 from embexplorer.core.errors import InputError
 from embexplorer.core.pipeline import AnalysisParams, analysis_task, stale_stages
-from embexplorer.core.session_file import FORMAT_VERSION, SessionState, load_session, save_session
+from embexplorer.core.session_file import (
+    FORMAT_VERSION,
+    EmbeddingState,
+    SessionState,
+    load_session,
+    save_session,
+)
 from embexplorer.core.tasks import run_task
 
 
@@ -21,12 +27,13 @@ def state():
     texts = np.array([f"w{i % 3} text" for i in range(60)], dtype=object)
     params = AnalysisParams(k=4, clusters="kmeans:3", reduction="mp")
     result = run_task(analysis_task(x, params, None, texts=texts))
+    embedding = EmbeddingState("model", {"kind": "encoder"}, {"encoder": {}}, x, None, result)
     return SessionState(
         source="/data/x.npy",
         source_sha256="ab" * 32,
         read_options={"text_column": None},
-        vectors=x,
-        analysis=result,
+        embeddings=[embedding],
+        active="model",
         selection=np.array([1, 5, 9]),
         tags=np.array(["a", "", None] * 20, dtype=object),
         color_column="label",
@@ -39,7 +46,8 @@ def test_save_and_reopen_is_equal(tmp_path, state):
     path = save_session(tmp_path / "s.embx", state)
     again = load_session(path)
     assert again.source == state.source and again.source_sha256 == state.source_sha256
-    np.testing.assert_array_equal(again.vectors, state.vectors)
+    np.testing.assert_array_equal(again.embeddings[0].vectors, state.embeddings[0].vectors)
+    assert again.active == "model" and again.embeddings[0].origin == {"kind": "encoder"}
     assert again.selection.tolist() == [1, 5, 9]
     assert list(again.tags[:3]) == ["a", "", None]
     assert (again.color_column, again.view_range, again.focus_row) == ("label", [[0, 1], [2, 3]], 5)
@@ -53,7 +61,7 @@ def test_save_and_reopen_is_equal(tmp_path, state):
     assert a.clusters.keywords == b.clusters.keywords
     assert a.quality.trustworthiness == b.quality.trustworthiness
     assert stale_stages(b.cache, b.params) == []  # reopening recomputes nothing
-    placed = b.projection.transform(state.vectors[:2])
+    placed = b.projection.transform(state.embeddings[0].vectors[:2])
     np.testing.assert_allclose(placed, a.projection.coords[:2], atol=1e-5)
 
 
@@ -113,7 +121,8 @@ def saved(tmp_path):
         SessionState(
             source=str(source),
             source_sha256=corpus.provenance["source_sha256"],
-            analysis=result,
+            embeddings=[EmbeddingState("vectors", {"kind": "source"}, analysis=result)],
+            active="vectors",
             selection=np.array([1, 2]),
             tags=np.array(["a"] * 50, dtype=object),
             focus_row=3,
@@ -146,8 +155,9 @@ def _restore(path):
 
 
 def test_a_good_session_restores(saved):
-    state, corpus = _restore(saved[0])
-    assert corpus.n_rows == 50 and state.tags[0] == "a" and state.focus_row == 3
+    workspace, state = _restore(saved[0])
+    assert workspace.n_rows == 50 and workspace.tags[0] == "a" and workspace.focus == 3
+    assert workspace.current.result.params.k == 5 and state.active == "vectors"
 
 
 @pytest.mark.parametrize(
@@ -157,10 +167,12 @@ def test_a_good_session_restores(saved):
         ({"focus_row": 50}, "focus_row 50 is beyond the 50 rows"),
         ({"focus_row": "7"}, "focus_row must be int; got '7'"),
         ({"focus_row": True}, "focus_row must be int; got True"),
-        ({"stages": None}, "stages must be dict; got None"),
+        ({"stages": None}, r"embeddings\[0\].stages must be dict; got None"),
         ({"stages": {"magic": {}}}, "unknown stage 'magic'"),
         ({"analysis_params": {"k": 5, "speed": 3}}, "unknown parameters: speed"),
         ({"analysis_params": {"k": 500}}, "k must be between 1 and 100; got 500"),
+        ({"origin": {"kind": "cloud"}}, r"embeddings\[0\].origin.kind must be one of"),
+        ({"name": ""}, r"embeddings\[0\].name must be a new, non-empty name"),
         ({"read_options": {"colour": "x"}}, "unknown option 'colour'"),
         ({"view_range": [["a", 1], [0, 1]]}, "view_range must be"),
         ({"view_range": [[1, 0], [0, 1]]}, "view_range must be"),
@@ -174,7 +186,13 @@ def test_a_good_session_restores(saved):
 )
 def test_every_bad_field_is_named(saved, change, message):
     path, manifest, members = saved
-    _rewrite(path, members, {**manifest, **change})
+    embedding_keys = {"stages", "analysis_params", "origin", "name"}
+    if embedding_keys & set(change):  # fields of the (one) embedding
+        entry = {**manifest["embeddings"][0], **change}
+        manifest = {**manifest, "embeddings": [entry]}
+    else:
+        manifest = {**manifest, **change}
+    _rewrite(path, members, manifest)
     with pytest.raises(InputError, match=message):
         _restore(path)
 
@@ -193,10 +211,10 @@ def test_a_manifest_nested_deeply_is_refused(saved):
     ("member", "array", "message"),
     [
         ("arrays/selection.npy", np.array([1, 99]), r"selection holds row numbers outside 0…49"),
-        ("arrays/projection/coords.npy", np.full((50, 2), np.nan), "holds NaN or infinite"),
-        ("arrays/projection/coords.npy", np.zeros((49, 2)), "coords has 49 rows for 50"),
-        ("arrays/knn/indices.npy", np.full((50, 5), 77), r"knn/indices holds row numbers"),
-        ("arrays/hubness/k_occurrence.npy", np.zeros(50, np.float32), "expected 1-D integers"),
+        ("arrays/e0/projection/coords.npy", np.full((50, 2), np.nan), "holds NaN or infinite"),
+        ("arrays/e0/projection/coords.npy", np.zeros((49, 2)), "coords has 49 rows for 50"),
+        ("arrays/e0/knn/indices.npy", np.full((50, 5), 77), r"knn/indices holds row numbers"),
+        ("arrays/e0/hubness/k_occurrence.npy", np.zeros(50, np.float32), "expected 1-D int"),
         ("arrays/selection.npy", np.array(["x"]), "holds <U1 values, not numbers"),
     ],
 )
@@ -246,7 +264,7 @@ def test_unknown_members_and_missing_arrays_are_refused(saved):
     _rewrite(path, {**members, "arrays/evil.npy": members["arrays/selection.npy"]})
     with pytest.raises(InputError, match=r"arrays no session has: arrays/evil\.npy"):
         load_session(path)
-    _rewrite(path, members, drop=("arrays/knn/indices.npy",))
+    _rewrite(path, members, drop=("arrays/e0/knn/indices.npy",))
     with pytest.raises(InputError, match="the knn stage has no indices array"):
         load_session(path)
 
@@ -255,15 +273,75 @@ def test_one_bomb_member_beside_big_honest_ones_is_refused(saved, monkeypatch):
     from embexplorer.core.io import limits
 
     monkeypatch.setattr(limits, "RATIO_FREE_BYTES", 1 << 20)
-    path, _, members = saved
+    path, manifest, members = saved
+    entry = {**manifest["embeddings"][0], "origin": {"kind": "encoder"}}
+    manifest = {**manifest, "embeddings": [entry]}
     noise = np.random.default_rng(1).standard_normal((50, 20_000)).astype(np.float32)  # 4 MB
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
+            if name == "manifest.json":
+                data = json.dumps(manifest).encode()
             if name != "arrays/selection.npy":
                 zf.writestr(name, data)
         buffer = __import__("io").BytesIO()
         np.save(buffer, noise)
-        zf.writestr("arrays/vectors.npy", buffer.getvalue())
+        zf.writestr("arrays/e0/vectors.npy", buffer.getvalue())
         zf.writestr("arrays/selection.npy", b"\0" * (20 << 20))
     with pytest.raises(InputError, match=r"selection.npy' would inflate from .* to 20.0 MiB"):
         load_session(path)
+
+
+def test_a_format_1_session_still_opens(saved, tmp_path):
+    """Sessions saved before several embeddings (format 1) open as one embedding."""
+    from embexplorer.core.stage_parts import result_to_parts
+
+    path, manifest, members = saved
+    workspace, _ = _restore(path)
+    info, parts = result_to_parts(workspace.current.result)
+    old = {k: v for k, v in manifest.items() if k not in ("embeddings", "active", "other")}
+    old.update(format_version=1, vector_provenance=None, encoder_settings=None, **info)
+    v1 = tmp_path / "v1.embx"
+    with zipfile.ZipFile(v1, "w") as zf:
+        zf.writestr("manifest.json", json.dumps(old, default=str))
+        zf.writestr("arrays/selection.npy", members["arrays/selection.npy"])
+        for name, array in parts.items():
+            buffer = __import__("io").BytesIO()
+            np.save(buffer, array)
+            zf.writestr(f"arrays/{name}.npy", buffer.getvalue())
+    again, state = _restore(v1)
+    assert list(again.embeddings) == ["vectors"] and state.active == "vectors"
+    np.testing.assert_array_equal(
+        again.current.result.knn.indices, workspace.current.result.knn.indices
+    )
+    assert again.selection.rows.tolist() == [1, 2] and again.tags[0] == "a"
+
+
+def test_a_workspace_with_derived_and_stored_embeddings_round_trips(saved, tmp_path):
+    """Format 2: every embedding comes back (re-read, re-derived or stored) with its analysis."""
+    from embexplorer.core.embedding_sources import derived_embedding_task
+    from embexplorer.core.session_file import restore_task, session_state
+    from embexplorer.core.workspace import new_embedding
+
+    workspace, _ = _restore(saved[0])
+    binary = run_task(derived_embedding_task(workspace, "vectors", "binary"))
+    result = run_task(analysis_task(binary.rows, binary.params.replace(k=4), None))
+    stored = new_embedding(
+        "other model", np.random.default_rng(2).random((50, 3), np.float32), {"kind": "file"}
+    )
+    workspace = (
+        workspace.with_embedding(binary.with_result(result))
+        .with_embedding(stored)
+        .showing("vectors", binary.name)
+    )
+    path = save_session(tmp_path / "two.embx", session_state(workspace, {}, None))
+    again, _ = run_task(restore_task(path))
+    assert list(again.embeddings) == ["vectors", binary.name, "other model"]
+    assert (again.active, again.other) == ("vectors", binary.name)
+    np.testing.assert_array_equal(
+        again.embeddings[binary.name].rows.codes.bits, binary.rows.codes.bits
+    )
+    np.testing.assert_array_equal(
+        again.embeddings[binary.name].result.knn.indices, result.knn.indices
+    )
+    np.testing.assert_array_equal(again.embeddings["other model"].vectors, stored.vectors)
+    assert again.embeddings["other model"].result is None
