@@ -286,3 +286,19 @@ def _stability_row(
         spec.bytes_per_vector(dim),
         seconds,
     )
+
+
+def align_coords(coords: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """``coords`` rotated (or reflected), scaled and shifted onto ``reference`` (the same rows):
+    the Procrustes fit, so that the same region of two maps holds the same items."""
+    from scipy.linalg import orthogonal_procrustes
+
+    a = reference.astype(np.float64)
+    b = coords.astype(np.float64)
+    mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
+    a0, b0 = a - mean_a, b - mean_b
+    norm_b = float((b0**2).sum())
+    if norm_b == 0.0:
+        return np.broadcast_to(mean_a, coords.shape).astype(np.float32)
+    rotation, scale = orthogonal_procrustes(b0, a0)
+    return (b0 @ rotation * (scale / norm_b) + mean_a).astype(np.float32)

@@ -95,3 +95,14 @@ def test_stability_sweep_against_direct_computations(x):
     assert rows[3].bytes_per_vector == 48 and rows[4].bytes_per_vector == 6
     assert 0 < rows[4].recall < rows[3].recall <= 1.0
     assert all(r.knn_seconds > 0 for r in rows)
+
+
+def test_align_coords_undoes_a_rotation_scale_and_shift():
+    from embexplorer.core.compare import align_coords
+
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(200, 2)).astype(np.float32)
+    angle = 2.1
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    b = (a @ rotation.T * 4.0 + [10, -3]) @ np.diag([1, -1])  # rotated, scaled, moved, mirrored
+    np.testing.assert_allclose(align_coords(b, a), a, atol=1e-4)
