@@ -24,9 +24,6 @@ from embexplorer.core.variants import VariantSpec, binarize, parse_variant, quan
 
 #: Rows whose lists are intersected at a time (bounds the N × k × k comparison).
 OVERLAP_CHUNK = 65_536
-#: Block of the shared truncations pass: the accumulated product (1024² float32, 4 MB) is
-#: added to once per truncation, so it should stay in the caches.
-TRUNCATION_BLOCK = 1024
 
 
 def overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -138,92 +135,6 @@ def derive(vectors: np.ndarray, spec: VariantSpec, metric: str) -> tuple[Any, st
     return binarize(vectors).rows(), "hamming"
 
 
-def truncations_knn_task(
-    vectors: np.ndarray, dims: Sequence[int], k: int, metric: str
-) -> Task[dict[int, tuple[Neighbors, float]]]:
-    """The exact kNN graph of the first D dimensions, for every D in ``dims`` at once.
-
-    The product of two blocks over the first D dimensions is the product over the first D′ < D
-    plus the product over D′…D, so one pass of products serves every truncation (the matrix
-    work of one full-precision graph); each truncation then folds its own scores (cosine:
-    normalised by its own row norms). Returns ``{D: (graph, seconds)}`` where the seconds are
-    what that truncation alone would cost: the products of its first D dimensions and its fold.
-    """
-    from embexplorer.core.neighbors import CANDIDATE_MARGIN, _finish_block
-    from embexplorer.core.topk import empty_lists, fold_block
-
-    n, full = vectors.shape
-    dims = sorted({int(d) for d in dims if 1 <= d <= full})
-    keep = min(k + (CANDIDATE_MARGIN if metric == "euclidean" else 0), n - 1)
-    k = min(k, n - 1)
-    lists = {d: empty_lists(n, keep) for d in dims}
-    terms = _truncation_terms(vectors, dims, metric)
-    product_s = dict.fromkeys(dims, 0.0)  # the products of each segment (ending at d)
-    fold_s = dict.fromkeys(dims, 0.0)
-    out: dict[int, tuple[np.ndarray, np.ndarray]] = {
-        d: (np.empty((n, k), np.intp), np.empty((n, k), np.float32)) for d in dims
-    }
-    blocks = chunk_ranges(n, TRUNCATION_BLOCK)
-    total, done = len(blocks) * (len(blocks) + 1) // 2, 0
-    yield Progress(0.0, f"Exact {k}-NN of {n:,} rows at {len(dims)} truncations ({metric})")
-    for bi, (lo_i, hi_i) in enumerate(blocks):
-        a = vectors[lo_i:hi_i]
-        for lo_j, hi_j in blocks[bi:]:
-            b = vectors[lo_j:hi_j]
-            accumulated = np.zeros((hi_i - lo_i, hi_j - lo_j), dtype=np.float32)
-            start = 0
-            for d in dims:
-                t0 = time.perf_counter()
-                accumulated += a[:, start:d] @ b[:, start:d].T
-                t1 = time.perf_counter()
-                fold_block(accumulated, *lists[d], lo_i, lo_j, **terms[d](lo_i, hi_i, lo_j, hi_j))
-                product_s[d] += t1 - t0
-                fold_s[d] += time.perf_counter() - t1
-                start = d
-        for d in dims:  # block bi has met every other block: finish its rows
-            best_s, best_i = lists[d]
-            idx, dist = _finish_block(vectors[:, :d], lo_i, hi_i, best_s, best_i, k, metric)
-            out[d][0][lo_i:hi_i], out[d][1][lo_i:hi_i] = idx, dist
-        done += len(blocks) - bi
-        yield Progress(done / total, f"Exact {k}-NN at {len(dims)} truncations: {hi_i:,} rows")
-    cumulative, graphs = 0.0, {}
-    for d in dims:
-        cumulative += product_s[d]
-        graphs[d] = (Neighbors(out[d][0], out[d][1], metric), cumulative + fold_s[d])
-    return graphs
-
-
-def _truncation_terms(vectors: np.ndarray, dims: list[int], metric: str) -> dict:
-    """Per truncation, the fold's arguments for a block pair (norms over its first D dims)."""
-    if metric in ("dot", "hamming"):
-        return {d: (lambda *_: {}) for d in dims}
-    squares = np.zeros((len(vectors), len(dims)), dtype=np.float64)
-    for lo, hi in chunk_ranges(len(vectors), 65_536):
-        block = vectors[lo:hi].astype(np.float64) ** 2
-        start, running = 0, np.zeros(hi - lo)
-        for i, d in enumerate(dims):
-            running += block[:, start:d].sum(axis=1)
-            squares[lo:hi, i] = running
-            start = d
-    terms = {}
-    for i, d in enumerate(dims):
-        sq = squares[:, i]
-        if metric == "cosine":
-            inv = (1.0 / np.sqrt(np.where(sq > 0, sq, 1.0))).astype(np.float32)
-            terms[d] = lambda lo_i, hi_i, lo_j, hi_j, inv=inv: {
-                "row_mul": inv[lo_i:hi_i],
-                "col_mul": inv[lo_j:hi_j],
-            }
-        else:  # Euclidean: 2q·c − ‖c‖²
-            neg = (-sq).astype(np.float32)
-            terms[d] = lambda lo_i, hi_i, lo_j, hi_j, neg=neg: {
-                "mult": 2.0,
-                "row_add": neg[lo_i:hi_i],
-                "col_add": neg[lo_j:hi_j],
-            }
-    return terms
-
-
 @dataclass(frozen=True)
 class StabilityRow:
     variant: str
@@ -247,45 +158,41 @@ def stability_task(
     """Recall@k, skewness, bytes per vector and kNN time of each variant, full precision first.
 
     Dimensions not below the vectors' are skipped (the full-precision row stands for them).
-    The full-precision graph and every truncation come from one shared pass of products
-    (:func:`truncations_knn_task`); their seconds are what each would cost on its own.
+    Each variant's graph is its own exact search, so its seconds are what it costs alone.
     """
     n, dim = vectors.shape
-    truncations = sorted({d for d in dims if d < dim})
-    quantized = [parse_variant(q) for q in quantize]
-    steps = 2 + len(quantized)
-    graphs = yield from scaled(
-        truncations_knn_task(vectors, [*truncations, dim], k, metric),
-        0.0,
-        2 / steps,
-        "float32 and truncations: ",
-    )
-    full, seconds = graphs[dim]
-    rows = [StabilityRow("float32", dim, 1.0, hubness(full.indices, n).skewness, 4 * dim, seconds)]
-    for d in truncations:
-        knn, seconds = graphs[d]
-        rows.append(_stability_row(parse_variant(f"truncate:{d}"), dim, knn, full, n, seconds))
-    for i, spec in enumerate(quantized, start=2):
+    specs = [parse_variant(f"truncate:{d}") for d in sorted(set(dims)) if d < dim]
+    specs += [parse_variant(q) for q in quantize]
+    steps = len(specs) + 1
+    start = time.perf_counter()
+    full = yield from scaled(exact_knn_task(vectors, k, metric), 0.0, 1 / steps, "float32: ")
+    rows = [
+        StabilityRow(
+            "float32",
+            dim,
+            1.0,
+            hubness(full.indices, n).skewness,
+            4 * dim,
+            time.perf_counter() - start,
+        )
+    ]
+    for i, spec in enumerate(specs, start=1):
         start = time.perf_counter()
         data, variant_metric = derive(vectors, spec, metric)
         knn = yield from scaled(
             exact_knn_task(data, k, variant_metric), i / steps, (i + 1) / steps, f"{spec}: "
         )
-        rows.append(_stability_row(spec, dim, knn, full, n, time.perf_counter() - start))
+        rows.append(
+            StabilityRow(
+                str(spec),
+                int(spec.dims or dim),
+                float(overlap(knn.indices, full.indices).mean()),
+                hubness(knn.indices, n).skewness,
+                spec.bytes_per_vector(dim),
+                time.perf_counter() - start,
+            )
+        )
     return rows
-
-
-def _stability_row(
-    spec: VariantSpec, dim: int, knn: Neighbors, full: Neighbors, n: int, seconds: float
-) -> StabilityRow:
-    return StabilityRow(
-        str(spec),
-        int(spec.dims or dim),
-        float(overlap(knn.indices, full.indices).mean()),
-        hubness(knn.indices, n).skewness,
-        spec.bytes_per_vector(dim),
-        seconds,
-    )
 
 
 def align_coords(coords: np.ndarray, reference: np.ndarray) -> np.ndarray:

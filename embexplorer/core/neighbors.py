@@ -3,10 +3,10 @@
 Definitions (DESIGN.md): cosine distance = 1 − cos; ``dot`` ranks by −x·y (and shows −x·y);
 Euclidean is the true L2 distance. A point is never its own neighbour.
 
-How: rows are scored a block pair at a time with one float32 matrix product (memory stays
-bounded whatever N is); a compiled fold (core.topk) keeps each row's best ``k + margin``,
-comparing every score with the row's running threshold. A few queries (an inspected point,
-a typed query) go through ``_top_candidates`` instead, in numpy. The survivors'
+How: queries are taken ``QUERY_BLOCK`` at a time and scored against ``CORPUS_BLOCK`` rows at a
+time with one float32 matrix product (memory stays bounded whatever N is). The first block
+seeds each query's best ``k + margin`` with one ``argpartition``; later blocks only compare
+against the running worst of those and merge the few entries that beat it. The survivors'
 distances are then recomputed in float64 from the vectors, and the final order (ties by row)
 comes from those, so float32 rounding never decides what is shown.
 """
@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
-from embexplorer.core.topk import empty_lists, finished_rows, fold_block
 
 METRICS = ("cosine", "euclidean", "dot")
 #: Also accepted internally: "hamming", for the ±1 rows of 1-bit codes (variants.SignRows),
@@ -85,19 +84,23 @@ class _Scorer:
             return q / np.where(norms > 0, norms, 1.0)
         return 2.0 * q if self.metric == "euclidean" else q
 
-    def pair_block(self, lo_i: int, hi_i: int, lo_j: int, hi_j: int) -> tuple[np.ndarray, dict]:
-        """The product of rows i and rows j, and how the fold turns it into scores for both
-        sides (core.topk.fold_block): one product X_i·X_jᵀ serves both sides of the pair."""
+    def pair_scores(self, lo_i: int, hi_i: int, lo_j: int, hi_j: int):
+        """Scores of rows i against rows j, and of rows j against rows i (as an i × j block).
+
+        One product X_i·X_jᵀ serves both; for cosine and dot the two sides are the same array.
+        """
         if self.metric == "cosine":  # normalise the two small blocks, not the product
             a = self.vectors[lo_i:hi_i] * self.column_term[lo_i:hi_i, None]
             b = a if lo_i == lo_j else self.vectors[lo_j:hi_j] * self.column_term[lo_j:hi_j, None]
-            return a @ b.T, {}
+            g = a @ b.T
+            return g, g
         g = self.vectors[lo_i:hi_i] @ self.vectors[lo_j:hi_j].T
         if self.metric in ("dot", "hamming"):
-            return g, {}
-        # ‖q − c‖² ranks as 2q·c − ‖c‖² for a query q
-        terms = {"row_add": self.column_term[lo_i:hi_i], "col_add": self.column_term[lo_j:hi_j]}
-        return g, {"mult": 2.0, **terms}
+            return g, g
+        rows_side = 2.0 * g + self.column_term[None, lo_j:hi_j]
+        g *= 2.0
+        g += self.column_term[lo_i:hi_i, None]
+        return rows_side, g
 
     def scores(self, prepared: np.ndarray, lo: int, hi: int) -> np.ndarray:
         s = prepared @ self.vectors[lo:hi].T
@@ -263,7 +266,8 @@ def knn_graph_task(vectors: np.ndarray, k: int, metric: str = "cosine") -> Task[
     check_metric(metric)
     keep = min(k + (CANDIDATE_MARGIN if metric == "euclidean" else 0), n - 1)
     scorer = _Scorer(vectors, metric)
-    best_s, best_i = empty_lists(n, keep)
+    best_s = np.full((n, keep), -np.inf, dtype=np.float32)
+    best_i = np.full((n, keep), -1, dtype=np.intp)
     indices = np.empty((n, k), dtype=np.intp)
     distances = np.empty((n, k), dtype=np.float32)
     blocks = chunk_ranges(n, GRAPH_BLOCK)
@@ -271,8 +275,12 @@ def knn_graph_task(vectors: np.ndarray, k: int, metric: str = "cosine") -> Task[
     yield Progress(0.0, f"Exact {k}-NN of {n:,} rows ({metric})")
     for bi, (lo_i, hi_i) in enumerate(blocks):
         for lo_j, hi_j in blocks[bi:]:
-            product, how = scorer.pair_block(lo_i, hi_i, lo_j, hi_j)
-            fold_block(product, best_s, best_i, lo_i, lo_j, **how)
+            rows_side, cols_side = scorer.pair_scores(lo_i, hi_i, lo_j, hi_j)
+            if lo_i == lo_j:
+                np.fill_diagonal(rows_side, -np.inf)
+            _fold(best_s[lo_i:hi_i], best_i[lo_i:hi_i], rows_side, lo_j, axis=1)
+            if lo_i != lo_j:
+                _fold(best_s[lo_j:hi_j], best_i[lo_j:hi_j], cols_side, lo_i, axis=0)
         # block bi has now met every other block: finish its rows
         done_pairs += len(blocks) - bi
         idx, d = _finish_block(vectors, lo_i, hi_i, best_s, best_i, k, metric)
@@ -285,7 +293,7 @@ def _finish_block(vectors, lo, hi, best_s, best_i, k, metric):
     """Final order and distances of rows lo:hi. Cosine and dot: from the float32 scores (BLAS
     precision, ~1e-6). Euclidean: recomputed in float64, since ‖q‖² − 2q·c + ‖c‖² cancels badly
     for near neighbours."""
-    candidates = finished_rows(best_i[lo:hi])
+    candidates = best_i[lo:hi]
     if metric == "euclidean":
         return _finish(vectors, vectors[lo:hi], candidates, k, metric)
     scores = best_s[lo:hi].astype(np.float64)
@@ -295,6 +303,31 @@ def _finish_block(vectors, lo, hi, best_s, best_i, k, metric):
     d = np.where(candidates >= 0, d, np.inf)
     order = np.lexsort((candidates, d), axis=1)[:, :k]
     return np.take_along_axis(candidates, order, 1), np.take_along_axis(d, order, 1)
+
+
+def _fold(best_s: np.ndarray, best_i: np.ndarray, s: np.ndarray, offset: int, axis: int) -> None:
+    """In place: fold a score block into the best lists of its queries.
+
+    ``axis=1``: queries are the rows of ``s``; ``axis=0``: queries are its columns (the
+    transposed side of a symmetric block, used without copying the transpose).
+    """
+    keep = best_s.shape[1]
+    worst = best_s.min(axis=1)
+    if np.isneginf(worst).any():  # lists not full yet: take the block's best outright
+        s_q = s if axis == 1 else s.T
+        fresh = np.argpartition(s_q, max(s_q.shape[1] - keep, 0), axis=1)[:, -keep:]
+        cand_s = np.take_along_axis(s_q, fresh, axis=1)
+        q_rows = np.repeat(np.arange(len(best_s)), fresh.shape[1])
+        _merge(best_s, best_i, q_rows, cand_s.ravel(), fresh.ravel() + offset, keep)
+        return
+    hits = s > (worst[:, None] if axis == 1 else worst[None, :])
+    flat = np.flatnonzero(hits)
+    if not len(flat):
+        return
+    r, c = np.divmod(flat, s.shape[1])
+    q_rows, cand = (r, c) if axis == 1 else (c, r)
+    order = np.argsort(q_rows, kind="stable") if axis == 0 else slice(None)
+    _merge(best_s, best_i, q_rows[order], s.ravel()[flat][order], cand[order] + offset, keep)
 
 
 class ExactIndex:
