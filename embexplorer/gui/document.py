@@ -170,6 +170,8 @@ class Document(QObject):
         self.map_changed.emit(map_data)
         if map_data is not None:
             self._recolor()
+            if self.query_result is not None:  # where the query falls on the new layout
+                self.query(self.query_result.text, len(self.query_result.rows))
 
     def _on_results(self, result) -> None:
         self.results_changed.emit(result)

@@ -325,6 +325,14 @@ class MainWindow(QMainWindow):
     def _on_map_changed(self, map_data: MapData | None) -> None:
         view = self.plot_panel.view
         view.set_points(None if map_data is None else map_data.index, self.document.colors)
+        if map_data is None:
+            return
+        # a new layout of the same rows: the selection and the focused point stay marked
+        selection, focus = self.document.selection.selection, self.document.focus_row
+        if len(selection) and selection.n_rows == len(map_data.index):
+            view.set_selection(selection.to_mask())
+        if focus >= 0:
+            view.set_highlight([focus])
 
     def _on_colors_changed(self, colors) -> None:
         if self.document.map_data is not None:

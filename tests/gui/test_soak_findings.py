@@ -4,14 +4,24 @@ The seeds that found them are kept in tests/gui/test_soak.py."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from embexplorer.gui.analysis_session import CLUSTER, HUB, N_K
+from tests.gui.invariants import window_problems
 
 TIMEOUT = 60_000
+TEXTS = [
+    "A man is playing a guitar.",
+    "Someone performs music on a guitar.",
+    "The stock market fell.",
+    "Shares dropped sharply today.",
+    "A cat sleeps on the sofa.",
+    "The kitten naps on a couch.",
+]
 
 
 @pytest.fixture
@@ -61,3 +71,43 @@ def test_hovering_a_point_coloured_by_an_added_column(qtbot, window, column):
     row = _visible_row(view)
     value = doc.column_values(column)[row]
     assert f"{column}: {value}" in _hover(view, row).splitlines()
+
+
+def _relayout(qtbot, window, **changes):
+    analysis = window.document.analysis
+    with qtbot.waitSignal(analysis.finished, timeout=TIMEOUT):
+        analysis.set_params(analysis.params.replace(**changes))
+    qtbot.waitUntil(lambda: not window.runner.is_busy(), timeout=TIMEOUT)
+
+
+def test_a_new_layout_still_marks_the_selection_and_the_inspected_point(qtbot, window):
+    """Soak seed 5: after the projection changed, the map drew nothing selected and no focus
+    ring or neighbour lines, while the caption said "3 of 30 selected" and the Neighbours
+    panel listed the inspected point's neighbours."""
+    doc, view = window.document, window.plot_panel.view
+    doc.selection.apply([1, 2, 3])
+    with qtbot.waitSignal(doc.analysis.inspected, timeout=TIMEOUT):
+        doc.set_focus(5)
+    _relayout(qtbot, window, projection="tsne")
+    assert view._selected.nonzero()[0].tolist() == [1, 2, 3]
+    x, y = view._highlight.getData()
+    assert (x.tolist(), y.tolist()) == ([view.index.coords[5, 0]], [view.index.coords[5, 1]])
+    neighbours = doc.analysis.inspection.neighbors.indices[0]
+    np.testing.assert_allclose(view.neighbor_overlay.targets(), view.index.coords[neighbours])
+    assert window_problems(window) == []
+
+
+def test_a_new_layout_places_the_query_again(qtbot, window, tmp_path):
+    """The query's marks vanished from the map after the projection changed, while its
+    results were still listed."""
+    path = tmp_path / "texts.csv"
+    path.write_text("text\n" + "\n".join(TEXTS) + "\n", encoding="utf-8")
+    with qtbot.waitSignal(window.document.pipeline_finished, timeout=TIMEOUT):
+        window.open_path(path)
+    window.query_panel.field.setText("a guitar")
+    with qtbot.waitSignal(window.document.query_changed, timeout=TIMEOUT):
+        window.query_panel.search_button.click()
+    _relayout(qtbot, window, projection="tsne")
+    view, query = window.plot_panel.view, window.document.query_result
+    np.testing.assert_allclose(view.query_overlay.targets(), view.index.coords[query.rows])
+    assert window_problems(window) == []
