@@ -111,3 +111,22 @@ def test_a_new_layout_places_the_query_again(qtbot, window, tmp_path):
     view, query = window.plot_panel.view, window.document.query_result
     np.testing.assert_allclose(view.query_overlay.targets(), view.index.coords[query.rows])
     assert window_problems(window) == []
+
+
+def _items(combo) -> list[str]:
+    return [combo.itemText(i) for i in range(combo.count())]
+
+
+def test_the_text_column_is_chosen_among_the_same_columns_in_both_panels(window):
+    """Soak seed 1: the Dataset panel offered the numeric 'score' as the text column; once
+    chosen, the Encoder panel (which lists only columns of strings) said "(none)" and its
+    Embed button would have embedded the numbers."""
+    dataset, encoder = window.dataset_panel.text_combo, window.encoder_panel.text_combo
+    assert "score" in _items(window.dataset_panel.label_combo)
+    assert "score" not in _items(dataset)
+    assert _items(dataset) == _items(encoder)
+    dataset.setCurrentText("label")
+    dataset.activated.emit(dataset.currentIndex())
+    assert window.document.corpus.text_column == "label" == encoder.currentText()
+    assert _items(dataset) == _items(encoder)
+    assert window_problems(window) == []
