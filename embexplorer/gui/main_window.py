@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self.selection_views = SelectionViews(self)
+        self.update_selection_actions()  # nothing is selected yet: say so in the Select menu
         self.encoder_views = EncoderViews(self)
         self.analysis_views = AnalysisViews(
             self.document, self.analysis_panel, self.neighbors_panel, self.plot_panel, self

@@ -42,6 +42,11 @@ def window_problems(window) -> list[str]:
     check(shown_metric == analysis.params.metric, f"neighbours panel metric {shown_metric}")
     if result is not None:
         check(result.params == analysis.params, f"result {result.params} != {analysis.params}")
+    # the Select menu: what needs a selection is enabled exactly when there is one
+    selected = len(doc.selection.selection) > 0
+    for key in ("clear", "expand", "tag"):
+        enabled = window.curation.actions[key].isEnabled()
+        check(enabled == selected, f"Select > {key} enabled: {enabled}, selected: {selected}")
     # headers and captions
     if corpus is None:
         check(window.plot_panel.view.index is None, "a map without a corpus")

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QPoint, QPointF, QSettings
 
 from embexplorer.gui.analysis_session import CLUSTER, HUB, N_K
+from embexplorer.gui.main_window import MainWindow
 from tests.gui.invariants import window_problems
+from tests.gui.soak import move_mouse
 
 TIMEOUT = 60_000
 TEXTS = [
@@ -35,20 +35,6 @@ def _visible_row(view) -> int:
         if view.row_at(view.view_box.mapViewToScene(QPointF(float(x), float(y)))) == row:
             return row
     raise AssertionError("no point to hover")
-
-
-def move_mouse(widget, pos: QPoint) -> None:
-    """A mouse move with no button held, delivered to ``widget`` (QTest.mouseMove moves the
-    cursor, which the offscreen platform does not always turn into an event)."""
-    event = QMouseEvent(
-        QEvent.Type.MouseMove,
-        QPointF(pos),
-        QPointF(widget.mapToGlobal(pos)),
-        Qt.MouseButton.NoButton,
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    QApplication.sendEvent(widget, event)
 
 
 def _hover(view, row: int) -> str:
@@ -130,3 +116,15 @@ def test_the_text_column_is_chosen_among_the_same_columns_in_both_panels(window)
     assert window.document.corpus.text_column == "label" == encoder.currentText()
     assert _items(dataset) == _items(encoder)
     assert window_problems(window) == []
+
+
+def test_before_anything_is_selected_the_select_menu_says_so(qtbot, tmp_path):
+    """Soak seed 1: at start, Expand by Neighbours, Tag and Clear were enabled with nothing
+    selected (and no corpus); Expand then said "The kNN graph is not ready yet"."""
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    assert [window.curation.actions[k].isEnabled() for k in ("clear", "expand", "tag")] == [
+        False
+    ] * 3
+    assert window_problems(window) == []
+    window.close()
