@@ -359,12 +359,24 @@ def open_file(user: User) -> str:
     return said
 
 
+def _docks_in_front(window) -> list[str]:
+    from PySide6.QtWidgets import QDockWidget
+
+    docks = window.findChildren(QDockWidget)
+    return sorted(d.windowTitle() for d in docks if not d.visibleRegion().isEmpty())
+
+
 def relaunch(user: User) -> str:
     """Quit, start the app again on the same settings, reopen the last file (Open Recent)."""
+    tab = user.window.analysis_panel.result_tabs.currentIndex()
+    docks = _docks_in_front(user.window)
     close_window(user.window)
     window = new_window(user)
     if window.offer_recovery():
         raise SoakFailure("a clean exit left an autosave that the next start offered")
+    again = (window.analysis_panel.result_tabs.currentIndex(), _docks_in_front(window))
+    if again != (tab, docks):
+        raise SoakFailure(f"started again with {again} in front, quit with {(tab, docks)}")
     recent = window.recent_menu.actions()
     if recent and user.chance(0.9):
         recent[0].trigger()
@@ -706,7 +718,7 @@ def tag(user: User) -> str:
 def export_rows(user: User) -> str:
     """Export with what the dialog offers, answer "Replace?", read the file back."""
     from embexplorer.core.export_frame import no_vectors_note
-    from embexplorer.core.io.export import FORMATS
+    from embexplorer.core.io.export import FORMATS, destinations
     from embexplorer.gui.export_dialog import ExportDialog, ExportRequest
 
     window, corpus = user.window, user.doc.corpus
@@ -739,6 +751,7 @@ def export_rows(user: User) -> str:
     rows = state.selection.rows if selected_only else np.arange(corpus.n_rows)
     request = ExportRequest(path, fmt, selected_only, tuple(groups))
     before = getattr(window.curation, "last_export", None)
+    on_disk = {p: _bytes(p) for p in destinations(path, fmt)}
     question = staticmethod(
         lambda *a, **k: QMessageBox.StandardButton.Yes if replace else QMessageBox.StandardButton.No
     )
@@ -747,10 +760,17 @@ def export_rows(user: User) -> str:
     wait_idle(user)
     written = getattr(window.curation, "last_export", None)
     said = f"export {len(rows)} rows as {fmt} with {','.join(groups)} to {path.name}"
-    if written is before:
+    if written is before:  # declined or refused: what was there is untouched
+        touched = [p.name for p, data in on_disk.items() if _bytes(p) != data]
+        if touched:
+            raise SoakFailure(f"an export that was not made changed {touched}")
         return said + " (not written: " + (window.last_error or ("", "declined"))[1][:60] + ")"
     _check_export(written, fmt, groups, corpus, rows)
     return said
+
+
+def _bytes(path: Path) -> bytes | None:
+    return path.read_bytes() if path.exists() else None
 
 
 def _check_export(written: list[Path], fmt: str, groups, corpus, rows: np.ndarray) -> None:

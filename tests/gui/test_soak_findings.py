@@ -46,7 +46,7 @@ def _hover(view, row: int) -> str:
 
 @pytest.mark.parametrize("column", [N_K, HUB, CLUSTER, "tags"])
 def test_hovering_a_point_coloured_by_an_added_column(qtbot, window, column):
-    """Soak seed 14: coloured by a column the analysis added (or the tags), hovering a point
+    """Soak seed 36: coloured by a column the analysis added (or the tags), hovering a point
     raised KeyError in the hover slot, at every mouse move."""
     doc = window.document
     doc.selection.apply([0, 1, 2])
@@ -67,9 +67,9 @@ def _relayout(qtbot, window, **changes):
 
 
 def test_a_new_layout_still_marks_the_selection_and_the_inspected_point(qtbot, window):
-    """Soak seed 5: after the projection changed, the map drew nothing selected and no focus
-    ring or neighbour lines, while the caption said "3 of 30 selected" and the Neighbours
-    panel listed the inspected point's neighbours."""
+    """Soak seeds 32 and 10: after the projection changed (or new vectors were embedded), the
+    map drew nothing selected and no focus ring or neighbour lines, while the caption said
+    "3 of 30 selected" and the Neighbours panel listed the inspected point's neighbours."""
     doc, view = window.document, window.plot_panel.view
     doc.selection.apply([1, 2, 3])
     with qtbot.waitSignal(doc.analysis.inspected, timeout=TIMEOUT):
@@ -104,7 +104,7 @@ def _items(combo) -> list[str]:
 
 
 def test_the_text_column_is_chosen_among_the_same_columns_in_both_panels(window):
-    """Soak seed 1: the Dataset panel offered the numeric 'score' as the text column; once
+    """Soak seed 47: the Dataset panel offered the numeric 'score' as the text column; once
     chosen, the Encoder panel (which lists only columns of strings) said "(none)" and its
     Embed button would have embedded the numbers."""
     dataset, encoder = window.dataset_panel.text_combo, window.encoder_panel.text_combo
