@@ -41,7 +41,7 @@ class AnalysisViews(QObject):
         )
         document.results_changed.connect(self._on_results)
         document.focus_changed.connect(lambda row: session.inspect(row))
-        document.map_changed.connect(lambda _: self._show_overlays())
+        document.map_changed.connect(self._on_map_changed)
         session.inspected.connect(self._on_inspected)
         for box in (plot_panel.size_by_nk, plot_panel.mark_hubs, plot_panel.cluster_labels):
             box.toggled.connect(lambda _: self._show_overlays())
@@ -56,6 +56,10 @@ class AnalysisViews(QObject):
         self.panel.show_result(result, corpus)
         self.plot.set_corpus(corpus, self.document.color_column, self.document.extra_column_names())
         self._show_overlays()
+
+    def _on_map_changed(self, _map_data) -> None:
+        self._show_overlays()
+        self._on_inspected(self.session.inspection)  # its lines, drawn on the new layout
 
     def _show_overlays(self) -> None:
         map_data, result = self.session.map_data, self.session.result

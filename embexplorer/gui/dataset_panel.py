@@ -111,7 +111,8 @@ class DatasetPanel(QWidget):
             for col in range(self.model.columnCount()):
                 self.table.setColumnWidth(col, min(self.table.columnWidth(col), 320))
         names = [] if corpus is None else list(corpus.columns)
-        _fill(self.text_combo, names, None if corpus is None else corpus.text_column)
+        texts = [] if corpus is None else text_choices(corpus)
+        _fill(self.text_combo, texts, None if corpus is None else corpus.text_column)
         _fill(self.label_combo, names, None if corpus is None else corpus.label_column)
         self._update_count()
 
@@ -121,7 +122,7 @@ class DatasetPanel(QWidget):
 
     def show_roles(self, corpus: Corpus) -> None:
         """Reflect the chosen text / label columns (changed elsewhere, e.g. the Encoder panel)."""
-        _fill(self.text_combo, list(corpus.columns), corpus.text_column)
+        _fill(self.text_combo, text_choices(corpus), corpus.text_column)
         _fill(self.label_combo, list(corpus.columns), corpus.label_column)
 
     def set_visible_rows(self, rows: np.ndarray) -> None:
@@ -174,6 +175,16 @@ class DatasetPanel(QWidget):
     def _update_count(self) -> None:
         shown = self.model.rowCount()
         self.count.setText(f"{shown:,} of {self._total:,} rows" if self._total else "")
+
+
+def text_choices(corpus: Corpus) -> list[str]:
+    """The columns that can be the text column: those holding strings (as in the Encoder
+    panel), and the current one whatever it holds."""
+    return [
+        name
+        for name, column in corpus.columns.items()
+        if column.dtype.kind == "O" or name == corpus.text_column
+    ]
 
 
 def _fill(combo: QComboBox, names: list[str], current: str | None) -> None:

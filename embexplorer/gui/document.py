@@ -171,6 +171,8 @@ class Document(QObject):
         self.map_changed.emit(map_data)
         if map_data is not None:
             self._recolor()
+            if self.query_result is not None:  # where the query falls on the new layout
+                self.query(self.query_result.text, len(self.query_result.rows))
 
     def _on_results(self, result) -> None:
         self.results_changed.emit(result)
@@ -294,8 +296,14 @@ class Document(QObject):
         lines = [f"{corpus.ids[row]}"]
         if corpus.label_column is not None:
             lines.append(f"{corpus.label_column}: {corpus.labels[row]}")
-        if self.color_column not in (None, corpus.label_column):
-            lines.append(f"{self.color_column}: {corpus.columns[self.color_column][row]}")
+        # the colouring column may be one the analysis added (N_k, cluster, …) or the tags
+        values = (
+            None
+            if self.color_column == corpus.label_column
+            else self.column_values(self.color_column)
+        )
+        if values is not None and row < len(values):
+            lines.append(f"{self.color_column}: {values[row]}")
         if corpus.text_column is not None and corpus.texts[row]:
             text = str(corpus.texts[row])
             lines.append(text if len(text) <= max_chars else text[:max_chars] + "…")

@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self.selection_views = SelectionViews(self)
+        self.update_selection_actions()  # nothing is selected yet: say so in the Select menu
         self.encoder_views = EncoderViews(self)
         self.analysis_views = AnalysisViews(
             self.document, self.analysis_panel, self.neighbors_panel, self.plot_panel, self
@@ -325,6 +326,14 @@ class MainWindow(QMainWindow):
     def _on_map_changed(self, map_data: MapData | None) -> None:
         view = self.plot_panel.view
         view.set_points(None if map_data is None else map_data.index, self.document.colors)
+        if map_data is None:
+            return
+        # a new layout of the same rows: the selection and the focused point stay marked
+        selection, focus = self.document.selection.selection, self.document.focus_row
+        if len(selection) and selection.n_rows == len(map_data.index):
+            view.set_selection(selection.to_mask())
+        if focus >= 0:
+            view.set_highlight([focus])
 
     def _on_colors_changed(self, colors) -> None:
         if self.document.map_data is not None:

@@ -12,11 +12,16 @@ from __future__ import annotations
 import numpy as np
 
 from embexplorer.gui.analysis_panel import summary_text
+from embexplorer.gui.dataset_panel import NONE_CHOICE
 from embexplorer.gui.plot_panel import NO_COLOR
 
 
 def _table_column(table, column: int) -> list[str]:
     return [table.item(r, column).text() for r in range(table.rowCount())]
+
+
+def _same_points(shown: np.ndarray, coords: np.ndarray) -> bool:
+    return shown.shape == coords.shape and np.allclose(shown, coords)
 
 
 def window_problems(window) -> list[str]:
@@ -37,6 +42,11 @@ def window_problems(window) -> list[str]:
     check(shown_metric == analysis.params.metric, f"neighbours panel metric {shown_metric}")
     if result is not None:
         check(result.params == analysis.params, f"result {result.params} != {analysis.params}")
+    # the Select menu: what needs a selection is enabled exactly when there is one
+    selected = len(doc.selection.selection) > 0
+    for key in ("clear", "expand", "tag"):
+        enabled = window.curation.actions[key].isEnabled()
+        check(enabled == selected, f"Select > {key} enabled: {enabled}, selected: {selected}")
     # headers and captions
     if corpus is None:
         check(window.plot_panel.view.index is None, "a map without a corpus")
@@ -110,4 +120,69 @@ def window_problems(window) -> list[str]:
     check(label == want, f"selection caption {label!r} != {want!r}")
     if state.tags is not None:
         check(len(state.tags) == corpus.n_rows, "tags for another number of rows")
+    undo, redo = window.curation.actions["undo"], window.curation.actions["redo"]
+    check(undo.isEnabled() == state.can_undo, f"Undo enabled: {undo.isEnabled()}")
+    check(redo.isEnabled() == state.can_redo, f"Redo enabled: {redo.isEnabled()}")
+    problems += _roles_problems(window, corpus)
+    if map_data is not None:
+        problems += _map_problems(window, map_data.index.coords)
+    return problems
+
+
+def _roles_problems(window, corpus) -> list[str]:
+    """The text and label columns the Dataset and Encoder panels show are the corpus's."""
+    problems = []
+    for where, combo, column in (
+        ("dataset text", window.dataset_panel.text_combo, corpus.text_column),
+        ("dataset label", window.dataset_panel.label_combo, corpus.label_column),
+        ("encoder text", window.encoder_panel.text_combo, corpus.text_column),
+    ):
+        shown, want = combo.currentText(), column if column is not None else NONE_CHOICE
+        if shown != want:
+            problems.append(f"{where} column {shown!r} != {want!r}")
+    return problems
+
+
+def _map_problems(window, coords: np.ndarray) -> list[str]:
+    """What the map draws over its points: colours, faded selection, focus ring, lines."""
+    doc, view = window.document, window.plot_panel.view
+    problems: list[str] = []
+
+    def check(ok: bool, what: str) -> None:
+        if not ok:
+            problems.append(what)
+
+    colors = doc.colors
+    if colors is not None:
+        check(view.colors is colors, "the map is drawn in other colours than the document's")
+        check(
+            len(colors.codes) == len(coords), f"{len(colors.codes)} colours, {len(coords)} points"
+        )
+        if colors.kind != "single":
+            title = window.plot_panel.legend.title.text()
+            check(title == (colors.column or ""), f"legend {title!r} != {colors.column!r}")
+    selection = doc.selection.selection
+    drawn = view._selected  # the mask of points drawn unfaded, None when nothing is selected
+    want = selection.to_mask() if len(selection) else None
+    check(
+        (drawn is None and want is None)
+        or (drawn is not None and want is not None and np.array_equal(drawn, want)),
+        f"the map shows {0 if drawn is None else int(drawn.sum())} points selected, "
+        f"the selection has {len(selection)}",
+    )
+    x, y = view._highlight.getData()  # the ring around the focused point
+    ring = np.column_stack([x, y]) if x is not None else np.empty((0, 2))
+    focus = doc.focus_row
+    want_ring = coords[[focus]] if focus >= 0 else np.empty((0, 2))
+    check(_same_points(ring, want_ring), f"the focus ring is not on row {focus}")
+    inspection = doc.analysis.inspection
+    lines = view.neighbor_overlay.targets()
+    want_lines = (
+        coords[inspection.neighbors.indices[0]] if inspection is not None else np.empty((0, 2))
+    )
+    check(_same_points(lines, want_lines), "the neighbour lines are not the inspection's")
+    query = doc.query_result
+    marks = view.query_overlay.targets()
+    want_marks = coords[query.rows] if query is not None else np.empty((0, 2))
+    check(_same_points(marks, want_marks), "the query's marks are not its results")
     return problems

@@ -1,0 +1,130 @@
+"""Bugs the soak test found (tests/gui/soak.py), each tested directly, as a user meets it.
+
+The seeds that found them are kept in tests/gui/test_soak.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, QSettings
+
+from embexplorer.gui.analysis_session import CLUSTER, HUB, N_K
+from embexplorer.gui.main_window import MainWindow
+from tests.gui.invariants import window_problems
+from tests.gui.soak import move_mouse
+
+TIMEOUT = 60_000
+TEXTS = [
+    "A man is playing a guitar.",
+    "Someone performs music on a guitar.",
+    "The stock market fell.",
+    "Shares dropped sharply today.",
+    "A cat sleeps on the sofa.",
+    "The kitten naps on a couch.",
+]
+
+
+@pytest.fixture
+def window(opened_window):
+    return opened_window
+
+
+def _visible_row(view) -> int:
+    for row in range(len(view.index)):
+        x, y = view.index.coords[row]
+        if view.row_at(view.view_box.mapViewToScene(QPointF(float(x), float(y)))) == row:
+            return row
+    raise AssertionError("no point to hover")
+
+
+def _hover(view, row: int) -> str:
+    at = view.view_to_widget(*map(float, view.index.coords[row]))
+    move_mouse(view.viewport(), QPoint(round(at.x()), round(at.y())))
+    assert view.hover_card.isVisible()
+    return view.hover_card.text()
+
+
+@pytest.mark.parametrize("column", [N_K, HUB, CLUSTER, "tags"])
+def test_hovering_a_point_coloured_by_an_added_column(qtbot, window, column):
+    """Soak seed 36: coloured by a column the analysis added (or the tags), hovering a point
+    raised KeyError in the hover slot, at every mouse move."""
+    doc = window.document
+    doc.selection.apply([0, 1, 2])
+    doc.selection.tag("keep")
+    with qtbot.waitSignal(doc.colors_changed, timeout=TIMEOUT):
+        doc.set_color_column(column)
+    view = window.plot_panel.view
+    row = _visible_row(view)
+    value = doc.column_values(column)[row]
+    assert f"{column}: {value}" in _hover(view, row).splitlines()
+
+
+def _relayout(qtbot, window, **changes):
+    analysis = window.document.analysis
+    with qtbot.waitSignal(analysis.finished, timeout=TIMEOUT):
+        analysis.set_params(analysis.params.replace(**changes))
+    qtbot.waitUntil(lambda: not window.runner.is_busy(), timeout=TIMEOUT)
+
+
+def test_a_new_layout_still_marks_the_selection_and_the_inspected_point(qtbot, window):
+    """Soak seeds 32 and 10: after the projection changed (or new vectors were embedded), the
+    map drew nothing selected and no focus ring or neighbour lines, while the caption said
+    "3 of 30 selected" and the Neighbours panel listed the inspected point's neighbours."""
+    doc, view = window.document, window.plot_panel.view
+    doc.selection.apply([1, 2, 3])
+    with qtbot.waitSignal(doc.analysis.inspected, timeout=TIMEOUT):
+        doc.set_focus(5)
+    _relayout(qtbot, window, projection="tsne")
+    assert view._selected.nonzero()[0].tolist() == [1, 2, 3]
+    x, y = view._highlight.getData()
+    assert (x.tolist(), y.tolist()) == ([view.index.coords[5, 0]], [view.index.coords[5, 1]])
+    neighbours = doc.analysis.inspection.neighbors.indices[0]
+    np.testing.assert_allclose(view.neighbor_overlay.targets(), view.index.coords[neighbours])
+    assert window_problems(window) == []
+
+
+def test_a_new_layout_places_the_query_again(qtbot, window, tmp_path):
+    """The query's marks vanished from the map after the projection changed, while its
+    results were still listed."""
+    path = tmp_path / "texts.csv"
+    path.write_text("text\n" + "\n".join(TEXTS) + "\n", encoding="utf-8")
+    with qtbot.waitSignal(window.document.pipeline_finished, timeout=TIMEOUT):
+        window.open_path(path)
+    window.query_panel.field.setText("a guitar")
+    with qtbot.waitSignal(window.document.query_changed, timeout=TIMEOUT):
+        window.query_panel.search_button.click()
+    _relayout(qtbot, window, projection="tsne")
+    view, query = window.plot_panel.view, window.document.query_result
+    np.testing.assert_allclose(view.query_overlay.targets(), view.index.coords[query.rows])
+    assert window_problems(window) == []
+
+
+def _items(combo) -> list[str]:
+    return [combo.itemText(i) for i in range(combo.count())]
+
+
+def test_the_text_column_is_chosen_among_the_same_columns_in_both_panels(window):
+    """Soak seed 47: the Dataset panel offered the numeric 'score' as the text column; once
+    chosen, the Encoder panel (which lists only columns of strings) said "(none)" and its
+    Embed button would have embedded the numbers."""
+    dataset, encoder = window.dataset_panel.text_combo, window.encoder_panel.text_combo
+    assert "score" in _items(window.dataset_panel.label_combo)
+    assert "score" not in _items(dataset)
+    assert _items(dataset) == _items(encoder)
+    dataset.setCurrentText("label")
+    dataset.activated.emit(dataset.currentIndex())
+    assert window.document.corpus.text_column == "label" == encoder.currentText()
+    assert _items(dataset) == _items(encoder)
+    assert window_problems(window) == []
+
+
+def test_before_anything_is_selected_the_select_menu_says_so(qtbot, tmp_path):
+    """Soak seed 1: at start, Expand by Neighbours, Tag and Clear were enabled with nothing
+    selected (and no corpus); Expand then said "The kNN graph is not ready yet"."""
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    assert [window.curation.actions[k].isEnabled() for k in ("clear", "expand", "tag")] == [
+        False
+    ] * 3
+    assert window_problems(window) == []
+    window.close()
