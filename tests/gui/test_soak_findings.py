@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QSettings
 
-from embexplorer.gui.analysis_session import CLUSTER, HUB, N_K
+from embexplorer.core.analysis_columns import CLUSTER, HUB, N_K
 from embexplorer.gui.main_window import MainWindow
 from tests.gui.invariants import window_problems
 from tests.gui.soak import move_mouse
