@@ -24,6 +24,13 @@ from embexplorer.core.pipeline import AnalysisParams, AnalysisResult
 from embexplorer.gui.tables import result_table
 
 APPLY_DELAY_MS = 400
+#: The metrics offered (Hamming is for 1-bit codes, the only metric they have).
+METRIC_CHOICES = (
+    ("cosine", "cosine"),
+    ("Euclidean", "euclidean"),
+    ("dot product", "dot"),
+    ("Hamming (1-bit codes)", "hamming"),
+)
 TOP_HUBS = 50
 
 
@@ -44,9 +51,7 @@ class AnalysisPanel(QWidget):
         self.k = QSpinBox()
         self.k.setRange(1, 100)
         self.k.setValue(10)
-        self.metric_choice = _combo(
-            [("cosine", "cosine"), ("Euclidean", "euclidean"), ("dot product", "dot")]
-        )
+        self.metric_choice = _combo([*METRIC_CHOICES])
         self.knn = _combo([("auto", "auto"), ("exact", "exact"), ("approximate", "approx")])
         self.projection = _combo([("PCA", "pca"), ("t-SNE", "tsne"), ("UMAP", "umap")])
         self.seed = QSpinBox()

@@ -84,11 +84,18 @@ class AnalysisSession(QObject):
     finished = Signal()  # every stage of the current parameters is done
     failed = Signal(str, str, str)
 
-    def __init__(self, runner: TaskRunner, parent: QObject | None = None):
+    def __init__(
+        self, runner: TaskRunner, parent: QObject | None = None, channel: str = "analysis"
+    ):
         super().__init__(parent)
         self.runner = runner
+        #: the runner's channels of this session's jobs (a second map has its own)
+        self.channel, self.inspect_channel = channel, f"{channel}: inspect"
         self.params = AnalysisParams(clusters="kmeans:10")
         self.corpus: Corpus | None = None
+        #: what is analysed: the corpus's vectors, or another embedding of its rows (float
+        #: vectors or a code view, core.variants)
+        self.rows = None
         self.result: AnalysisResult | None = None
         self.map_data: MapData | None = None
         self.inspection: Inspection | None = None
@@ -101,12 +108,19 @@ class AnalysisSession(QObject):
             self.params = params
             self.params_changed.emit(params)
 
-    def start(self, corpus: Corpus) -> None:
-        """A new corpus (or new vectors): forget everything, draw the map, then analyse."""
-        self.runner.cancel("analysis")
-        self.runner.cancel("inspect")
+    def start(self, corpus: Corpus, rows=None, params: AnalysisParams | None = None) -> None:
+        """A new corpus (or new vectors): forget everything, draw the map, then analyse.
+
+        ``rows``: the embedding to analyse (default: the corpus's vectors); ``params``: its
+        parameters (default: keep the current ones).
+        """
+        self.runner.cancel(self.channel)
+        self.runner.cancel(self.inspect_channel)
         self.corpus, self.result, self.map_data = corpus, None, None
+        self.rows = corpus.vectors if rows is None else rows
         self.inspection, self._exact_index = None, None
+        if params is not None:
+            self._set_params(params)
         if 2 <= corpus.n_rows <= self.params.k:  # a small corpus: as many neighbours as it has
             self._set_params(self.params.replace(k=corpus.n_rows - 1))
         self.map_changed.emit(None)
@@ -115,12 +129,21 @@ class AnalysisSession(QObject):
         self._run()
 
     def restore(
-        self, corpus: Corpus, result: AnalysisResult | None, map_data: MapData | None
+        self,
+        corpus: Corpus,
+        result: AnalysisResult | None,
+        map_data: MapData | None,
+        rows=None,
+        params: AnalysisParams | None = None,
     ) -> None:
-        """A reopened session: its results as they were, nothing recomputed."""
-        self.runner.cancel("analysis")
-        self.runner.cancel("inspect")
+        """A reopened session (or an embedding shown again): its results as they were,
+        nothing recomputed; without a result, analysed with ``params``."""
+        self.runner.cancel(self.channel)
+        self.runner.cancel(self.inspect_channel)
         self.corpus, self.result, self.map_data = corpus, result, map_data
+        self.rows = corpus.vectors if rows is None else rows
+        if params is not None and result is None:
+            self._set_params(params)
         self.inspection, self._exact_index = None, None
         if result is not None:
             self._set_params(result.params)
@@ -138,25 +161,25 @@ class AnalysisSession(QObject):
             self._run()
 
     def _on_channel_busy(self, channel: str, running: bool) -> None:
-        if channel == "analysis" and not running:
+        if channel == self.channel and not running:
             # the projection's job ends just before the rest is submitted: look once that
             # settled (a Cancel leaves the channel idle)
             QTimer.singleShot(0, self._settle)
 
     def _settle(self) -> None:
         """The analysis was cancelled: the controls go back to what is on screen."""
-        if not self.runner.is_busy("analysis") and self.result is not None:
+        if not self.runner.is_busy(self.channel) and self.result is not None:
             self._set_params(self.result.params)
 
     def _run(self) -> None:
-        corpus, params, previous = self.corpus, self.params, self.result
-        if corpus is None or corpus.vectors is None:
+        corpus, params, previous, rows = self.corpus, self.params, self.result, self.rows
+        if corpus is None or rows is None:
             return
         texts = corpus.texts
         title = f"Projecting ({params.projection})"
         self.runner.submit(
-            "analysis",
-            lambda: _projection_then_index(corpus.vectors, params, previous, texts),
+            self.channel,
+            lambda: _projection_then_index(rows, params, previous, texts),
             self._on_projected,
             title=title,
             on_error=self._on_error,
@@ -168,10 +191,10 @@ class AnalysisSession(QObject):
             self.result, self.map_data = result, map_data
             self.map_changed.emit(map_data)
             self.results_changed.emit(result)
-        corpus, params = self.corpus, self.params
+        corpus, params, rows = self.corpus, self.params, self.rows
         self.runner.submit(
-            "analysis",
-            lambda: analysis_task(corpus.vectors, params, result, texts=corpus.texts),
+            self.channel,
+            lambda: analysis_task(rows, params, result, texts=corpus.texts),
             self._on_analysed,
             title="Analysing (kNN, hubness, clusters)",
             on_error=self._on_error,
@@ -196,14 +219,14 @@ class AnalysisSession(QObject):
         """Find ``row``'s exact neighbours (k up to 1000) on the worker; -1 clears."""
         if k is not None:
             self.inspect_k = k
-        if row < 0 or self.corpus is None or self.corpus.vectors is None:
+        if row < 0 or self.corpus is None or self.rows is None:
             self.inspection = None
             self.inspected.emit(None)
             return
-        vectors, metric, result = self.corpus.vectors, self.params.metric, self.result
+        vectors, metric, result = self.rows, self.params.metric, self.result
         index, k = self._exact_index, min(self.inspect_k, len(vectors) - 1)
         self.runner.submit(
-            "inspect",
+            self.inspect_channel,
             lambda: _inspect_task(index, vectors, metric, row, k, result),
             self._on_inspected,
             title="Inspecting",

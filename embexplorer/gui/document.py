@@ -27,8 +27,9 @@ from embexplorer.core.io import ReadOptions, load_task
 from embexplorer.core.search import rows_matching_task
 from embexplorer.core.session_file import SessionState, session_state
 from embexplorer.core.tasks import Progress, Task
-from embexplorer.core.workspace import Workspace
+from embexplorer.core.workspace import OVERLAP, Workspace
 from embexplorer.gui.analysis_session import AnalysisSession, MapData
+from embexplorer.gui.embedding_set import EmbeddingSet
 from embexplorer.gui.plot.colormap import ColorMapping, color_mapping, single_color
 from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.selection_state import TAGS, SelectionState
@@ -82,6 +83,9 @@ class Document(QObject):
         self.analysis.results_changed.connect(self._on_results)
         self.analysis.finished.connect(self._maybe_finished)
         self.analysis.failed.connect(self.failed)
+        #: the embeddings of the corpus (core workspace), the second map, the comparison
+        self.embeddings = EmbeddingSet(self, self)
+        self.embeddings.failed.connect(self.failed)
         self.query_result: QueryResult | None = None
         self._query_encoder = None  # kept between queries: loading it takes ~0.3 s
         #: SHA-256s of models (named by data files) the user agreed to run for queries
@@ -120,6 +124,7 @@ class Document(QObject):
         self.clear_query()
         self.selection.reset(corpus.n_rows, corpus.corpus_id)
         self.color_column = color_column
+        self.embeddings.reset(corpus, path)
         self.corpus_changed.emit(corpus)
         self.focus_changed.emit(-1)
 
@@ -163,6 +168,7 @@ class Document(QObject):
     def _on_embedded(self, corpus: Corpus) -> None:
         self.corpus = corpus
         self.clear_query()
+        self.embeddings.reset(corpus, self.source, made_here=True)
         self.vectors_changed.emit(corpus)
         self.analysis.start(corpus)
 
@@ -187,12 +193,20 @@ class Document(QObject):
             return self.corpus.columns[name]
         if name == TAGS and self.selection.tags is not None:
             return self.selection.tags
+        if name == OVERLAP:
+            return self.embeddings.column_values(name)
         return self.analysis.derived_columns().get(name)
 
     def extra_column_names(self) -> list[str]:
-        """Columns beside the corpus's: the tags, then what the analysis added."""
+        """Columns beside the corpus's: the tags, what the analysis added, the overlap."""
         names = [TAGS] if self.selection.tags is not None else []
-        return names + list(self.analysis.derived_columns())
+        names += list(self.analysis.derived_columns())
+        return names + self.embeddings.extra_column_names()
+
+    def comparison_changed(self) -> None:
+        """A new comparison (or none): the overlap column changed, and so its colours."""
+        if self.color_column == OVERLAP:
+            self._recolor()
 
     def _on_tags(self, tags) -> None:
         self.tags_changed.emit(tags)
@@ -311,22 +325,13 @@ class Document(QObject):
 
     # -- sessions -----------------------------------------------------------------------------
     def workspace(self) -> Workspace:
-        """The window's state as a core workspace (one embedding: the corpus's vectors)."""
-        corpus = self.corpus
-        if corpus is None:
+        """The window's state as a core workspace: the embeddings (document.embeddings) with
+        the corpus's roles, the selection, the tags, the focus and the colouring."""
+        workspace = self.embeddings.workspace
+        if self.corpus is None or workspace is None:
             raise InputError("Open a corpus first.")
-        workspace = Workspace.of(corpus, self.source)
-        if self._loaded_without_vectors and workspace.active is not None:
-            # the encoder made these here: the source file does not hold them
-            made = workspace.current
-            workspace = workspace.with_embedding(
-                dataclasses.replace(made, origin={"kind": "encoder"})
-            )
-        if workspace.active is not None:
-            workspace = workspace.with_result(workspace.active, self.analysis.result)
-            workspace = workspace.with_params(workspace.active, self.analysis.params)
         return dataclasses.replace(
-            workspace,
+            workspace.with_corpus(self.corpus),
             selection=self.selection.selection,
             tags=self.selection.tags,
             focus=self.focus_row,
@@ -357,12 +362,17 @@ class Document(QObject):
     def _on_session_read(self, outcome) -> None:
         workspace, state, map_data = outcome
         corpus, active = workspace.corpus, workspace.current
-        if active is not None and active.vectors is not None:
-            corpus = corpus.with_vectors(active.vectors, active.provenance)
+        made = [e for e in workspace.embeddings.values() if e.origin["kind"] == "encoder"]
+        if corpus.vectors is None and made:  # the texts were embedded here, not in the file
+            corpus = corpus.with_vectors(made[0].vectors, made[0].provenance)
         self.read_options = ReadOptions(**state.read_options)
-        self._loaded_without_vectors = active is not None and active.origin["kind"] == "encoder"
+        self._loaded_without_vectors = bool(made) and workspace.corpus.vectors is None
         self._adopt(Path(state.source), corpus, state.color_column)
-        self.analysis.restore(corpus, None if active is None else active.result, map_data)
+        self.embeddings.restore(workspace.with_corpus(corpus))
+        if active is None:
+            self.analysis.restore(corpus, None, None)
+        else:
+            self.analysis.restore(corpus, active.result, map_data, active.rows, active.params)
         self.selection.restore(state.selection)
         if state.tags is not None:
             self.selection.set_tags(state.tags)

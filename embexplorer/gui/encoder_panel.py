@@ -53,6 +53,7 @@ def available_devices() -> list[str]:
 
 class EncoderPanel(QWidget):
     run_requested = Signal(object)  # EncoderConfig
+    add_requested = Signal(object)  # EncoderConfig: embed the texts as a further embedding
     cancel_requested = Signal()
     clear_cache_requested = Signal()
     text_column_chosen = Signal(object)  # str | None
@@ -83,6 +84,12 @@ class EncoderPanel(QWidget):
         for name in available_devices():
             self.device.addItem(DEVICES[name], name)
         self.run_button = QPushButton("Embed texts")
+        self.run_button.setToolTip("Embed the texts and show them on the map (replaces the map)")
+        self.add_button = QPushButton("Add as a new embedding")
+        self.add_button.setToolTip(
+            "Embed the texts with these settings as another embedding of the same rows, to "
+            "compare with the current one (Embeddings panel)"
+        )
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.progress = QLabel()
@@ -111,6 +118,7 @@ class EncoderPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(_row(self.run_button, self.cancel_button))
+        layout.addWidget(self.add_button)
         layout.addWidget(self.progress)
         layout.addStretch(1)
         layout.addWidget(self.cache_note)
@@ -124,7 +132,8 @@ class EncoderPanel(QWidget):
         self.tokenizer_browse.clicked.connect(
             lambda: self._browse(self.tokenizer_path, "Tokenizer (*.json)")
         )
-        self.run_button.clicked.connect(self._on_run)
+        self.run_button.clicked.connect(lambda: self._emit_config(self.run_requested))
+        self.add_button.clicked.connect(lambda: self._emit_config(self.add_requested))
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.clear_cache_button.clicked.connect(self.clear_cache_requested)
         self.text_combo.activated.connect(self._on_text_column)
@@ -148,13 +157,13 @@ class EncoderPanel(QWidget):
         text = self.text_combo.currentText()
         self.text_column_chosen.emit(None if text == "(none)" else text)
 
-    def _on_run(self) -> None:
+    def _emit_config(self, signal) -> None:
         try:
             config = self.config()
         except InputError as exc:
             self.progress.setText(str(exc))
             return
-        self.run_requested.emit(config)
+        signal.emit(config)
 
     def config(self) -> EncoderConfig:
         """The chosen settings; InputError when a custom model or tokenizer is missing."""
@@ -188,6 +197,7 @@ class EncoderPanel(QWidget):
 
     def set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
+        self.add_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
 
     def show_cache(self, entries: int, size_bytes: int) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSizePolicy,
+    QSplitter,
     QWidget,
 )
 
@@ -36,14 +37,18 @@ from embexplorer.gui.autosave import (
     recovery_candidate,
     take_for_recovery,
 )
+from embexplorer.gui.compare_panel import ComparePanel
+from embexplorer.gui.compare_views import CompareViews
 from embexplorer.gui.curation import CurationActions
 from embexplorer.gui.dataset_panel import DatasetPanel
 from embexplorer.gui.document import Document, MapData
+from embexplorer.gui.embeddings_panel import EmbeddingsPanel
 from embexplorer.gui.encoder_panel import EncoderPanel
 from embexplorer.gui.encoder_views import EncoderViews
 from embexplorer.gui.neighbors_panel import NeighborsPanel
 from embexplorer.gui.plot_panel import PlotPanel
 from embexplorer.gui.query_panel import QueryPanel
+from embexplorer.gui.second_map import SecondMap
 from embexplorer.gui.selection_views import SelectionViews
 from embexplorer.gui.settings import (
     WINDOW_STATE_VERSION,
@@ -56,6 +61,7 @@ from embexplorer.gui.settings import (
     stored_number,
     trusted_models,
 )
+from embexplorer.gui.stability_panel import StabilityPanel
 from embexplorer.gui.task_status import TaskStatus
 from embexplorer.gui.worker import TaskRunner
 
@@ -101,6 +107,10 @@ class MainWindow(QMainWindow):
         self.analysis_panel = AnalysisPanel()
         self.neighbors_panel = NeighborsPanel()
         self.plot_panel = PlotPanel()
+        self.second_map = SecondMap()
+        self.embeddings_panel = EmbeddingsPanel()
+        self.compare_panel = ComparePanel()
+        self.stability_panel = StabilityPanel()
         self.task_status = TaskStatus()
         self.status_message = QLabel()
         self.last_error: tuple[str, str, str] | None = None
@@ -120,6 +130,17 @@ class MainWindow(QMainWindow):
         self.encoder_views = EncoderViews(self)
         self.analysis_views = AnalysisViews(
             self.document, self.analysis_panel, self.neighbors_panel, self.plot_panel, self
+        )
+        self.compare_views = CompareViews(
+            self.document,
+            self.embeddings_panel,
+            self.compare_panel,
+            self.stability_panel,
+            self.second_map,
+            self.plot_panel,
+            self.encoder_panel,
+            self.maps,
+            self,
         )
         self.autosaver = Autosaver(self.document, self.view_range, self)
         self._restore_geometry()
@@ -145,17 +166,28 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_layout(self) -> None:
-        self.setCentralWidget(self.plot_panel)
+        #: the main map, and the second map beside it when two embeddings are compared
+        self.maps = QSplitter(Qt.Orientation.Horizontal)
+        self.maps.addWidget(self.plot_panel)
+        self.maps.addWidget(self.second_map)
+        self.maps.setChildrenCollapsible(False)
+        self.setCentralWidget(self.maps)
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         dataset = self._dock("Dataset", self.dataset_panel, left)
         self.encoder_dock = self._dock("Encoder", self.encoder_panel, left, scroll=True)
         self.tabifyDockWidget(dataset, self.encoder_dock)
         self.analysis_dock = self._dock("Analysis", self.analysis_panel, left, scroll=True)
         self.tabifyDockWidget(self.encoder_dock, self.analysis_dock)
+        self.embeddings_dock = self._dock("Embeddings", self.embeddings_panel, left)
+        self.tabifyDockWidget(self.analysis_dock, self.embeddings_dock)
         dataset.raise_()
-        self.neighbors_dock = self._dock(
-            "Neighbours", self.neighbors_panel, Qt.DockWidgetArea.RightDockWidgetArea
-        )
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        self.neighbors_dock = self._dock("Neighbours", self.neighbors_panel, right)
+        self.compare_dock = self._dock("Compare", self.compare_panel, right)
+        self.tabifyDockWidget(self.neighbors_dock, self.compare_dock)
+        self.stability_dock = self._dock("Stability", self.stability_panel, right)
+        self.tabifyDockWidget(self.compare_dock, self.stability_dock)
+        self.neighbors_dock.raise_()
         self.resizeDocks([self.neighbors_dock], [420], Qt.Orientation.Horizontal)
         query = self._dock(
             "Search by meaning", self.query_panel, Qt.DockWidgetArea.BottomDockWidgetArea

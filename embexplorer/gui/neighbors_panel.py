@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from embexplorer.core.corpus import Corpus
+from embexplorer.gui.analysis_panel import METRIC_CHOICES
 from embexplorer.gui.analysis_session import Inspection
 from embexplorer.gui.tables import result_table
 
@@ -41,11 +42,7 @@ class NeighborsPanel(QWidget):
         self.k.setPrefix("k = ")
         self.k.setToolTip("Neighbours of the inspected point (exact search, up to 1000)")
         self.metric_choice = QComboBox()
-        for label, data in (
-            ("cosine", "cosine"),
-            ("Euclidean", "euclidean"),
-            ("dot product", "dot"),
-        ):
+        for label, data in METRIC_CHOICES:
             self.metric_choice.addItem(label, data)
         self.raw = self._table(["#", "distance", "id", "label", "text"])
         self.reduced = self._table(["#", "id", "label"])

@@ -23,7 +23,16 @@ from embexplorer.gui.main_window import MainWindow
 from tests.files import write_csv
 from tests.gui.override_guard import override_errors
 
-DOCKS = ["Dataset", "Encoder", "Analysis", "Neighbours", "Search by meaning"]
+DOCKS = [
+    "Dataset",
+    "Encoder",
+    "Analysis",
+    "Embeddings",
+    "Neighbours",
+    "Compare",
+    "Stability",
+    "Search by meaning",
+]
 ANALYSIS_TABS = ["Hubness", "Clusters"]
 #: (dock in front, Analysis tab in front)
 CASES = [(dock, "Hubness") for dock in DOCKS if dock != "Analysis"] + [
