@@ -93,8 +93,12 @@ class CompareViews(QObject):
         comparing = workspace is not None and workspace.other is not None
         if comparing and self.second.isHidden():
             self.second.show()
+            # the two plots equally wide (the main panel also holds the legend): their zoom is
+            # linked, so equal widths give equal scales
             width = sum(self.splitter.sizes())
-            self.splitter.setSizes([width // 2, width - width // 2])
+            legend = self.plot.legend.width() if self.plot.legend.isVisible() else 0
+            main = min(width - 200, (width + legend) // 2)
+            self.splitter.setSizes([main, width - main])
         elif not comparing and not self.second.isHidden():
             self.second.hide()
         self._show_title()

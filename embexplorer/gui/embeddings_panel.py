@@ -48,6 +48,17 @@ def origin_text(origin: dict) -> str:
     return {"source": "the file", "encoder": "the encoder"}.get(str(kind), str(kind))
 
 
+def _columns_in_use(workspace: Workspace) -> set[str]:
+    """Vector columns of the file some embedding already holds."""
+    used = set(workspace.embeddings)
+    for embedding in workspace.embeddings.values():
+        if embedding.origin.get("kind") == "column":
+            used.add(str(embedding.origin.get("column")))
+        if embedding.origin.get("kind") == "source":
+            used.update(str(embedding.provenance.get(k)) for k in ("vector_column", "vector_key"))
+    return used
+
+
 class EmbeddingsPanel(QWidget):
     derive_requested = Signal(str, str)  # parent embedding, variant spec
     column_requested = Signal(str)  # another vector column of the file
@@ -160,7 +171,8 @@ class EmbeddingsPanel(QWidget):
         row = self._names.index(chosen) if chosen in self._names else (0 if self._names else -1)
         if row >= 0:
             self.table.selectRow(row)
-        in_file = [c for c in (columns or []) if workspace is None or c not in workspace.embeddings]
+        used = set() if workspace is None else _columns_in_use(workspace)
+        in_file = [c for c in (columns or []) if c not in used]
         self.column_choice.clear()
         self.column_choice.addItems(in_file)
         if workspace is None:
