@@ -1,0 +1,121 @@
+"""What the fuzz tests (tests/fuzz) found in the readers, each kept as a plain regression test
+built from the failing input Hypothesis reported (shrunk)."""
+
+from __future__ import annotations
+
+import io
+import tracemalloc
+import zipfile
+
+import numpy as np
+import pytest
+
+from embexplorer.core.errors import InputError
+from embexplorer.core.io import read_corpus
+
+
+def _npy(array: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    np.save(out, array)
+    return out.getvalue()
+
+
+# -- .npy headers ---------------------------------------------------------------------------------
+def test_an_npy_header_length_is_checked_before_the_header_is_read(tmp_path):
+    """A 72-byte file whose format-2.0 length field reads 662 MB made numpy allocate 662 MB
+    before its own 10,000-byte header limit applied."""
+    path = tmp_path / "h.npy"
+    path.write_bytes(
+        b"\x93NUMPY\x02\x00\x00\x00{'descr': '<f4', 'fortran_order': False, "
+        b"'shape': (1, 1)}\n\x00\x00\x00\x00"
+    )
+    tracemalloc.start()
+    try:
+        with pytest.raises(
+            InputError,
+            match=r"h.npy is not a valid .npy file: its header "
+            r"declares a length of 662,372,352 bytes",
+        ):
+            read_corpus(path)
+        assert tracemalloc.get_traced_memory()[1] < 4 << 20
+    finally:
+        tracemalloc.stop()
+
+
+def test_an_npy_header_numpy_reads_only_by_guessing_is_refused(tmp_path):
+    """A line break inside a header made numpy read it through its Python 2 fallback, which
+    printed a UserWarning (and, cut short, raised tokenize.TokenError)."""
+    padded = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1), }\n" + " " * 58
+    for text in (padded, padded[:-60]):
+        body = text.encode("latin1") + b"\n"
+        path = tmp_path / "g.npy"
+        path.write_bytes(b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + body + bytes(4))
+        with pytest.raises(InputError, match=r"g\.npy is not a valid \.npy file"):
+            read_corpus(path)
+
+
+def test_a_python2_npy_header_still_reads(tmp_path):
+    """Python 2 wrote ``3L``; such files read as numpy reads them, without a warning."""
+    body = b"{'descr': '<f4', 'fortran_order': False, 'shape': (2L, 3L), }\n"
+    path = tmp_path / "old.npy"
+    data = np.arange(6, dtype=np.float32)
+    path.write_bytes(b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body + data.tobytes())
+    np.testing.assert_array_equal(read_corpus(path).vectors, data.reshape(2, 3))
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_npy_files_of_either_order_read_without_numpy_parsing_again(tmp_path, order):
+    array = np.asarray(np.arange(12, dtype=">f8").reshape(3, 4), order=order)
+    path = tmp_path / "v.npy"
+    np.save(path, array)
+    np.testing.assert_array_equal(read_corpus(path).vectors, array.astype(np.float32))
+
+
+# -- zip members ---------------------------------------------------------------------------------
+def test_an_npz_with_a_broken_deflate_stream_is_refused(tmp_path):
+    """A flipped byte in a compressed member raised zlib.error through read_corpus."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("vectors.npy", _npy(np.random.default_rng(0).random((50, 8), np.float32)))
+    data = bytearray(out.getvalue())
+    data[30 + len("vectors.npy")] ^= 0xFF  # the first byte of the DEFLATE stream
+    path = tmp_path / "z.npz"
+    path.write_bytes(bytes(data))
+    with pytest.raises(
+        InputError,
+        match=r"z.npz: member 'vectors.npy' cannot be read "
+        r"\(truncated or corrupt: Error -3 while decompressing",
+    ):
+        read_corpus(path)
+
+
+def test_a_zip_member_placed_before_the_file_start_is_refused(tmp_path):
+    """A member's offset that sends zipfile's seek before the file's start raised
+    OSError(EINVAL): "could not be read: Invalid argument", as if the disk had failed."""
+    from embexplorer.core.io.limits import read_zip_member
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("manifest.json", "{}")
+    path = tmp_path / "s.embx"
+    path.write_bytes(out.getvalue())
+    with zipfile.ZipFile(path) as zf:
+        zf.getinfo("manifest.json").header_offset = -(1 << 20)
+        with pytest.raises(
+            InputError,
+            match=r"member 'manifest.json' cannot be read \("
+            r"truncated or corrupt: \[Errno 22\]",
+        ):
+            read_zip_member(zf, "manifest.json", 1 << 20, "s.embx")
+
+
+def test_a_session_array_of_dates_is_refused_as_not_numbers(tmp_path):
+    """Any dtype numpy can store is read (as bytes) before it is judged, dates too."""
+    from embexplorer.core.io.limits import read_zip_npy
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("arrays/selection.npy", _npy(np.array(["2020-01-01"], dtype="M8[D]")))
+    with zipfile.ZipFile(out) as zf:
+        array = read_zip_npy(zf, "arrays/selection.npy", 1 << 20, "s.embx")
+    assert array.dtype.kind == "M" and array[0] == np.datetime64("2020-01-01")
