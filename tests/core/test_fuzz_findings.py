@@ -4,6 +4,7 @@ built from the failing input Hypothesis reported (shrunk)."""
 from __future__ import annotations
 
 import io
+import json
 import tracemalloc
 import zipfile
 
@@ -119,3 +120,65 @@ def test_a_session_array_of_dates_is_refused_as_not_numbers(tmp_path):
     with zipfile.ZipFile(out) as zf:
         array = read_zip_npy(zf, "arrays/selection.npy", 1 << 20, "s.embx")
     assert array.dtype.kind == "M" and array[0] == np.datetime64("2020-01-01")
+
+
+# -- vectors beyond float32 ----------------------------------------------------------------------
+def _write_parquet(path, values):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"vector": pa.array(values, pa.list_(pa.float64()))}), path)
+
+
+@pytest.mark.parametrize(
+    ("name", "write", "where", "value"),
+    [
+        (
+            "v.npy",
+            lambda p: np.save(p, np.array([[1.0, 2.0], [1e300, 1.0]])),
+            "row index 1",
+            "1e+300",
+        ),
+        (
+            "v.npz",
+            lambda p: np.savez(p, vectors=np.array([[3.4028235677973366e38, 1.0]])),
+            "row index 0",
+            "3.40282e+38",
+        ),
+        (
+            "v.jsonl",
+            lambda p: p.write_text('{"v": [1.5, 2.5]}\n{"v": [3.5e38, 1.0]}\n'),
+            "line 2",
+            "3.5e+38",
+        ),
+        (
+            "v.csv",
+            lambda p: p.write_text("text,dim_0,dim_1\na,1,1\nb,1,-3.5e38\n"),
+            "line 3",
+            "-3.5e+38",
+        ),
+        (
+            "v.parquet",
+            lambda p: _write_parquet(p, [[1.0, 2.0], [1e300, 1.0]]),
+            "row index 1",
+            "1e+300",
+        ),
+    ],
+)
+def test_vectors_beyond_float32_are_refused_by_name(tmp_path, name, write, where, value):
+    """Float64 values over float32's 3.4e38 became infinite with a RuntimeWarning ("overflow
+    encountered in cast") and were then refused as "NaN or infinite", which the file has not."""
+    path = tmp_path / name
+    write(path)
+    with pytest.raises(InputError) as info:
+        read_corpus(path)
+    message = str(info.value)
+    assert message.startswith(f"{name}, {where}: {value} in the vectors is beyond the range")
+    assert "float32" in message and "NaN" not in message
+
+
+def test_vectors_at_float32s_edge_still_load(tmp_path):
+    edge = float(np.finfo(np.float32).max)
+    path = tmp_path / "edge.jsonl"
+    path.write_text(json.dumps({"v": [edge, -edge]}) + "\n" + json.dumps({"v": [1.0, 2.0]}) + "\n")
+    np.testing.assert_array_equal(read_corpus(path).vectors[0], [edge, -edge])

@@ -197,7 +197,8 @@ def _is_struct_type(t: Any) -> bool:
 
 
 def list_column_to_vectors(column: Any, name: str, path: Path) -> np.ndarray:
-    """(N, D) float32 from a (fixed-size) list column, without a Python loop.
+    """(N, D) numbers from a (fixed-size) list column, without a Python loop (the corpus
+    makes them float32: :func:`~.assemble.finish_corpus`).
 
     Lists of numbers written as text (``list<string>``) are read as numbers, since the user
     named the column; lists of lists and records are refused with what they hold.
@@ -236,8 +237,7 @@ def list_column_to_vectors(column: Any, name: str, path: Path) -> np.ndarray:
         )
     if kind == "text":
         flat = _strings_to_floats(flat, lengths, name, path)
-    values = flat.to_numpy(zero_copy_only=False)
-    return np.ascontiguousarray(values.reshape(len(arr), -1), dtype=np.float32)
+    return flat.to_numpy(zero_copy_only=False).reshape(len(arr), -1)
 
 
 def _strings_to_floats(flat: Any, lengths: np.ndarray, name: str, path: Path) -> Any:
