@@ -182,3 +182,65 @@ def test_vectors_at_float32s_edge_still_load(tmp_path):
     path = tmp_path / "edge.jsonl"
     path.write_text(json.dumps({"v": [edge, -edge]}) + "\n" + json.dumps({"v": [1.0, 2.0]}) + "\n")
     np.testing.assert_array_equal(read_corpus(path).vectors[0], [edge, -edge])
+
+
+# -- Parquet that decodes to far more than its size -----------------------------------------------
+@pytest.fixture
+def small_budget(monkeypatch):
+    """Files may decode to 1 MiB (the real floor, 2 GiB, is too much for a test to reach)."""
+    from embexplorer.core.io import limits
+
+    monkeypatch.setattr(limits, "INFLATE_FLOOR_BYTES", 1 << 20)
+
+
+def _parquet(path, **columns):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table(columns), path, compression="zstd")
+    return path
+
+
+def test_parquet_of_many_equal_numbers_is_refused_from_its_footer(tmp_path, small_budget):
+    """A 228 kB file of 50 million zeros took 4.4 GB and 84 s to read (run-length encoding)."""
+    path = _parquet(tmp_path / "zeros.parquet", x=np.zeros(1_000_000))
+    assert path.stat().st_size < 20_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(
+            InputError,
+            match=r"zeros.parquet: its columns would decode to "
+            r"11.4 MiB \(12,000,000 bytes\) in memory, from a file of .* KiB: "
+            r"more than the 1.0 MiB allowed",
+        ):
+            read_corpus(path)
+        assert tracemalloc.get_traced_memory()[1] < 1 << 20
+    finally:
+        tracemalloc.stop()
+
+
+def test_parquet_of_one_long_text_repeated_is_refused_before_it_is_expanded(tmp_path, small_budget):
+    """A 212 kB file of 2 million copies of one 1,000-character text took 5.9 GB (dictionary
+    encoding); the texts are now read as a dictionary and measured before they expand."""
+    import pyarrow as pa
+
+    texts = pa.array(["y" * 1000]).take(pa.array(np.zeros(20_000, np.int32)))
+    path = _parquet(tmp_path / "texts.parquet", text=texts)
+    with pytest.raises(InputError, match=r"texts.parquet: its columns would expand to 39.2 MiB"):
+        read_corpus(path)
+
+
+def test_parquet_texts_read_as_dictionaries_come_back_as_texts(tmp_path):
+    import pyarrow as pa
+
+    path = _parquet(
+        tmp_path / "t.parquet",
+        text=pa.array(["a", "b", "a"]).dictionary_encode(),
+        tags=pa.array([["x", "y"], [], ["x"]]),
+        meta=pa.array([{"k": "v", "n": 1}] * 3),
+        vector=pa.array([[0.5, 1.0], [1.5, 2.0], [2.5, 3.0]]),
+    )
+    corpus = read_corpus(path)
+    assert corpus.texts.tolist() == ["a", "b", "a"] and corpus.text_column == "text"
+    assert corpus.columns["tags"].tolist() == ['["x", "y"]', "[]", '["x"]']
+    assert corpus.columns["meta"].tolist() == ['{"k": "v", "n": 1}'] * 3

@@ -29,19 +29,14 @@ from embexplorer.core.io.assemble import (
     vectors_from_numeric_columns,
 )
 from embexplorer.core.io.limits import parse_json
+from embexplorer.core.io.parquet_budget import read_bounded_table
 
 #: Key of the file-level metadata where embexplorer stores provenance in files it writes.
 PROVENANCE_KEY = b"embexplorer.provenance"
 
 
 def read_parquet(path: Path, options: ReadOptions) -> Corpus:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"{path.name} is not a readable Parquet file: {exc}") from exc
+    table = read_bounded_table(path)  # refused before it is decoded when it would not fit
     if table.num_rows == 0:
         raise InputError(f"{path.name} holds no rows.")
     where = RowLocator()
