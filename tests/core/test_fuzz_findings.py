@@ -244,3 +244,25 @@ def test_parquet_texts_read_as_dictionaries_come_back_as_texts(tmp_path):
     assert corpus.texts.tolist() == ["a", "b", "a"] and corpus.text_column == "text"
     assert corpus.columns["tags"].tolist() == ['["x", "y"]', "[]", '["x"]']
     assert corpus.columns["meta"].tolist() == ['{"k": "v", "n": 1}'] * 3
+
+
+# -- a group write killed half-way -----------------------------------------------------------------
+def test_a_file_of_an_interrupted_group_write_is_refused(tmp_path):
+    """analyze writes OUT.parquet + OUT.json as a group; killed between the two renames it
+    left a parquet of k = 20 lists beside a summary saying k = 5, and the parquet reopened
+    silently (only the Projector reader looked for the group's marker)."""
+    from embexplorer.core.io.atomic import atomic_paths
+
+    out, summary = tmp_path / "an.npy", tmp_path / "an.json"
+    with atomic_paths([out, summary]) as (tmp_out, tmp_summary):
+        tmp_out.write_bytes(_npy(np.ones((3, 2), np.float32)))
+        tmp_summary.write_text("{}")
+    assert read_corpus(out).n_rows == 3
+    marker = tmp_path / ".an.npy.incomplete"  # what a kill -9 between the renames leaves
+    marker.write_text(json.dumps({"files": ["an.npy", "an.json"], "started": "then"}))
+    with pytest.raises(
+        InputError,
+        match=r"an.npy may not match an.json: writing them together "
+        r"was interrupted \(then\).*delete \S*/\.an\.npy\.incomplete",
+    ):
+        read_corpus(out)
