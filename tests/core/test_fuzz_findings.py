@@ -266,3 +266,14 @@ def test_a_file_of_an_interrupted_group_write_is_refused(tmp_path):
         r"was interrupted \(then\).*delete \S*/\.an\.npy\.incomplete",
     ):
         read_corpus(out)
+
+
+# -- CSV columns with no values ------------------------------------------------------------------
+@pytest.mark.parametrize("cell", ["nan", "", "NA"])
+def test_a_csv_column_of_only_missing_values_is_numbers(tmp_path, cell):
+    """A score column holding only NaN came back as a column of None (Arrow's null type),
+    which the window would take for text or categories."""
+    path = tmp_path / "s.csv"
+    path.write_text(f"text,label,score,dim_0,dim_1\nt,alpha,{cell},0.0,0.0\nu,beta,{cell},1,2\n")
+    score = read_corpus(path).columns["score"]
+    assert score.dtype == np.float64 and np.isnan(score).all()

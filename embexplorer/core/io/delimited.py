@@ -141,10 +141,18 @@ def read_delimited_columns(path: Path, sep: str, *, headerless: bool) -> dict[st
     if len(counts) != len(names):
         dupes = sorted(n for n, count in counts.items() if count > 1)
         raise InputError(f"{path.name}: the header names some columns twice: {', '.join(dupes)}.")
-    return {
-        name: col.to_numpy(zero_copy_only=False)
-        for name, col in zip(names, table.columns, strict=True)
-    }
+    return {name: _column_values(col) for name, col in zip(names, table.columns, strict=True)}
+
+
+def _column_values(column: Any) -> np.ndarray:
+    """A parsed column as numpy. A column with no values at all (every cell empty, ``nan``
+    or ``NA``) has no type in Arrow; it is numbers that are all missing, as a column that
+    also held one number would be, rather than a column of ``None`` taken for text."""
+    import pyarrow as pa
+
+    if pa.types.is_null(column.type):
+        return np.full(len(column), np.nan)
+    return column.to_numpy(zero_copy_only=False)
 
 
 def _check_header_names(names: list[str], path: Path) -> None:
