@@ -277,3 +277,25 @@ def test_a_csv_column_of_only_missing_values_is_numbers(tmp_path, cell):
     path.write_text(f"text,label,score,dim_0,dim_1\nt,alpha,{cell},0.0,0.0\nu,beta,{cell},1,2\n")
     score = read_corpus(path).columns["score"]
     assert score.dtype == np.float64 and np.isnan(score).all()
+
+
+# -- CSV with old Mac line endings -----------------------------------------------------------------
+def test_a_csv_whose_lines_end_in_a_bare_cr_reads(tmp_path, monkeypatch):
+    """A first line ended by a bare CR raised csv.Error ("new-line character seen in unquoted
+    field") from the header check; a file of such lines longer than the first-line limit was
+    refused as one endless line."""
+    from embexplorer.core.io import limits
+
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"text,dim_0,dim_1\ra,1,2\rb,3,4\r")
+    corpus = read_corpus(path)
+    assert corpus.texts.tolist() == ["a", "b"] and corpus.vectors.tolist() == [[1, 2], [3, 4]]
+    numbers = tmp_path / "numbers.csv"
+    numbers.write_bytes(b"1,2\r3,4\r" * 50)
+    monkeypatch.setattr(limits, "MAX_FIRST_LINE_BYTES", 64)
+    assert read_corpus(numbers).vectors.shape == (100, 2)
+    damaged = tmp_path / "cr.csv"  # the shrunk fuzz input
+    damaged.write_bytes(
+        b'\xef\xbb\xbf"text","label","score","embedding"\r\x0b"t","alpha","0.0","[0.0, 0.0]"'
+    )
+    assert read_corpus(damaged).n_rows == 1

@@ -72,14 +72,17 @@ def projector_pair(path: Path) -> tuple[Path, Path | None] | None:
 
 
 def _first_line(path: Path) -> str:
-    """The first line that is not blank, read in pieces and never past
-    :data:`~.limits.MAX_FIRST_LINE_BYTES` (a file with no line break is not read whole)."""
+    """The first line that is not blank (ended by LF, CRLF or a bare CR), read in pieces and
+    never past :data:`~.limits.MAX_FIRST_LINE_BYTES` (a file with no line break is not read
+    whole)."""
     limit = limits.MAX_FIRST_LINE_BYTES
     with open(path, "rb") as fh:
         number = 0
         while True:
             line = fh.readline(limit + 1)
             number += 1
+            if b"\r" in line.rstrip(b"\r\n"):  # old Mac files end their lines with a bare CR
+                line = line[: line.index(b"\r")]
             if len(line) > limit:
                 raise InputError(
                     f"{path.name}: line {number} is longer than {limits.human_size(limit)} "
@@ -93,7 +96,12 @@ def _first_line(path: Path) -> str:
 
 
 def _is_headerless_numeric(path: Path, sep: str) -> bool:
-    fields = next(csv.reader(io.StringIO(_first_line(path)), delimiter=sep), [])
+    # newline="": a line that ends in a bare CR (old Mac files) is a record's end, as in pyarrow
+    rows = csv.reader(io.StringIO(_first_line(path), newline=""), delimiter=sep)
+    try:
+        fields = next(rows, [])
+    except csv.Error:  # e.g. a NUL byte: not a row of numbers
+        return False
     if not fields:
         return False
     try:
