@@ -299,3 +299,13 @@ def test_a_csv_whose_lines_end_in_a_bare_cr_reads(tmp_path, monkeypatch):
         b'\xef\xbb\xbf"text","label","score","embedding"\r\x0b"t","alpha","0.0","[0.0, 0.0]"'
     )
     assert read_corpus(damaged).n_rows == 1
+
+
+# -- column names ----------------------------------------------------------------------------------
+def test_a_column_named_by_a_5000_digit_number_is_a_name(tmp_path):
+    """Grouping numbered columns (dim_0, dim_1, ...) converted the name's digits to an int:
+    a 5,000-digit header cell raised ValueError ("Exceeds the limit (4300 digits)")."""
+    path = tmp_path / "n.csv"
+    path.write_text("9" * 5000 + ",dim_0,dim_1\nt,0.5,1.5\nu,2.5,3.5\n")
+    corpus = read_corpus(path)
+    assert corpus.vectors.tolist() == [[0.5, 1.5], [2.5, 3.5]] and "9" * 5000 in corpus.columns

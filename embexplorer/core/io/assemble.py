@@ -34,7 +34,9 @@ NEIGHBOR_LIST_COLUMNS = ("neighbors", "neighbor_distances", "reduced_neighbors",
 #: The exact types a vector component may have in a parsed list; ``bool`` (a subclass of
 #: ``int``) is not one of them, so ``true`` inside a vector is refused, as CSV refuses it.
 _NUMBER_TYPES = frozenset({float, int})
-_NUMBERED = re.compile(r"^(.*?)(\d+)$")
+# At most 18 digits of number: more would exceed Python's limit on converting text to int
+# (a header cell of 5,000 digits did); the digits before them count as the prefix.
+_NUMBERED = re.compile(r"^(.*?)(\d{1,18})$")
 # What only a float written as text has: a decimal point, an exponent, nan or inf.
 _FLOAT_MARK = re.compile(r"[.eE]|nan|inf", re.IGNORECASE)
 
