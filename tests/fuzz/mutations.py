@@ -159,11 +159,18 @@ def edited_table(draw, data: bytes, sep: str) -> bytes:
                 rows.insert(r, list(row))
             else:
                 rows[r] = []
-    out = io.StringIO()
     quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_NONE]))
-    writer = csv.writer(out, delimiter=sep, quoting=quoting, escapechar="\\")
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8", errors="surrogatepass")
+    try:
+        text = _csv_text(rows, sep, quoting)
+    except csv.Error:  # QUOTE_NONE cannot write a record of one empty field
+        text = _csv_text(rows, sep, csv.QUOTE_MINIMAL)
+    return text.encode("utf-8", errors="surrogatepass")
+
+
+def _csv_text(rows: list[list[str]], sep: str, quoting: int) -> str:
+    out = io.StringIO()
+    csv.writer(out, delimiter=sep, quoting=quoting, escapechar="\\").writerows(rows)
+    return out.getvalue()
 
 
 # -- JSON -----------------------------------------------------------------------------------------

@@ -194,8 +194,10 @@ class NpyHeader:
 
     @property
     def data_bytes(self) -> int:
-        """The bytes the declared array needs (exact: Python ints cannot overflow)."""
-        return math.prod(self.shape) * self.dtype.itemsize
+        """The bytes the declared array needs (exact: Python ints cannot overflow), counting
+        a byte for each element of a zero-size dtype (``<U0``, ``V0``), whose header could
+        otherwise declare any number of elements over no data at all."""
+        return math.prod(self.shape) * max(self.dtype.itemsize, 1)
 
 
 def read_npy_header(fh: IO[bytes], what: str) -> NpyHeader:

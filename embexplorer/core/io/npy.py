@@ -84,7 +84,8 @@ def _check_vector_header(header: NpyHeader, what: str) -> None:
 def read_npz(path: Path, options: ReadOptions) -> Corpus:
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        # NotImplementedError: a directory entry claims a zip version Python cannot read
         raise InputError(f"{path.name} is not a valid .npz file: {exc}") from exc
     with archive:
         members = _array_members(archive, path)

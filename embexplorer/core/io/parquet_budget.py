@@ -46,7 +46,9 @@ def read_bounded_table(path: Path) -> Any:
         text_paths = _text_column_paths(metadata)
         table = pq.ParquetFile(path, read_dictionary=text_paths).read()
         check_expanded_size(path, table, budget)
-        return _expand_dictionaries(table)
+        table = _expand_dictionaries(table)
+        _check_valid(path, table)
+        return table
     except InputError:
         raise
     except (pa.ArrowException, OSError) as exc:
@@ -86,6 +88,20 @@ def _refuse_over(path: Path, total: int, budget: int, verb: str) -> None:
             f"{limits.human_size(budget)} allowed for this file. It is refused so that it "
             "cannot exhaust memory (Parquet can store millions of equal values in a few bytes)."
         )
+
+
+def _check_valid(path: Path, table: Any) -> None:
+    """Refuse a column whose data Arrow did not check while decoding: text that is not
+    UTF-8 (Parquet's readers do not check it), offsets that point outside their data."""
+    import pyarrow as pa
+
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        try:
+            column.validate(full=True)
+        except pa.ArrowInvalid as exc:
+            raise InputError(
+                f"{path.name}: column {name!r} is damaged or holds text that is not UTF-8 ({exc})."
+            ) from exc
 
 
 def _text_column_paths(metadata: Any) -> list[str]:
