@@ -309,3 +309,85 @@ def test_a_column_named_by_a_5000_digit_number_is_a_name(tmp_path):
     path.write_text("9" * 5000 + ",dim_0,dim_1\nt,0.5,1.5\nu,2.5,3.5\n")
     corpus = read_corpus(path)
     assert corpus.vectors.tolist() == [[0.5, 1.5], [2.5, 3.5]] and "9" * 5000 in corpus.columns
+
+
+# -- found by the first long run (zip versions, empty dtypes, invalid UTF-8, empty arrays) -------
+def _claim_zip_version(data: bytes, version: int) -> bytes:
+    """Set the 'version needed to extract' of the first central-directory entry."""
+    at = data.find(b"PK\x01\x02") + 6
+    return data[:at] + version.to_bytes(2, "little") + data[at + 2 :]
+
+
+def test_a_zip_claiming_a_newer_zip_version_is_refused(tmp_path):
+    """zipfile raises NotImplementedError ("zip file version 8.4") on opening such a file."""
+    from embexplorer.core.session_file import load_session
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("vectors.npy", _npy(np.ones((3, 2), np.float32)))
+    data = _claim_zip_version(out.getvalue(), 84)
+    (tmp_path / "v.npz").write_bytes(data)
+    with pytest.raises(InputError, match=r"v.npz is not a valid .npz file: zip file version 8.4"):
+        read_corpus(tmp_path / "v.npz")
+    (tmp_path / "s.embx").write_bytes(data)
+    with pytest.raises(InputError, match=r"s.embx is not a readable session .*version 8.4"):
+        load_session(tmp_path / "s.embx")
+
+
+def test_an_npy_header_of_a_zero_size_dtype_cannot_claim_any_number_of_elements(tmp_path):
+    """'<U0' takes no bytes, so 2**40 elements of it 'fit' in no data: numpy then raised
+    ValueError ("array is too big") allocating them."""
+    from embexplorer.core.io.limits import read_zip_npy
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<U0", "fortran_order": False, "shape": (2**40,)}
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("arrays/selection.npy", header.getvalue())
+    with (
+        zipfile.ZipFile(out) as zf,
+        pytest.raises(
+            InputError, match=r"declares shape \(1099511627776,\) of <U0 .* but only 0 bytes"
+        ),
+    ):
+        read_zip_npy(zf, "arrays/selection.npy", 1 << 20, "s.embx")
+
+
+def test_parquet_text_that_is_not_utf8_is_refused(tmp_path):
+    """Parquet's readers do not check that text is UTF-8: converting it raised
+    UnicodeDecodeError, or ArrowException ("Wrapping … failed")."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    offsets = pa.py_buffer(np.array([0, 2, 3], np.int32).tobytes())
+    text = pa.Array.from_buffers(pa.string(), 2, [None, offsets, pa.py_buffer(b"t\xe5x")])
+    table = pa.table({"text": text, "vector": [[0.5, 1.0], [1.5, 2.0]]})
+    pq.write_table(table, tmp_path / "u.parquet")
+    with pytest.raises(
+        InputError,
+        match=r"u.parquet: column 'text' is damaged or holds text "
+        r"that is not UTF-8",
+    ):
+        read_corpus(tmp_path / "u.parquet")
+
+
+def test_a_session_with_an_empty_stage_array_is_refused_without_a_warning(tmp_path):
+    """An empty k_occurrence reached the hubness summary, which printed numpy's RuntimeWarning
+    ("Mean of empty slice") before the session was refused."""
+    from embexplorer.core.pipeline import AnalysisParams, analysis_task
+    from embexplorer.core.session_file import SessionState, load_session, save_session
+    from embexplorer.core.tasks import run_task
+
+    vectors = np.random.default_rng(0).standard_normal((20, 4)).astype(np.float32)
+    result = run_task(analysis_task(vectors, AnalysisParams(k=3, quality=False), None))
+    path = save_session(tmp_path / "s.embx", SessionState("/x.npy", "ab" * 32, analysis=result))
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members["arrays/hubness/k_occurrence.npy"] = _npy(np.zeros(0, np.int64))
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(InputError, match="the array hubness/k_occurrence is empty"):
+        load_session(path)
