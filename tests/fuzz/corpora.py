@@ -217,7 +217,8 @@ def npz_files(draw) -> tuple[bytes, np.ndarray, str]:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression) as zf:
         for name, array in members.items():
-            zf.writestr(f"{name}.npy", npy_bytes(array))
+            entry = zipfile.ZipInfo(f"{name}.npy", date_time=(2024, 1, 1, 0, 0, 0))
+            zf.writestr(entry, npy_bytes(array), compress_type=compression)
     return out.getvalue(), vectors, key
 
 

@@ -302,18 +302,24 @@ def edited_npy_header(draw, data: bytes) -> bytes:
 
 
 # -- zip archives (.npz and sessions) -------------------------------------------------------------
+def fixed_date(name: str) -> zipfile.ZipInfo:
+    """A member's entry dated 2024-01-01 rather than now, so that archives are reproducible."""
+    return zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+
+
 def zip_members(data: bytes) -> list[tuple[str, bytes]]:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         return [(info.filename, zf.read(info)) for info in zf.infolist()]
 
 
 def write_zip(members: list[tuple[str, bytes]], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """An archive of ``members``, byte for byte the same on every run (fixed dates)."""
     out = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "Duplicate name": a hostile archive may repeat one
         with zipfile.ZipFile(out, "w", compression) as zf:
             for name, data in members:
-                zf.writestr(name, data)
+                zf.writestr(fixed_date(name), data, compress_type=compression)
     return out.getvalue()
 
 

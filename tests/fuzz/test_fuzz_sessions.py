@@ -20,8 +20,19 @@ pytestmark = pytest.mark.fuzz
 
 
 @pytest.fixture(scope="module")
-def seeds(tmp_path_factory):
-    return sessions.save_seeds(tmp_path_factory.mktemp("seeds"))
+def seed_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("seeds")
+
+
+@pytest.fixture(scope="module")
+def seeds(seed_folder):
+    return sessions.save_seeds(seed_folder)
+
+
+@pytest.fixture(autouse=True)
+def _in_seed_folder(seed_folder, monkeypatch):
+    """The seeds name their sources relative to their folder (see sessions.save_seeds)."""
+    monkeypatch.chdir(seed_folder)
 
 
 def _restore(path):
