@@ -307,6 +307,8 @@ def check_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
                 f"the array {name} is {array.dtype} with shape {array.shape}; expected "
                 f"{ndim}-D {'integers' if kind == 'i' else 'floats'}",
             )
+        if name != "selection" and not len(array):  # computed on >= 2 rows, never on none
+            raise _fail(path, f"the array {name} is empty")
         if name.endswith("vectors") and array.dtype != np.float32:
             raise _fail(path, f"the vectors are {array.dtype}; sessions store float32")
         if kind == "f" and not np.isfinite(array).all():

@@ -121,9 +121,14 @@ def _sniff(path: Path) -> str | None:
 
 def read_corpus(path: str | Path, options: ReadOptions | None = None) -> Corpus:
     """Read ``path`` into a corpus, or raise :class:`InputError` with a message for the user."""
+    from embexplorer.core.io.atomic import check_written_together
+
     path = Path(path)
     options = options or ReadOptions()
     check_regular_file(path)
+    # a file whose group write (analyze's OUT.parquet + OUT.json, an export and its
+    # provenance) was killed half-way may not match its partners
+    check_written_together([path])
     reader = get_reader(path, options.format)
     try:
         return reader.read(path, options)

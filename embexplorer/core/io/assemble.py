@@ -34,7 +34,9 @@ NEIGHBOR_LIST_COLUMNS = ("neighbors", "neighbor_distances", "reduced_neighbors",
 #: The exact types a vector component may have in a parsed list; ``bool`` (a subclass of
 #: ``int``) is not one of them, so ``true`` inside a vector is refused, as CSV refuses it.
 _NUMBER_TYPES = frozenset({float, int})
-_NUMBERED = re.compile(r"^(.*?)(\d+)$")
+# At most 18 digits of number: more would exceed Python's limit on converting text to int
+# (a header cell of 5,000 digits did); the digits before them count as the prefix.
+_NUMBERED = re.compile(r"^(.*?)(\d{1,18})$")
 # What only a float written as text has: a decimal point, an exponent, nan or inf.
 _FLOAT_MARK = re.compile(r"[.eE]|nan|inf", re.IGNORECASE)
 
@@ -116,12 +118,13 @@ def _list_names(names: Sequence[str], limit: int = 12) -> str:
 def vectors_from_numeric_columns(
     columns: Mapping[str, np.ndarray], names: Sequence[str], path: Path, where: RowLocator
 ) -> np.ndarray:
-    """Stack numeric columns into (N, D) float32; name the first cell that is not a number."""
+    """Stack numeric columns into (N, D) numbers (:func:`finish_corpus` makes them float32);
+    name the first cell that is not a number."""
     for name in names:
         col = columns[name]
         if col.dtype.kind not in "iuf":
             _raise_first_non_number(col, name, path, where)
-    return np.ascontiguousarray(np.column_stack([columns[n] for n in names]), dtype=np.float32)
+    return np.column_stack([columns[n] for n in names])
 
 
 def _raise_first_non_number(col: np.ndarray, name: str, path: Path, where: RowLocator) -> None:
@@ -143,7 +146,8 @@ def _raise_first_non_number(col: np.ndarray, name: str, path: Path, where: RowLo
 def vectors_from_cells(
     cells: Sequence[Any], name: str, path: Path, where: RowLocator
 ) -> np.ndarray:
-    """(N, D) float32 from cells that each hold a list of numbers (or its text, "[1, 2]")."""
+    """(N, D) float64 from cells that each hold a list of numbers (or its text, "[1, 2]");
+    :func:`finish_corpus` makes them float32."""
     rows: list[Any] = []
     dim = None
     for row, cell in enumerate(cells):
@@ -161,7 +165,7 @@ def vectors_from_cells(
             _raise_if_not_numbers(values, name, path, where, row)
         rows.append(values)
     try:
-        return np.ascontiguousarray(np.asarray(rows, dtype=np.float32))
+        return np.asarray(rows, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
         for row, values in enumerate(rows):
             _raise_if_not_numbers(values, name, path, where, row)
@@ -277,7 +281,7 @@ def finish_corpus(
         prov["metadata_source"] = str(partner.resolve())
         prov["metadata_sha256"] = file_sha256(partner)
     if vectors is not None:
-        vectors = as_float32_vectors(vectors)
+        vectors = _float32_vectors(vectors, path, where)
         bad = nonfinite_rows(vectors)
         if len(bad):
             vectors, columns = _handle_nonfinite(path, vectors, columns, bad, options, where)
@@ -296,6 +300,33 @@ def finish_corpus(
         text_column=text_col,
         label_column=label_col,
         provenance=prov,
+    )
+
+
+def _float32_vectors(vectors: np.ndarray, path: Path, where: RowLocator) -> np.ndarray:
+    """``vectors`` as C-contiguous float32 (the type every stage works in).
+
+    A finite value beyond float32's range (about ±3.4e38, in float64 data) would silently
+    become infinite, and then be refused as "infinite" though the file holds none: it is
+    refused as what it is, naming its rows.
+    """
+    with np.errstate(over="ignore"):
+        narrowed = as_float32_vectors(vectors)
+    if narrowed is vectors or vectors.dtype.kind != "f" or vectors.dtype.itemsize <= 4:
+        return narrowed
+    rows = nonfinite_rows(narrowed)
+    overflowed = np.isinf(narrowed[rows]) & np.isfinite(np.asarray(vectors[rows]))
+    in_row = overflowed.any(axis=1)
+    if not in_row.any():
+        return narrowed
+    rows, overflowed = rows[in_row], overflowed[in_row]
+    first = [int(r) for r in rows[:5]]
+    value = float(np.asarray(vectors[rows[0]])[overflowed[0]][0])
+    raise InputError(
+        f"{path.name}, {where.many(first)}: {value:g} in the vectors is beyond the range of "
+        f"float32 (±{float(np.finfo(np.float32).max):.4g}), the type embexplorer keeps "
+        f"vectors in; {len(rows):,} of {len(vectors):,} rows hold such values. Scale the "
+        "vectors down (e.g. normalise them) before loading."
     )
 
 

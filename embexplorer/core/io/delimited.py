@@ -72,14 +72,17 @@ def projector_pair(path: Path) -> tuple[Path, Path | None] | None:
 
 
 def _first_line(path: Path) -> str:
-    """The first line that is not blank, read in pieces and never past
-    :data:`~.limits.MAX_FIRST_LINE_BYTES` (a file with no line break is not read whole)."""
+    """The first line that is not blank (ended by LF, CRLF or a bare CR), read in pieces and
+    never past :data:`~.limits.MAX_FIRST_LINE_BYTES` (a file with no line break is not read
+    whole)."""
     limit = limits.MAX_FIRST_LINE_BYTES
     with open(path, "rb") as fh:
         number = 0
         while True:
             line = fh.readline(limit + 1)
             number += 1
+            if b"\r" in line.rstrip(b"\r\n"):  # old Mac files end their lines with a bare CR
+                line = line[: line.index(b"\r")]
             if len(line) > limit:
                 raise InputError(
                     f"{path.name}: line {number} is longer than {limits.human_size(limit)} "
@@ -93,7 +96,12 @@ def _first_line(path: Path) -> str:
 
 
 def _is_headerless_numeric(path: Path, sep: str) -> bool:
-    fields = next(csv.reader(io.StringIO(_first_line(path)), delimiter=sep), [])
+    # newline="": a line that ends in a bare CR (old Mac files) is a record's end, as in pyarrow
+    rows = csv.reader(io.StringIO(_first_line(path), newline=""), delimiter=sep)
+    try:
+        fields = next(rows, [])
+    except csv.Error:  # e.g. a NUL byte: not a row of numbers
+        return False
     if not fields:
         return False
     try:
@@ -141,10 +149,18 @@ def read_delimited_columns(path: Path, sep: str, *, headerless: bool) -> dict[st
     if len(counts) != len(names):
         dupes = sorted(n for n, count in counts.items() if count > 1)
         raise InputError(f"{path.name}: the header names some columns twice: {', '.join(dupes)}.")
-    return {
-        name: col.to_numpy(zero_copy_only=False)
-        for name, col in zip(names, table.columns, strict=True)
-    }
+    return {name: _column_values(col) for name, col in zip(names, table.columns, strict=True)}
+
+
+def _column_values(column: Any) -> np.ndarray:
+    """A parsed column as numpy. A column with no values at all (every cell empty, ``nan``
+    or ``NA``) has no type in Arrow; it is numbers that are all missing, as a column that
+    also held one number would be, rather than a column of ``None`` taken for text."""
+    import pyarrow as pa
+
+    if pa.types.is_null(column.type):
+        return np.full(len(column), np.nan)
+    return column.to_numpy(zero_copy_only=False)
 
 
 def _check_header_names(names: list[str], path: Path) -> None:

@@ -17,7 +17,9 @@ budget as ``max_bytes``.
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import io
 import json
 import math
 import re
@@ -128,7 +130,7 @@ def read_zip_member(zf: zipfile.ZipFile, name: str, max_bytes: int, what: str) -
     check_zip_member(info, max_bytes, what)
     limit = min(info.file_size, max_bytes)
     pieces, total = [], 0
-    with _member_errors(what, name), zf.open(info) as fh:
+    with zip_member_errors(what, name), zf.open(info) as fh:
         while piece := fh.read(READ_CHUNK_BYTES):
             total += len(piece)
             if total > limit:
@@ -151,23 +153,26 @@ def read_zip_npy(zf: zipfile.ZipFile, name: str, max_bytes: int, what: str) -> n
     info = zf.getinfo(name)
     check_zip_member(info, max_bytes, what)
     label = f"{what}: array {name.removesuffix('.npy')!r}"
-    with _member_errors(what, name):
-        with zf.open(info) as fh:
-            header = read_npy_header(fh, label)
-            available = info.file_size - header.data_offset
-            check_npy_data_size(header, available, label)
-        with zf.open(info) as fh:
-            return np.lib.format.read_array(
-                fh, allow_pickle=False, max_header_size=MAX_NPY_HEADER_BYTES
-            )
+    with zip_member_errors(what, name), zf.open(info) as fh:
+        header = read_npy_header(fh, label)
+        check_npy_data_size(header, info.file_size - header.data_offset, label)
+        return read_npy_data(fh, header)
 
 
 @contextlib.contextmanager
-def _member_errors(what: str, name: str) -> Iterator[None]:
-    """Turn what a corrupt member raises while it inflates into an InputError."""
+def zip_member_errors(what: str, name: str) -> Iterator[None]:
+    """Turn what a corrupt member raises while it inflates (a bad CRC, a broken DEFLATE
+    stream, an offset outside the file, data that ends early) into an InputError."""
     try:
         yield
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        OSError,  # EINVAL: the directory points the member before the file's start
+    ) as exc:
         raise InputError(
             f"{what}: member {name!r} cannot be read (truncated or corrupt: {exc})."
         ) from exc
@@ -189,28 +194,89 @@ class NpyHeader:
 
     @property
     def data_bytes(self) -> int:
-        """The bytes the declared array needs (exact: Python ints cannot overflow)."""
-        return math.prod(self.shape) * self.dtype.itemsize
+        """The bytes the declared array needs (exact: Python ints cannot overflow), counting
+        a byte for each element of a zero-size dtype (``<U0``, ``V0``), whose header could
+        otherwise declare any number of elements over no data at all."""
+        return math.prod(self.shape) * max(self.dtype.itemsize, 1)
 
 
 def read_npy_header(fh: IO[bytes], what: str) -> NpyHeader:
     """Read the magic string and header at the start of ``fh``; no data is read.
 
     Refuses (``InputError``) a header that is not ``.npy``, is over
-    :data:`MAX_NPY_HEADER_BYTES`, has negative dimensions, or declares Python objects.
+    :data:`MAX_NPY_HEADER_BYTES`, has negative dimensions, or declares Python objects. Read
+    the data with :func:`read_npy_data`, which does not parse the header again.
     """
     fmt = np.lib.format
     try:
-        version = fmt.read_magic(fh)
+        version, header = _npy_header(fh, what)
         reader = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
-        shape, fortran_order, dtype = reader(fh, max_header_size=MAX_NPY_HEADER_BYTES)
-    except (ValueError, EOFError, SyntaxError, TypeError) as exc:
+        shape, fortran_order, dtype = reader(header, max_header_size=MAX_NPY_HEADER_BYTES)
+    except (ValueError, EOFError, SyntaxError, TypeError, RecursionError) as exc:
+        if isinstance(exc, InputError):
+            raise
         raise InputError(f"{what} is not a valid .npy file (truncated or corrupt?): {exc}") from exc
     if dtype.hasobject:
         raise InputError(f"{what} holds Python objects, not numbers. " + PICKLE_HINT)
     if any(d < 0 for d in shape):
         raise InputError(f"{what}: its header declares an impossible shape {shape}.")
     return NpyHeader(tuple(shape), dtype, bool(fortran_order), fh.tell())
+
+
+#: The ``L`` that Python 2 wrote after long integers (``(3L, 4L)``).
+_PY2_LONG = re.compile(r"(?<=\d)L\b")
+
+
+def _npy_header(fh: IO[bytes], what: str) -> tuple[tuple[int, int], IO[bytes]]:
+    """The format version, and the header (with its length field) for numpy to check.
+
+    The declared length is checked before the header is read: numpy reads as many bytes as
+    it declares (up to 4 GiB in format 2.0) before it checks them. The header must be a
+    Python literal, as numpy writes it (Python 2's ``3L`` is read as ``3``): numpy's own
+    fallback for anything else parses any text and warns on the terminal.
+    """
+    version = np.lib.format.read_magic(fh)
+    if version not in ((1, 0), (2, 0), (3, 0)):
+        raise ValueError(f"unknown .npy format version {version[0]}.{version[1]}")
+    width = 2 if version == (1, 0) else 4
+    length_field = fh.read(width)
+    if len(length_field) < width:
+        raise EOFError("the file ends inside the header")
+    length = int.from_bytes(length_field, "little")
+    if length > MAX_NPY_HEADER_BYTES:
+        raise InputError(
+            f"{what} is not a valid .npy file: its header declares a length of {length:,} "
+            f"bytes; .npy headers are a few hundred bytes, and more than "
+            f"{MAX_NPY_HEADER_BYTES:,} is refused. The file is corrupt."
+        )
+    encoding = "utf-8" if version >= (3, 0) else "latin1"
+    text = fh.read(length).decode(encoding)
+    try:
+        ast.literal_eval(text)
+    except SyntaxError:
+        if version >= (3, 0):
+            raise
+        text = _PY2_LONG.sub("", text)
+        ast.literal_eval(text)
+    raw = text.encode(encoding)
+    return version, io.BytesIO(len(raw).to_bytes(width, "little") + raw)
+
+
+def read_npy_data(fh: IO[bytes], header: NpyHeader) -> np.ndarray:
+    """The array whose ``header`` was just read from ``fh``, read into its final buffer.
+
+    The caller has checked the header (:func:`check_npy_data_size`); a file that ends early
+    is an ``EOFError``.
+    """
+    flat = np.empty(math.prod(header.shape), dtype=header.dtype)
+    view = memoryview(flat.view(np.uint8))  # any dtype (dates too), as bytes
+    filled = 0
+    while filled < len(view):
+        got = fh.readinto(view[filled : filled + READ_CHUNK_BYTES])
+        if not got:
+            raise EOFError(f"the data ends after {filled:,} of {len(view):,} bytes")
+        filled += got
+    return flat.reshape(header.shape, order="F" if header.fortran_order else "C")
 
 
 def check_npy_data_size(header: NpyHeader, available: int, what: str) -> None:

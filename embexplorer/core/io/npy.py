@@ -18,12 +18,13 @@ from embexplorer.core.errors import InputError
 from embexplorer.core.io import ReadOptions
 from embexplorer.core.io.assemble import NEIGHBOR_LIST_COLUMNS, RowLocator, finish_corpus
 from embexplorer.core.io.limits import (
-    PICKLE_HINT,
     NpyHeader,
     check_npy_data_size,
     inflate_budget,
+    read_npy_data,
     read_npy_header,
     read_zip_npy,
+    zip_member_errors,
 )
 
 #: Files larger than this are memory-mapped rather than read into memory.
@@ -35,21 +36,14 @@ def read_npy(path: Path, options: ReadOptions) -> Corpus:
     size = path.stat().st_size
     with open(path, "rb") as fh:
         header = read_npy_header(fh, path.name)
-    check_npy_data_size(header, size - header.data_offset, path.name)
-    _check_vector_header(header, path.name)
-    mmap = "r" if size > MMAP_THRESHOLD_BYTES else None
-    try:
-        array = np.load(path, mmap_mode=mmap, allow_pickle=False)
-    except ValueError as exc:
-        if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
-            raise InputError(
-                f"{path.name} holds Python objects, not numbers. " + PICKLE_HINT
-            ) from exc
-        raise InputError(f"{path.name} is not a valid .npy file: {exc}") from exc
-    except (OSError, EOFError) as exc:
-        raise InputError(
-            f"{path.name} is not a valid .npy file (truncated or corrupt?): {exc}"
-        ) from exc
+        check_npy_data_size(header, size - header.data_offset, path.name)
+        _check_vector_header(header, path.name)
+        mmap = size > MMAP_THRESHOLD_BYTES
+        # The header is read once, here: np.load would parse it again, its own way.
+        try:
+            array = _memory_mapped(path, header) if mmap else read_npy_data(fh, header)
+        except EOFError as exc:  # the file shrank since its size was checked
+            raise InputError(f"{path.name} is truncated: {exc}.") from exc
     return finish_corpus(
         path,
         {},
@@ -57,7 +51,18 @@ def read_npy(path: Path, options: ReadOptions) -> Corpus:
         options,
         fmt="npy",
         where=RowLocator(),
-        provenance={"memory_mapped": mmap is not None and array.dtype == np.float32},
+        provenance={"memory_mapped": mmap and array.dtype == np.float32},
+    )
+
+
+def _memory_mapped(path: Path, header: NpyHeader) -> np.ndarray:
+    return np.memmap(
+        path,
+        dtype=header.dtype,
+        mode="r",
+        offset=header.data_offset,
+        shape=header.shape,
+        order="F" if header.fortran_order else "C",
     )
 
 
@@ -79,7 +84,8 @@ def _check_vector_header(header: NpyHeader, what: str) -> None:
 def read_npz(path: Path, options: ReadOptions) -> Corpus:
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        # NotImplementedError: a directory entry claims a zip version Python cannot read
         raise InputError(f"{path.name} is not a valid .npz file: {exc}") from exc
     with archive:
         members = _array_members(archive, path)
@@ -132,11 +138,8 @@ def _member_header(archive: zipfile.ZipFile, name: str, path: Path) -> NpyHeader
     header is inflated (a few kB), so members that are not used are never checked further."""
     info = archive.getinfo(name)
     what = f"{path.name}: array {name.removesuffix('.npy')!r}"
-    try:
-        with archive.open(info) as fh:
-            header = read_npy_header(fh, what)
-    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
-        raise InputError(f"{what} cannot be read (truncated or corrupt: {exc}).") from exc
+    with zip_member_errors(path.name, name), archive.open(info) as fh:
+        header = read_npy_header(fh, what)
     check_npy_data_size(header, info.file_size - header.data_offset, what)
     return header
 

@@ -29,19 +29,14 @@ from embexplorer.core.io.assemble import (
     vectors_from_numeric_columns,
 )
 from embexplorer.core.io.limits import parse_json
+from embexplorer.core.io.parquet_budget import read_bounded_table
 
 #: Key of the file-level metadata where embexplorer stores provenance in files it writes.
 PROVENANCE_KEY = b"embexplorer.provenance"
 
 
 def read_parquet(path: Path, options: ReadOptions) -> Corpus:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"{path.name} is not a readable Parquet file: {exc}") from exc
+    table = read_bounded_table(path)  # refused before it is decoded when it would not fit
     if table.num_rows == 0:
         raise InputError(f"{path.name} holds no rows.")
     where = RowLocator()
@@ -200,7 +195,8 @@ def _is_struct_type(t: Any) -> bool:
 
 
 def list_column_to_vectors(column: Any, name: str, path: Path) -> np.ndarray:
-    """(N, D) float32 from a (fixed-size) list column, without a Python loop.
+    """(N, D) numbers from a (fixed-size) list column, without a Python loop (the corpus
+    makes them float32: :func:`~.assemble.finish_corpus`).
 
     Lists of numbers written as text (``list<string>``) are read as numbers, since the user
     named the column; lists of lists and records are refused with what they hold.
@@ -239,8 +235,7 @@ def list_column_to_vectors(column: Any, name: str, path: Path) -> np.ndarray:
         )
     if kind == "text":
         flat = _strings_to_floats(flat, lengths, name, path)
-    values = flat.to_numpy(zero_copy_only=False)
-    return np.ascontiguousarray(values.reshape(len(arr), -1), dtype=np.float32)
+    return flat.to_numpy(zero_copy_only=False).reshape(len(arr), -1)
 
 
 def _strings_to_floats(flat: Any, lengths: np.ndarray, name: str, path: Path) -> Any:
