@@ -72,7 +72,8 @@ class Document(QObject):
         self.focus_row = -1
         self.encoder_config: EncoderConfig = default_config()
         self.read_options = ReadOptions()
-        self._loaded_without_vectors = False
+        #: the vectors were made by the encoder here (not read from the source file)
+        self._vectors_made_here = False
         self.cache = EmbeddingCache()
         self.selection = SelectionState(self)
         self.selection.tags_changed.connect(self._on_tags)
@@ -123,7 +124,7 @@ class Document(QObject):
         self.focus_changed.emit(-1)
 
     def _on_loaded(self, path: Path, corpus: Corpus) -> None:
-        self._loaded_without_vectors = corpus.vectors is None
+        self._vectors_made_here = False
         self._adopt(path, corpus, corpus.label_column)
         if corpus.vectors is not None:
             self.analysis.start(corpus)
@@ -161,6 +162,7 @@ class Document(QObject):
 
     def _on_embedded(self, corpus: Corpus) -> None:
         self.corpus = corpus
+        self._vectors_made_here = True
         self.clear_query()
         self.vectors_changed.emit(corpus)
         self.analysis.start(corpus)
@@ -314,7 +316,7 @@ class Document(QObject):
         if corpus is None or self.source is None:
             raise InputError("Open a corpus before saving a session.")
         # vectors the encoder made here are not in the source file: the session keeps them
-        made_here = self._loaded_without_vectors and corpus.vectors is not None
+        made_here = self._vectors_made_here and corpus.vectors is not None
         return SessionState(
             source=str(self.source.resolve()),
             source_sha256=corpus.provenance.get("source_sha256"),
@@ -352,7 +354,7 @@ class Document(QObject):
     def _on_session_read(self, outcome) -> None:
         state, corpus, map_data = outcome
         self.read_options = ReadOptions(**state.read_options)
-        self._loaded_without_vectors = state.vectors is not None
+        self._vectors_made_here = state.vectors is not None
         self._adopt(Path(state.source), corpus, state.color_column)
         self.analysis.restore(corpus, state.analysis, map_data)
         self.selection.restore(state.selection)

@@ -128,3 +128,23 @@ def test_before_anything_is_selected_the_select_menu_says_so(qtbot, tmp_path):
     ] * 3
     assert window_problems(window) == []
     window.close()
+
+
+def test_a_session_after_embedding_a_file_that_had_vectors_reopens(qtbot, window, tmp_path):
+    """Soak seed 502: the texts of a file that came with vectors were embedded, and the
+    session saved then referred to the file's 8-dim vectors with a map of the 384-dim ones:
+    reopening it said "damaged session: the PCA map is for 384 dimensions"."""
+    doc = window.document
+    with qtbot.waitSignal(doc.pipeline_finished, timeout=TIMEOUT):
+        window.encoder_panel.run_button.click()
+    assert doc.corpus.dim == 384
+    doc.selection.apply([2, 3])
+    path = tmp_path / "embedded.embx"
+    window.curation.save_session(str(path))
+    window.last_error = None
+    window.open_path(path)
+    qtbot.waitUntil(lambda: not window.runner.is_busy(), timeout=TIMEOUT)
+    assert window.last_error is None
+    assert doc.corpus.dim == 384 and doc.analysis.result.get("projection").coords.shape == (30, 2)
+    assert doc.selection.selection.rows.tolist() == [2, 3]
+    assert window_problems(window) == []
