@@ -1012,7 +1012,7 @@ class Walk:
             said = action(user)
             wait_idle(user)
         except Exception as exc:
-            self.history.append(f"{self.step:5d} {action.__name__}")
+            self.history.append(f"{self.step:5d} {action.__name__}{self._outcome()}")
             self.fail(f"{type(exc).__name__}: {exc}")
         self.history.append(f"{self.step:5d} {said}{self._outcome()}")
         self._note(did=self.history[-1][6:])
