@@ -204,6 +204,7 @@ class AnalysisSession(QObject):
         if k is not None:
             self.inspect_k = k
         if row < 0 or self.corpus is None or self.corpus.vectors is None:
+            self.runner.cancel("inspect")  # a point asked for before must not come back
             self.inspection = None
             self.inspected.emit(None)
             return

@@ -148,3 +148,19 @@ def test_a_session_after_embedding_a_file_that_had_vectors_reopens(qtbot, window
     assert doc.corpus.dim == 384 and doc.analysis.result.get("projection").coords.shape == (30, 2)
     assert doc.selection.selection.rows.tolist() == [2, 3]
     assert window_problems(window) == []
+
+
+def test_a_click_on_empty_space_while_a_point_is_being_inspected(qtbot, window):
+    """Soak seeds 107 and 108: typing k in the Neighbours panel, then clicking empty space on
+    the map: the spin box's editingFinished (focus lost) asked for the focused point's
+    neighbours, the click cleared the focus, and the answer then came back: the Neighbours
+    panel listed row 7's neighbours with nothing focused."""
+    doc = window.document
+    with qtbot.waitSignal(doc.analysis.inspected, timeout=TIMEOUT):
+        doc.set_focus(7)
+    window.neighbors_panel.k_changed.emit(5)  # the k spin box's editingFinished
+    doc.set_focus(-1)  # the click on empty space, before the answer came
+    qtbot.waitUntil(lambda: not window.runner.is_busy(), timeout=TIMEOUT)
+    assert doc.analysis.inspection is None
+    assert window.neighbors_panel.shown_rows() == ([], [])
+    assert window_problems(window) == []
