@@ -91,12 +91,11 @@ class Document(QObject):
     def open(self, path: str | Path, options: ReadOptions | None = None) -> None:
         path = Path(path)
         options = options or ReadOptions()
-        self.read_options = options
         self.runner.cancel()  # everything computed for the old corpus is stale now
         self.runner.submit(
             "load",
             lambda: load_task(path, options),
-            lambda corpus: self._on_loaded(path, corpus),
+            lambda corpus: self._on_loaded(path, options, corpus),
             title=f"Opening {path.name}",
             on_error=lambda exc, details: self._on_load_error(path, options, exc, details),
         )
@@ -123,7 +122,8 @@ class Document(QObject):
         self.corpus_changed.emit(corpus)
         self.focus_changed.emit(-1)
 
-    def _on_loaded(self, path: Path, corpus: Corpus) -> None:
+    def _on_loaded(self, path: Path, options: ReadOptions, corpus: Corpus) -> None:
+        self.read_options = options  # how this corpus was read (not a load that failed)
         self._vectors_made_here = False
         self._adopt(path, corpus, corpus.label_column)
         if corpus.vectors is not None:

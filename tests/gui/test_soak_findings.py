@@ -194,3 +194,28 @@ def test_a_finished_job_frees_what_its_task_held(qtbot):
     assert runner.shutdown()
     gc.collect()
     assert len(payloads) == 0
+
+
+def test_a_session_of_rows_kept_after_dropping_nan_rows_reopens(qtbot, window, tmp_path):
+    """Soak seed 711: NaN rows dropped (the user agreed), then another open cancelled at once:
+    the document took the new request's read options (refuse NaN rows) for the corpus on
+    screen, and the session saved then could not be reopened ("3 of 30 rows hold NaN")."""
+    vectors = np.random.default_rng(0).normal(size=(30, 4)).astype(np.float32)
+    vectors[[4, 17, 18], 2] = np.nan
+    nan_path = tmp_path / "nan.npy"
+    np.save(nan_path, vectors)
+    window.confirm_drop_nonfinite = lambda error: True
+    doc = window.document
+    with qtbot.waitSignal(doc.pipeline_finished, timeout=TIMEOUT):
+        window.open_path(nan_path)
+    window.open_path(tmp_path / "corpus.csv")
+    window.runner.cancel()  # Esc at once: the 27 rows stay
+    assert doc.corpus.n_rows == 27
+    path = tmp_path / "dropped.embx"
+    window.curation.save_session(str(path))
+    window.last_error = None
+    window.open_path(path)
+    qtbot.waitUntil(lambda: not window.runner.is_busy(), timeout=TIMEOUT)
+    assert window.last_error is None
+    assert doc.corpus.n_rows == 27 and doc.source == nan_path
+    assert window_problems(window) == []
