@@ -220,6 +220,7 @@ class AnalysisSession(QObject):
         if k is not None:
             self.inspect_k = k
         if row < 0 or self.corpus is None or self.rows is None:
+            self.runner.cancel(self.inspect_channel)  # a point asked for before must not come back
             self.inspection = None
             self.inspected.emit(None)
             return

@@ -74,7 +74,6 @@ class Document(QObject):
         self.focus_row = -1
         self.encoder_config: EncoderConfig = default_config()
         self.read_options = ReadOptions()
-        self._loaded_without_vectors = False
         self.cache = EmbeddingCache()
         self.selection = SelectionState(self)
         self.selection.tags_changed.connect(self._on_tags)
@@ -95,12 +94,11 @@ class Document(QObject):
     def open(self, path: str | Path, options: ReadOptions | None = None) -> None:
         path = Path(path)
         options = options or ReadOptions()
-        self.read_options = options
         self.runner.cancel()  # everything computed for the old corpus is stale now
         self.runner.submit(
             "load",
             lambda: load_task(path, options),
-            lambda corpus: self._on_loaded(path, corpus),
+            lambda corpus: self._on_loaded(path, options, corpus),
             title=f"Opening {path.name}",
             on_error=lambda exc, details: self._on_load_error(path, options, exc, details),
         )
@@ -128,8 +126,8 @@ class Document(QObject):
         self.corpus_changed.emit(corpus)
         self.focus_changed.emit(-1)
 
-    def _on_loaded(self, path: Path, corpus: Corpus) -> None:
-        self._loaded_without_vectors = corpus.vectors is None
+    def _on_loaded(self, path: Path, options: ReadOptions, corpus: Corpus) -> None:
+        self.read_options = options  # how this corpus was read (not a load that failed)
         self._adopt(path, corpus, corpus.label_column)
         if corpus.vectors is not None:
             self.analysis.start(corpus)
@@ -362,11 +360,12 @@ class Document(QObject):
     def _on_session_read(self, outcome) -> None:
         workspace, state, map_data = outcome
         corpus, active = workspace.corpus, workspace.current
-        made = [e for e in workspace.embeddings.values() if e.origin["kind"] == "encoder"]
-        if corpus.vectors is None and made:  # the texts were embedded here, not in the file
-            corpus = corpus.with_vectors(made[0].vectors, made[0].provenance)
+        # the corpus's vectors are its first embedding's: the file's, or those the encoder
+        # made here in their place
+        first = next(iter(workspace.embeddings.values()), None)
+        if first is not None and first.vectors is not None and first.vectors is not corpus.vectors:
+            corpus = corpus.with_vectors(first.vectors, first.provenance)
         self.read_options = ReadOptions(**state.read_options)
-        self._loaded_without_vectors = bool(made) and workspace.corpus.vectors is None
         self._adopt(Path(state.source), corpus, state.color_column)
         self.embeddings.restore(workspace.with_corpus(corpus))
         if active is None:

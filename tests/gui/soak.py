@@ -519,11 +519,15 @@ def hover_point(user: User) -> str:
     if not rows:
         return "hover: no points"
     row = user.pick(rows)
-    move_mouse(view.viewport(), _widget_point(view, *view.index.coords[row]))
+    pos = _widget_point(view, *view.index.coords[row])
+    move_mouse(view.viewport(), pos)
+    under = view._hover_row  # the point the map found under the pointer (maybe a neighbour)
     card = view.hover_card
-    want = user.doc.describe_row(row)
-    if not card.isVisible() or card.text() != want:
-        raise SoakFailure(f"the hover card says {card.text()!r} (shown: {card.isVisible()})")
+    want = user.doc.describe_row(under)
+    if card.isVisible() != (under >= 0) or (under >= 0 and card.text() != want):
+        raise SoakFailure(
+            f"over row {under} the hover card says {card.text()!r} (shown: {card.isVisible()})"
+        )
     return f"hover point {row}"
 
 
@@ -833,6 +837,8 @@ def reopen_session(user: User) -> str:
         wait_idle(user)
     finally:
         runner.channel_busy.disconnect(note)
+    if user.window.last_error is not None:
+        raise SoakFailure(f"{saved.path.name} could not be reopened: {user.window.last_error[1]}")
     _check_restored(user, saved, started)
     return f"reopen {saved.path.name}"
 
@@ -1012,7 +1018,7 @@ class Walk:
             said = action(user)
             wait_idle(user)
         except Exception as exc:
-            self.history.append(f"{self.step:5d} {action.__name__}")
+            self.history.append(f"{self.step:5d} {action.__name__}{self._outcome()}")
             self.fail(f"{type(exc).__name__}: {exc}")
         self.history.append(f"{self.step:5d} {said}{self._outcome()}")
         self._note(did=self.history[-1][6:])

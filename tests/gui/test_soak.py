@@ -31,6 +31,9 @@ REGRESSION_SEEDS = {
     32: (8, "a new layout (t-SNE) drew nothing selected and no focus ring"),
     10: (11, "new vectors (Embed) drew nothing selected and no focus ring"),
     47: (17, "a numeric text column left the Encoder panel saying '(none)'"),
+    502: (111, "a session saved after embedding a file that had vectors could not be reopened"),
+    708: (56, "k typed in the Neighbours panel, then a click on empty space: a stale inspection"),
+    711: (26, "NaN rows dropped, another open cancelled: the session saved could not be reopened"),
 }
 # (Every seed, 1–3 included, failed at action 1 while the Select menu offered Clear, Expand and
 # Tag with nothing selected.)
