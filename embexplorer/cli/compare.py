@@ -130,6 +130,7 @@ def _write(out: Path, json_path: Path, corpus, result, summary: dict[str, Any]) 
     """OUT.parquet and OUT.json, replaced together or not at all."""
     import pyarrow as pa
 
+    from embexplorer.core.analysis_columns import comparison_columns
     from embexplorer.core.io.atomic import atomic_paths, writing
     from embexplorer.core.io.writers import corpus_table, write_parquet_to
 
@@ -137,13 +138,9 @@ def _write(out: Path, json_path: Path, corpus, result, summary: dict[str, Any]) 
         flat = pa.array(np.ascontiguousarray(matrix, dtype=np.int64).reshape(-1))
         return pa.FixedSizeListArray.from_arrays(flat, matrix.shape[1])
 
-    columns = {
-        "neighbors_a": fixed(result.knn_a.indices),
-        "neighbors_b": fixed(result.knn_b.indices),
-        "overlap": result.overlap,
-        "k_occurrence_a": result.hubness_a.k_occurrence.astype(np.int64),
-        "k_occurrence_b": result.hubness_b.k_occurrence.astype(np.int64),
-    }
+    scalars, lists = comparison_columns(result)
+    columns: dict[str, Any] = {name: fixed(matrix) for name, matrix in lists.items()}
+    columns.update(scalars)
     with atomic_paths([out, json_path]) as (parquet_temp, json_temp):
         table = corpus_table(corpus, columns, include_vectors=False)
         write_parquet_to(

@@ -157,3 +157,35 @@ def analysis_provenance(result: AnalysisResult | None) -> dict[str, Any]:
     if (projection := result.projection) is not None:
         info["projection"] = {"method": projection.method, **projection.params}
     return info
+
+
+def comparison_columns(
+    comparison: Any, rows: np.ndarray | slice = slice(None)
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(columns, list columns) of a comparison of embeddings A and B, for ``rows``: the
+    overlap, N_k in each, and both neighbour lists (what ``embexplorer compare`` writes)."""
+    columns = {
+        "overlap": comparison.overlap[rows],
+        "k_occurrence_a": comparison.hubness_a.k_occurrence[rows].astype(np.int64),
+        "k_occurrence_b": comparison.hubness_b.k_occurrence[rows].astype(np.int64),
+    }
+    lists = {
+        "neighbors_a": comparison.knn_a.indices[rows].astype(np.int64),
+        "neighbors_b": comparison.knn_b.indices[rows].astype(np.int64),
+    }
+    return columns, lists
+
+
+def comparison_provenance(comparison: Any, a: Any, b: Any) -> dict[str, Any]:
+    """Both sides of a comparison (name, origin, kind, dims) and its summary numbers."""
+
+    def side(embedding: Any) -> dict[str, Any]:
+        return {
+            "name": embedding.name,
+            "origin": dict(embedding.origin),
+            "kind": embedding.kind,
+            "dims": embedding.dim,
+        }
+
+    summary = {k: v for k, v in comparison.summary().items() if k != "timings"}
+    return {"a": side(a), "b": side(b), **summary}

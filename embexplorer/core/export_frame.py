@@ -9,7 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from embexplorer.core.analysis_columns import analysis_provenance, row_columns
+from embexplorer.core.analysis_columns import (
+    analysis_provenance,
+    comparison_columns,
+    row_columns,
+)
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.errors import InputError
 from embexplorer.core.io.export import VECTOR_FORMATS, ExportFrame, export_provenance
@@ -26,6 +30,7 @@ GROUPS = (
     "k_occurrence",
     "cluster",
     "preservation",
+    "comparison",
 )
 #: Checked by default: everything but neighbour preservation (a map-quality diagnostic).
 DEFAULT_GROUPS = tuple(g for g in GROUPS if g != "preservation")
@@ -62,6 +67,9 @@ def build_frame(
     result: Any = None,
     tags: np.ndarray | None = None,
     selection_note: str = "all rows",
+    comparison: Any = None,
+    comparison_info: dict[str, Any] | None = None,
+    embedding: str | None = None,
 ) -> ExportFrame:
     """The export of ``rows`` (source row numbers) with the chosen ``groups``.
 
@@ -92,6 +100,14 @@ def build_frame(
         columns["tags"] = tags[rows]
     result_columns, lists = row_columns(result, rows, groups)
     columns.update(result_columns)
+    analysis = analysis_provenance(result)
+    if embedding is not None and analysis:  # which embedding of the rows it analysed
+        analysis["embedding"] = embedding
+    if "comparison" in groups and comparison is not None:  # two embeddings of these rows
+        compared, compared_lists = comparison_columns(comparison, rows)
+        columns.update(compared)
+        lists.update(compared_lists)
+        analysis["comparison"] = comparison_info or {}
     vectors = None
     if "vectors" in groups and corpus.vectors is not None:
         vectors = np.ascontiguousarray(corpus.vectors[rows])
@@ -99,7 +115,5 @@ def build_frame(
         columns=columns,
         lists=lists,
         vectors=vectors,
-        provenance=export_provenance(
-            corpus.provenance, analysis_provenance(result), selection_note
-        ),
+        provenance=export_provenance(corpus.provenance, analysis, selection_note),
     )

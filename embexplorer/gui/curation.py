@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
-from embexplorer.core.analysis_columns import available_groups
+from embexplorer.core.analysis_columns import available_groups, comparison_provenance
 from embexplorer.core.errors import InputError
 from embexplorer.core.export_frame import build_frame, check_vectors_available, no_vectors_note
 from embexplorer.core.io.export import destinations, export_task
@@ -43,6 +43,9 @@ def export_rows_task(
         result=document_snapshot["result"],
         tags=document_snapshot["tags"],
         selection_note=document_snapshot["note"],
+        comparison=document_snapshot.get("comparison"),
+        comparison_info=document_snapshot.get("comparison_info"),
+        embedding=document_snapshot.get("embedding"),
     )
     return (yield from export_task(request.path, frame, request.format, overwrite))
 
@@ -187,7 +190,20 @@ class CurationActions(QObject):
             groups.add("tags")
         if corpus is not None and corpus.vectors is not None:
             groups.add("vectors")
+        workspace = self.document.embeddings.workspace
+        if workspace is not None and workspace.comparison is not None:
+            groups.add("comparison")
         return groups | available_groups(result)
+
+    def _comparison_snapshot(self) -> dict:
+        workspace = self.document.embeddings.workspace
+        if workspace is None:
+            return {}
+        if workspace.comparison is None:
+            return {"embedding": workspace.active}
+        comparison = workspace.comparison
+        info = comparison_provenance(comparison, workspace.current, workspace.second)
+        return {"comparison": comparison, "comparison_info": info, "embedding": workspace.active}
 
     def export_rows(self, request: ExportRequest | None = None) -> None:
         corpus = self.document.corpus
@@ -231,6 +247,7 @@ class CurationActions(QObject):
             "result": self.document.analysis.result,
             "tags": self.state.tags,
             "note": f"{len(rows):,} selected rows" if request.selected_only else "all rows",
+            **self._comparison_snapshot(),
         }
         self.window.runner.submit(
             "export",

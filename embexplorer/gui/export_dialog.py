@@ -48,6 +48,7 @@ GROUP_LABELS = {
     "k_occurrence": "k-occurrence, hubs",
     "cluster": "cluster and its label",
     "preservation": "neighbour preservation",
+    "comparison": "comparison of the two maps (overlap, both neighbour lists, N_k)",
 }
 
 

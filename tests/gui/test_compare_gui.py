@@ -80,9 +80,23 @@ def test_derive_compare_inspect_and_export(qtbot, window, tmp_path):
     from embexplorer.gui.curation import ExportRequest
 
     target = tmp_path / "changed.parquet"
+    groups = ("ids", "metadata", "comparison")
+    assert "comparison" in window.curation._available_groups()
     with qtbot.waitSignal(window.runner.finished, timeout=TIMEOUT):
-        window.curation.export_rows(ExportRequest(target, "parquet", True, ("ids", "metadata")))
+        window.curation.export_rows(ExportRequest(target, "parquet", True, groups))
     assert read_corpus(target).n_rows == 5
+    import json
+
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(target)
+    rows = np.sort(worst)
+    np.testing.assert_allclose(table.column("overlap").to_numpy(), comparison.overlap[rows])
+    assert table.column("neighbors_b").to_pylist() == comparison.knn_b.indices[rows].tolist()
+    provenance = json.loads((tmp_path / "changed.parquet.provenance.json").read_text())
+    sides = provenance["comparison"]
+    assert (sides["a"]["name"], sides["b"]["name"]) == ("vectors", binary)
+    assert sides["b"]["kind"] == "binary" and sides["mean_overlap"] == comparison.mean_overlap
     # stop comparing
     window.second_map.close_button.click()
     assert emb.workspace.other is None and window.second_map.isHidden()
