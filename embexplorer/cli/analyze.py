@@ -30,7 +30,17 @@ from embexplorer.core.errors import InputError
 from embexplorer.core.io import read_corpus
 from embexplorer.core.io.atomic import atomic_paths, check_writable, writing
 from embexplorer.core.io.writers import corpus_table, write_parquet_to
-from embexplorer.core.pipeline import AnalysisParams, AnalysisResult, analysis_task
+from embexplorer.core.neighbors import METRICS
+from embexplorer.core.pipeline import (
+    CLUSTER_SPACES,
+    KNN_METHODS,
+    MP_METHODS,
+    REDUCTIONS,
+    AnalysisParams,
+    AnalysisResult,
+    analysis_task,
+)
+from embexplorer.core.projection import PROJECTIONS
 from embexplorer.core.tasks import run_task
 
 
@@ -46,23 +56,21 @@ def parser() -> argparse.ArgumentParser:
         help="where to write the rows (Parquet); OUT.json gets the summary",
     )
     p.add_argument("-k", type=int, default=10, help="neighbours per point, 1–100 (default 10)")
-    p.add_argument("--metric", choices=["cosine", "euclidean", "dot"], default="cosine")
+    p.add_argument("--metric", choices=list(METRICS), default="cosine")
     p.add_argument(
         "--knn",
-        choices=["exact", "approx", "auto"],
+        choices=list(KNN_METHODS),
         default="auto",
         help="exact search, approximate (faiss IVF, recall measured), or auto "
         "(exact up to 30,000 rows)",
     )
-    p.add_argument("--projection", choices=["pca", "tsne", "umap"], default="pca")
+    p.add_argument("--projection", choices=list(PROJECTIONS), default="pca")
     p.add_argument(
         "--clusters", metavar="SPEC", help="kmeans:K or hdbscan[:MIN_SIZE] (default: no clusters)"
     )
-    p.add_argument("--cluster-space", choices=["vectors", "layout"], default="vectors")
-    p.add_argument(
-        "--hubness-reduction", choices=["none", "mp", "csls", "isoftmax"], default="none"
-    )
-    p.add_argument("--mp-method", choices=["gaussian", "empirical"], default="gaussian")
+    p.add_argument("--cluster-space", choices=list(CLUSTER_SPACES), default="vectors")
+    p.add_argument("--hubness-reduction", choices=list(REDUCTIONS), default="none")
+    p.add_argument("--mp-method", choices=list(MP_METHODS), default="gaussian")
     p.add_argument("--beta", type=float, default=20.0, help="inverted softmax temperature")
     p.add_argument(
         "--query-bank",

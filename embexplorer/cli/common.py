@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
 from embexplorer.core.errors import InputError, NonFiniteRowsError
-from embexplorer.core.io import ReadOptions
+from embexplorer.core.io import ReadOptions, reader_names
 from embexplorer.core.tasks import Progress
 
 
@@ -28,7 +28,7 @@ def add_read_options(parser: argparse.ArgumentParser, format_flag: str = "--form
     group.add_argument(
         format_flag,
         dest="input_format",
-        choices=["npy", "npz", "csv", "tsv", "parquet", "jsonl"],
+        choices=reader_names(),
         help="the input format, when its extension does not say",
     )
     group.add_argument(

@@ -21,7 +21,7 @@ from embexplorer.cli.common import (
 from embexplorer.core.corpus import describe_columns
 from embexplorer.core.embedding import embed_corpus_task
 from embexplorer.core.embedding_cache import EmbeddingCache
-from embexplorer.core.encoder import default_config
+from embexplorer.core.encoder import POOLINGS, default_config
 from embexplorer.core.errors import InputError
 from embexplorer.core.io import read_corpus
 from embexplorer.core.io.atomic import atomic_path, check_writable
@@ -46,7 +46,7 @@ def parser() -> argparse.ArgumentParser:
         help="an ONNX sentence-embedding model (default: the bundled all-MiniLM-L6-v2 int8)",
     )
     p.add_argument("--tokenizer", type=Path, help="the model's tokenizer.json")
-    p.add_argument("--pooling", choices=["mean", "cls", "model"], default="mean")
+    p.add_argument("--pooling", choices=list(POOLINGS), default="mean")
     p.add_argument("--no-normalize", action="store_true", help="keep the vectors' lengths")
     p.add_argument("--max-length", type=int, default=256, help="tokens per text (default 256)")
     p.add_argument("--batch-size", type=int, default=0, help="texts per batch (default: auto)")

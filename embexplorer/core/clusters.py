@@ -52,11 +52,14 @@ class Clustering:
         return names[inverse.ravel()]
 
 
+CLUSTER_METHODS = ("kmeans", "hdbscan")
+
+
 def parse_spec(spec: str) -> tuple[str, int | None]:
     """ "kmeans:K" or "hdbscan" (or "hdbscan:MIN_SIZE") → (method, number)."""
     method, _, number = spec.partition(":")
     method = method.strip().lower()
-    if method not in ("kmeans", "hdbscan"):
+    if method not in CLUSTER_METHODS:
         raise ValueError(f"Unknown clustering {spec!r}; use kmeans:K or hdbscan.")
     if number and not number.isdigit():
         raise ValueError(f"{spec!r}: the number after ':' must be a whole number.")

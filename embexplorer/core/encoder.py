@@ -24,6 +24,7 @@ from embexplorer.core.resources import default_tokenizer_path
 from embexplorer.core.tasks import Progress, Task, run_task
 
 Pooling = Literal["mean", "cls", "model"]
+POOLINGS: tuple[str, ...] = ("mean", "cls", "model")
 #: Providers tried in this order when the device is "auto" (CPU is always last).
 _PREFERRED_PROVIDERS = ("CUDAExecutionProvider", "CoreMLExecutionProvider", "DmlExecutionProvider")
 _DEVICE_PROVIDERS = {
@@ -234,7 +235,7 @@ def _check_settings(config: EncoderConfig) -> None:
     length = config.max_length
     if isinstance(length, bool) or not isinstance(length, int) or length < 1:
         raise InputError(f"The max length must be a whole number of tokens ≥ 1; got {length!r}.")
-    if config.pooling not in ("mean", "cls", "model"):
+    if config.pooling not in POOLINGS:
         raise InputError(f"Pooling must be mean, cls or model; got {config.pooling!r}.")
     if isinstance(config.batch_size, bool) or config.batch_size < 0:
         raise InputError(f"The batch size must be 0 (automatic) or more; got {config.batch_size}.")

@@ -19,18 +19,47 @@ from PySide6.QtWidgets import (
 )
 
 from embexplorer.core.analysis_columns import summary_fields
+from embexplorer.core.clusters import CLUSTER_METHODS
 from embexplorer.core.corpus import Corpus
-from embexplorer.core.pipeline import AnalysisParams, AnalysisResult
+from embexplorer.core.neighbors import ALL_METRICS
+from embexplorer.core.pipeline import (
+    CLUSTER_SPACES,
+    KNN_METHODS,
+    MP_METHODS,
+    REDUCTIONS,
+    AnalysisParams,
+    AnalysisResult,
+)
+from embexplorer.core.projection import PROJECTIONS
 from embexplorer.gui.tables import result_table
 
 APPLY_DELAY_MS = 400
+#: How the core's choices read in the window (the choices themselves come from core, so the
+#: panel cannot offer one core does not know).
+LABELS = {
+    "euclidean": "Euclidean",
+    "dot": "dot product",
+    "hamming": "Hamming (1-bit codes)",
+    "approx": "approximate",
+    "pca": "PCA",
+    "tsne": "t-SNE",
+    "umap": "UMAP",
+    "layout": "2-D layout",
+    "mp": "mutual proximity",
+    "csls": "CSLS",
+    "isoftmax": "inverted softmax",
+    "gaussian": "Gaussian",
+    "kmeans": "k-means",
+    "hdbscan": "HDBSCAN",
+}
+
+
+def choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(LABELS.get(v, v), v) for v in values]
+
+
 #: The metrics offered (Hamming is for 1-bit codes, the only metric they have).
-METRIC_CHOICES = (
-    ("cosine", "cosine"),
-    ("Euclidean", "euclidean"),
-    ("dot product", "dot"),
-    ("Hamming (1-bit codes)", "hamming"),
-)
+METRIC_CHOICES = tuple(choices(ALL_METRICS))
 TOP_HUBS = 50
 
 
@@ -52,24 +81,17 @@ class AnalysisPanel(QWidget):
         self.k.setRange(1, 100)
         self.k.setValue(10)
         self.metric_choice = _combo([*METRIC_CHOICES])
-        self.knn = _combo([("auto", "auto"), ("exact", "exact"), ("approximate", "approx")])
-        self.projection = _combo([("PCA", "pca"), ("t-SNE", "tsne"), ("UMAP", "umap")])
+        self.knn = _combo(choices(KNN_METHODS))
+        self.projection = _combo(choices(PROJECTIONS))
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
-        self.clusters = _combo([("none", ""), ("k-means", "kmeans"), ("HDBSCAN", "hdbscan")])
+        self.clusters = _combo([("none", ""), *choices(CLUSTER_METHODS)])
         self.n_clusters = QSpinBox()
         self.n_clusters.setRange(2, 500)
         self.n_clusters.setValue(10)
-        self.cluster_space = _combo([("vectors", "vectors"), ("2-D layout", "layout")])
-        self.reduction = _combo(
-            [
-                ("none", "none"),
-                ("mutual proximity", "mp"),
-                ("CSLS", "csls"),
-                ("inverted softmax", "isoftmax"),
-            ]
-        )
-        self.mp_method = _combo([("Gaussian", "gaussian"), ("empirical", "empirical")])
+        self.cluster_space = _combo(choices(CLUSTER_SPACES))
+        self.reduction = _combo(choices(REDUCTIONS))
+        self.mp_method = _combo(choices(MP_METHODS))
         self.beta = QDoubleSpinBox()
         self.beta.setRange(0.1, 1000)
         self.beta.setValue(20.0)

@@ -143,3 +143,13 @@ def test_all_zero_vectors_under_cosine_are_reported(data):
     assert summary_fields(result)["zero_vectors"] == 40
     euclidean = run_task(analysis_task(vectors, AnalysisParams(k=5, metric="euclidean"), None))
     assert "zero_vectors" not in summary_fields(euclidean)
+
+
+def test_every_parameter_is_read_by_some_stage():
+    """A parameter no stage lists would never invalidate the cache: stale results served."""
+    import dataclasses
+
+    from embexplorer.core.pipeline import STAGES
+
+    read = {name for names, _ in STAGES.values() for name in names}
+    assert {f.name for f in dataclasses.fields(AnalysisParams)} <= read

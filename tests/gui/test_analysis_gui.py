@@ -179,3 +179,24 @@ def test_after_an_error_the_controls_show_what_is_on_screen(qtbot, window):
         analysis.set_params(shown.replace(k=50))  # 30 rows: at most 29 neighbours
     assert "k = 50 is too large for 30 rows" in blocker.args[1]
     assert window.analysis_panel.params() == analysis.params == analysis.result.params == shown
+
+
+def test_the_panels_offer_exactly_the_core_choices(qtbot):
+    """The choices come from core's tuples: a method core adds is offered, none is invented."""
+    from embexplorer.core.neighbors import ALL_METRICS
+    from embexplorer.core.pipeline import CLUSTER_SPACES, KNN_METHODS, MP_METHODS, REDUCTIONS
+    from embexplorer.core.projection import PROJECTIONS
+    from embexplorer.gui.analysis_panel import AnalysisPanel
+    from embexplorer.gui.neighbors_panel import NeighborsPanel
+
+    panel, neighbours = AnalysisPanel(), NeighborsPanel()
+    qtbot.addWidget(panel)
+    qtbot.addWidget(neighbours)
+
+    def data(combo):
+        return tuple(combo.itemData(i) for i in range(combo.count()))
+
+    assert data(panel.metric_choice) == ALL_METRICS == data(neighbours.metric_choice)
+    assert data(panel.knn) == KNN_METHODS and data(panel.projection) == PROJECTIONS
+    assert data(panel.reduction) == REDUCTIONS and data(panel.mp_method) == MP_METHODS
+    assert data(panel.cluster_space) == CLUSTER_SPACES

@@ -64,6 +64,11 @@ def _readers() -> list[Reader]:
     ]
 
 
+def reader_names() -> list[str]:
+    """The formats ``--format`` / ``ReadOptions.format`` accept."""
+    return [reader.name for reader in _readers()]
+
+
 def supported_extensions() -> list[str]:
     return [ext for reader in _readers() for ext in reader.extensions]
 
