@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from embexplorer.core.corpus import Corpus
-from embexplorer.core.encoder import TextEncoder, default_config
+from embexplorer.core.embedding.encoder import TextEncoder, default_config
 from embexplorer.core.io.writers import corpus_table, write_parquet
 from embexplorer.core.tasks import run_task
 

@@ -170,7 +170,7 @@ def test_bench_runs_and_reports(tmp_path):
 
 def test_encoder_bench_reference_computes_the_same_vectors():
     from embexplorer.benchmarks.encoder import reference_encode
-    from embexplorer.core.encoder import TextEncoder, default_config
+    from embexplorer.core.embedding.encoder import TextEncoder, default_config
 
     texts = ["A man is playing a guitar.", "short", "a much longer sentence " * 20]
     ours = TextEncoder(default_config()).encode(texts)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embexplorer.core import recovery
+from embexplorer.core.state import recovery
 
 
 def _fail_reading(monkeypatch, exc: BaseException) -> None:
@@ -60,7 +60,7 @@ def test_reports_are_pruned(monkeypatch):
 
 def test_a_fatal_crash_leaves_a_log_the_next_start_names(tmp_path):
     code = (
-        "import faulthandler; from embexplorer.core.recovery import start_crash_log; "
+        "import faulthandler; from embexplorer.core.state.recovery import start_crash_log; "
         "start_crash_log(); faulthandler._sigsegv()"
     )
     env = {**os.environ, "EMBEXPLORER_DATA_DIR": str(recovery.data_dir())}

@@ -21,9 +21,9 @@ SWEEP_DIMS = (32, 64, 128, 192, 256)
 
 
 def _ours_binary(x):
-    from embexplorer.core.hamming import hamming_knn_task
+    from embexplorer.core.analysis.hamming import hamming_knn_task
+    from embexplorer.core.embedding.variants import binarize
     from embexplorer.core.tasks import run_task
-    from embexplorer.core.variants import binarize
 
     codes = binarize(x)
     return run_task(hamming_knn_task(codes.bits, K)).distances
@@ -32,7 +32,7 @@ def _ours_binary(x):
 def _faiss_binary(x):
     import faiss
 
-    from embexplorer.core.variants import binarize
+    from embexplorer.core.embedding.variants import binarize
 
     bits = binarize(x).bits
     index = faiss.IndexBinaryFlat(x.shape[1])
@@ -42,9 +42,9 @@ def _faiss_binary(x):
 
 
 def _ours_int8(x):
-    from embexplorer.core.neighbors import knn_graph_task
+    from embexplorer.core.analysis.neighbors import knn_graph_task
+    from embexplorer.core.embedding.variants import quantize_int8
     from embexplorer.core.tasks import run_task
-    from embexplorer.core.variants import quantize_int8
 
     codes = quantize_int8(x)
     return run_task(knn_graph_task(codes.rows(), K, "dot")).indices
@@ -63,14 +63,14 @@ def _faiss_int8(x):
 
 
 def _ours_float(x):
-    from embexplorer.core.neighbors import knn_graph_task
+    from embexplorer.core.analysis.neighbors import knn_graph_task
     from embexplorer.core.tasks import run_task
 
     return run_task(knn_graph_task(x, K, "cosine")).indices
 
 
 def _ours_sweep(x):
-    from embexplorer.core.compare import stability_task
+    from embexplorer.core.analysis.compare import stability_task
     from embexplorer.core.tasks import run_task
 
     rows = run_task(stability_task(x, "cosine", K, SWEEP_DIMS, ("int8", "binary")))
@@ -79,11 +79,11 @@ def _ours_sweep(x):
 
 def _workspace_with_binary(x):
     """A workspace holding A and its binary copy, and the binary copy's 10-NN graph."""
+    from embexplorer.core.analysis.hamming import hamming_knn_task
     from embexplorer.core.corpus import Corpus
-    from embexplorer.core.embedding_sources import derived_embedding_task
-    from embexplorer.core.hamming import hamming_knn_task
+    from embexplorer.core.state.embedding_sources import derived_embedding_task
+    from embexplorer.core.state.workspace import Workspace
     from embexplorer.core.tasks import run_task
-    from embexplorer.core.workspace import Workspace
 
     corpus = Corpus(ids=np.arange(len(x)), vectors=x)
     workspace = Workspace.of(corpus)

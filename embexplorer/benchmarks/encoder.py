@@ -30,7 +30,7 @@ def reference_encode(texts: list[str], batch_size: int = REFERENCE_BATCH) -> np.
     """The plain loop (no length sorting), with the model's reference settings."""
     from tokenizers import Tokenizer
 
-    from embexplorer.core.encoder import default_config, import_onnxruntime
+    from embexplorer.core.embedding.encoder import default_config, import_onnxruntime
 
     ort = import_onnxruntime()
 
@@ -62,7 +62,7 @@ def _timed_run(kind: str, texts: list[str], repeats: int, batch_size: int) -> tu
         def encode():
             return reference_encode(texts)
     else:
-        from embexplorer.core.encoder import TextEncoder, default_config
+        from embexplorer.core.embedding.encoder import TextEncoder, default_config
 
         encoder = TextEncoder(default_config(batch_size=batch_size))
 

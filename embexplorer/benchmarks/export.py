@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from embexplorer.core.corpus import Corpus
-from embexplorer.core.export_frame import build_frame
 from embexplorer.core.io import read_corpus
 from embexplorer.core.io.export import export_task
+from embexplorer.core.state.export_frame import build_frame
 from embexplorer.core.tasks import run_task
 
 

@@ -57,7 +57,7 @@ def _reset_peak() -> None:
 
 
 def _truth(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    from embexplorer.core.neighbors import ExactIndex
+    from embexplorer.core.analysis.neighbors import ExactIndex
 
     return ExactIndex(x, "cosine").query(x[rows], K, exclude=rows).indices
 
@@ -67,7 +67,7 @@ def _recall(indices: np.ndarray, truth: np.ndarray, rows: np.ndarray) -> float:
 
 
 def _ours_exact(x):
-    from embexplorer.core.neighbors import knn_graph_task
+    from embexplorer.core.analysis.neighbors import knn_graph_task
     from embexplorer.core.tasks import run_task
 
     return run_task(knn_graph_task(x, K, "cosine")).indices
@@ -95,7 +95,7 @@ def _sklearn_brute(x):
 
 
 def _ours_approx(x):
-    from embexplorer.core.ann import ivf_knn_task
+    from embexplorer.core.analysis.ann import ivf_knn_task
     from embexplorer.core.tasks import run_task
 
     return run_task(ivf_knn_task(x, K, "cosine")).indices
@@ -135,10 +135,10 @@ def _pynndescent_tuned(x):
 
 def _hubness_and_reductions(x):
     """Times of hubness and each reduction on our approximate candidate graph (k + 10)."""
-    from embexplorer.core.ann import ivf_knn_task
-    from embexplorer.core.hub_reduction import reduce_hubness_task
-    from embexplorer.core.hubness import hubness
-    from embexplorer.core.stages import candidate_count
+    from embexplorer.core.analysis.ann import ivf_knn_task
+    from embexplorer.core.analysis.hub_reduction import reduce_hubness_task
+    from embexplorer.core.analysis.hubness import hubness
+    from embexplorer.core.analysis.stages import candidate_count
     from embexplorer.core.tasks import run_task
 
     candidates = run_task(ivf_knn_task(x, candidate_count(K, len(x)), "cosine"))

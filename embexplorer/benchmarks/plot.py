@@ -123,7 +123,7 @@ def measure_stall(app: QApplication, work: Callable[[], None], done_signal) -> t
 
 
 def bench_pca_stall(app: QApplication, rows: int = 100_000, dims: int = 384) -> tuple[float, float]:
-    from embexplorer.core.projection import pca_task
+    from embexplorer.core.analysis.projection import pca_task
     from embexplorer.gui.worker import TaskRunner
 
     vectors = np.random.default_rng(1).normal(size=(rows, dims)).astype(np.float32)

@@ -24,23 +24,26 @@ from embexplorer.cli.common import (
     read_options,
     run_reporting_errors,
 )
-from embexplorer.core.analysis_columns import analysis_provenance, row_columns, summary_fields
-from embexplorer.core.corpus import Corpus, describe_columns
-from embexplorer.core.errors import InputError
-from embexplorer.core.io import read_corpus
-from embexplorer.core.io.atomic import atomic_paths, check_writable, writing
-from embexplorer.core.io.writers import corpus_table, write_parquet_to
-from embexplorer.core.neighbors import METRICS
-from embexplorer.core.pipeline import (
+from embexplorer.core.analysis.analysis_columns import (
+    analysis_provenance,
+    row_columns,
+    summary_fields,
+)
+from embexplorer.core.analysis.neighbors import METRICS
+from embexplorer.core.analysis.params import (
     CLUSTER_SPACES,
     KNN_METHODS,
     MP_METHODS,
     REDUCTIONS,
     AnalysisParams,
-    AnalysisResult,
-    analysis_task,
 )
-from embexplorer.core.projection import PROJECTIONS
+from embexplorer.core.analysis.pipeline import AnalysisResult, analysis_task
+from embexplorer.core.analysis.projection import PROJECTIONS
+from embexplorer.core.corpus import Corpus, describe_columns
+from embexplorer.core.errors import InputError
+from embexplorer.core.io import read_corpus
+from embexplorer.core.io.atomic import atomic_paths, check_writable, writing
+from embexplorer.core.io.writers import corpus_table, write_parquet_to
 from embexplorer.core.tasks import run_task
 
 
@@ -99,7 +102,7 @@ def _params(args: argparse.Namespace) -> AnalysisParams:
     if not 1 <= args.k <= 100:
         raise InputError(f"-k must be between 1 and 100; got {args.k}.")
     if args.clusters:
-        from embexplorer.core.clusters import parse_spec
+        from embexplorer.core.analysis.clusters import parse_spec
 
         try:
             parse_spec(args.clusters)
@@ -182,9 +185,9 @@ def _embed(corpus: Corpus, progress: TerminalProgress, timings: dict[str, float]
             "The corpus has no vectors and no text column to embed; name the text "
             f"column with --text-column. Columns: {describe_columns(corpus.columns)}."
         )
-    from embexplorer.core.embedding import embed_corpus_task
-    from embexplorer.core.embedding_cache import EmbeddingCache
-    from embexplorer.core.encoder import default_config
+    from embexplorer.core.embedding.embedding import embed_corpus_task
+    from embexplorer.core.embedding.embedding_cache import EmbeddingCache
+    from embexplorer.core.embedding.encoder import default_config
 
     start = time.perf_counter()
     corpus = run_task(embed_corpus_task(corpus, default_config(), EmbeddingCache()), progress)

@@ -313,7 +313,7 @@ def bench_encoder(args: argparse.Namespace) -> None:
             f"same vectors (min cosine {same:.6f})"
         )
     if not args.quick:
-        from embexplorer.core.encoder import TextEncoder, default_config
+        from embexplorer.core.embedding.encoder import TextEncoder, default_config
         from embexplorer.core.io import read_corpus
         from embexplorer.core.resources import demo_corpus_path
 

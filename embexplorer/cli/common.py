@@ -60,7 +60,7 @@ def report_error(exc: Exception) -> int:
 
 def print_cache_warning(provenance: Mapping[str, Any]) -> None:
     """One ``embexplorer: warning:`` line when the cache was damaged or could not be written."""
-    from embexplorer.core.embedding import cache_warning
+    from embexplorer.core.embedding.embedding import cache_warning
 
     if (warning := cache_warning(provenance)) is not None:
         print(f"embexplorer: warning: {warning}", file=sys.stderr)
@@ -80,7 +80,7 @@ def run_reporting_errors(body: Callable[[], int]) -> int:
         print("embexplorer: interrupted", file=sys.stderr)
         return 130
     except (Exception, MemoryError, RecursionError) as exc:
-        from embexplorer.core.recovery import unexpected_error_message, write_error_report
+        from embexplorer.core.state.recovery import unexpected_error_message, write_error_report
 
         report = write_error_report(exc, "command line")
         print(f"embexplorer: {unexpected_error_message(exc, report)}", file=sys.stderr)

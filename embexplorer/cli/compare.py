@@ -20,8 +20,8 @@ from embexplorer.cli.common import (
     read_options,
     run_reporting_errors,
 )
+from embexplorer.core.analysis.neighbors import METRICS
 from embexplorer.core.errors import InputError
-from embexplorer.core.neighbors import METRICS
 
 SPEC_HELP = (
     "a vector column of PATH, file:OTHER_PATH (aligned by --id-column or the ids), or "
@@ -61,13 +61,13 @@ def main(argv: Sequence[str]) -> int:
 
 
 def compare(args: argparse.Namespace) -> int:
-    from embexplorer.core.compare import compare_task
-    from embexplorer.core.embedding_sources import spec_embedding_task
+    from embexplorer.core.analysis.compare import compare_task
+    from embexplorer.core.analysis.params import MAX_K
     from embexplorer.core.io import read_corpus
     from embexplorer.core.io.atomic import check_writable
-    from embexplorer.core.pipeline import MAX_K
+    from embexplorer.core.state.embedding_sources import spec_embedding_task
+    from embexplorer.core.state.workspace import Workspace
     from embexplorer.core.tasks import run_task
-    from embexplorer.core.workspace import Workspace
 
     out: Path = args.output
     if out.suffix.lower() != ".parquet":
@@ -130,7 +130,7 @@ def _write(out: Path, json_path: Path, corpus, result, summary: dict[str, Any]) 
     """OUT.parquet and OUT.json, replaced together or not at all."""
     import pyarrow as pa
 
-    from embexplorer.core.analysis_columns import comparison_columns
+    from embexplorer.core.analysis.analysis_columns import comparison_columns
     from embexplorer.core.io.atomic import atomic_paths, writing
     from embexplorer.core.io.writers import corpus_table, write_parquet_to
 

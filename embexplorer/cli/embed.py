@@ -19,9 +19,9 @@ from embexplorer.cli.common import (
     run_reporting_errors,
 )
 from embexplorer.core.corpus import describe_columns
-from embexplorer.core.embedding import embed_corpus_task
-from embexplorer.core.embedding_cache import EmbeddingCache
-from embexplorer.core.encoder import POOLINGS, default_config
+from embexplorer.core.embedding.embedding import embed_corpus_task
+from embexplorer.core.embedding.embedding_cache import EmbeddingCache
+from embexplorer.core.embedding.encoder import POOLINGS, default_config
 from embexplorer.core.errors import InputError
 from embexplorer.core.io import read_corpus
 from embexplorer.core.io.atomic import atomic_path, check_writable

@@ -23,10 +23,10 @@ from embexplorer.cli.common import (
 )
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.errors import InputError
-from embexplorer.core.export_frame import GROUPS
 from embexplorer.core.io import read_corpus
 from embexplorer.core.io.export import FORMATS, check_destinations, export_task, format_for
-from embexplorer.core.selection import rows_where
+from embexplorer.core.state.export_frame import GROUPS
+from embexplorer.core.state.selection import rows_where
 from embexplorer.core.tasks import run_task
 
 DEFAULT_COLUMNS = "ids,metadata,text,vectors"
@@ -111,7 +111,7 @@ def main(argv: Sequence[str]) -> int:
 
 
 def export(args: argparse.Namespace) -> int:
-    from embexplorer.core.export_frame import build_frame, check_vectors_available
+    from embexplorer.core.state.export_frame import build_frame, check_vectors_available
 
     groups = _groups(args.columns or DEFAULT_COLUMNS)
     fmt = format_for(args.output, args.out_format)

@@ -16,8 +16,8 @@ from embexplorer.cli.common import (
     read_options,
     run_reporting_errors,
 )
+from embexplorer.core.analysis.neighbors import METRICS
 from embexplorer.core.errors import InputError
-from embexplorer.core.neighbors import METRICS
 
 
 def parser() -> argparse.ArgumentParser:
@@ -56,12 +56,12 @@ def _numbers(text: str, what: str) -> list[int]:
 
 
 def stability(args: argparse.Namespace) -> int:
-    from embexplorer.core.compare import stability_task
+    from embexplorer.core.analysis.compare import stability_task
+    from embexplorer.core.analysis.params import MAX_K
+    from embexplorer.core.embedding.variants import parse_variant
     from embexplorer.core.io import read_corpus
     from embexplorer.core.io.atomic import check_writable, write_text_atomic
-    from embexplorer.core.pipeline import MAX_K
     from embexplorer.core.tasks import run_task
-    from embexplorer.core.variants import parse_variant
 
     out: Path = args.output
     if out.suffix.lower() != ".json":

@@ -18,19 +18,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from embexplorer.core.analysis_columns import summary_fields
-from embexplorer.core.clusters import CLUSTER_METHODS
-from embexplorer.core.corpus import Corpus
-from embexplorer.core.neighbors import ALL_METRICS
-from embexplorer.core.pipeline import (
+from embexplorer.core.analysis.analysis_columns import summary_fields
+from embexplorer.core.analysis.clusters import CLUSTER_METHODS
+from embexplorer.core.analysis.neighbors import ALL_METRICS
+from embexplorer.core.analysis.params import (
     CLUSTER_SPACES,
     KNN_METHODS,
     MP_METHODS,
     REDUCTIONS,
     AnalysisParams,
-    AnalysisResult,
 )
-from embexplorer.core.projection import PROJECTIONS
+from embexplorer.core.analysis.pipeline import AnalysisResult
+from embexplorer.core.analysis.projection import PROJECTIONS
+from embexplorer.core.corpus import Corpus
 from embexplorer.gui.tables import result_table
 
 APPLY_DELAY_MS = 400

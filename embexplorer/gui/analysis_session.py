@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from embexplorer.core.analysis_columns import display_columns
+from embexplorer.core.analysis.analysis_columns import display_columns
+from embexplorer.core.analysis.neighbors import ExactIndex, Neighbors
+from embexplorer.core.analysis.params import AnalysisParams
+from embexplorer.core.analysis.pipeline import AnalysisResult, analysis_task
 from embexplorer.core.corpus import Corpus
-from embexplorer.core.neighbors import ExactIndex, Neighbors
-from embexplorer.core.pipeline import AnalysisParams, AnalysisResult, analysis_task
 from embexplorer.core.tasks import Progress, Task
 from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.worker import TaskRunner, error_message
@@ -43,7 +44,7 @@ class Inspection:
 
 
 def _projection_then_index(vectors, params, previous, texts) -> Task[tuple]:
-    from embexplorer.core.pipeline import stage_key
+    from embexplorer.core.analysis.pipeline import stage_key
 
     if previous is not None and previous.cache.get("projection", (None,))[0] == stage_key(
         "projection", params

@@ -19,8 +19,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from embexplorer.core.errors import InputError
-from embexplorer.core.recovery import autosave_path, data_dir, orphaned_autosaves
-from embexplorer.core.session_file import SessionState, save_session, session_summary
+from embexplorer.core.state.recovery import autosave_path, data_dir, orphaned_autosaves
+from embexplorer.core.state.session_file import SessionState, save_session, session_summary
 from embexplorer.core.tasks import Progress, Task
 from embexplorer.gui.worker import TaskRunner
 

@@ -20,7 +20,7 @@ from types import TracebackType
 
 from PySide6.QtCore import QObject, Signal
 
-from embexplorer.core.recovery import (
+from embexplorer.core.state.recovery import (
     CrashLog,
     acknowledge_crash,
     crashes_left_behind,

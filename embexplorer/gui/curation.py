@@ -19,15 +19,19 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
-from embexplorer.core.analysis_columns import available_groups, comparison_provenance
+from embexplorer.core.analysis.analysis_columns import available_groups, comparison_provenance
 from embexplorer.core.errors import InputError
-from embexplorer.core.export_frame import build_frame, check_vectors_available, no_vectors_note
 from embexplorer.core.io.export import destinations, export_task
-from embexplorer.core.selection import rows_where
-from embexplorer.core.session_file import SUFFIX, save_session
+from embexplorer.core.state.export_frame import (
+    build_frame,
+    check_vectors_available,
+    no_vectors_note,
+)
+from embexplorer.core.state.selection import rows_where
+from embexplorer.core.state.session_file import SUFFIX, save_session
 from embexplorer.core.tasks import Task
 from embexplorer.gui.export_dialog import ExportDialog, ExportRequest
-from embexplorer.gui.plot_export import export_plot
+from embexplorer.gui.plot.export import export_plot
 from embexplorer.gui.selection_state import TAGS, mode_for
 
 

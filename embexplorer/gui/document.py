@@ -13,21 +13,17 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from embexplorer.core.analysis.query import QueryResult, semantic_query_task
 from embexplorer.core.corpus import Corpus, describe_columns
-from embexplorer.core.embedding import (
-    ModelConsentError,
-    QueryResult,
-    embed_corpus_task,
-    semantic_query_task,
-)
-from embexplorer.core.embedding_cache import EmbeddingCache
-from embexplorer.core.encoder import EncoderConfig, default_config
+from embexplorer.core.embedding.embedding import ModelConsentError, embed_corpus_task
+from embexplorer.core.embedding.embedding_cache import EmbeddingCache
+from embexplorer.core.embedding.encoder import EncoderConfig, default_config
 from embexplorer.core.errors import InputError, NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, load_task
-from embexplorer.core.search import rows_matching_task
-from embexplorer.core.session_file import SessionState, session_state
+from embexplorer.core.state.search import rows_matching_task
+from embexplorer.core.state.session_file import SessionState, session_state
+from embexplorer.core.state.workspace import OVERLAP, Workspace
 from embexplorer.core.tasks import Progress, Task
-from embexplorer.core.workspace import OVERLAP, Workspace
 from embexplorer.gui.analysis_session import AnalysisSession, MapData
 from embexplorer.gui.embedding_set import EmbeddingSet
 from embexplorer.gui.plot.colormap import ColorMapping, color_mapping, single_color
@@ -382,7 +378,7 @@ class Document(QObject):
 
 def restore_task(path: Path) -> Task[tuple]:
     """The session and its corpus (core checks both), plus the map's picking index."""
-    from embexplorer.core.session_file import restore_task as read_session
+    from embexplorer.core.state.session_file import restore_task as read_session
 
     workspace, state = yield from read_session(path)
     active = workspace.current

@@ -1,6 +1,6 @@
 """The embeddings of the open corpus: a thin Qt adapter over the core workspace.
 
-It holds the current :class:`~embexplorer.core.workspace.Workspace` value (the embeddings,
+It holds the current :class:`~embexplorer.core.state.workspace.Workspace` value (the embeddings,
 which is on the main map, which on the second map, their comparison) and runs the jobs that
 change it on the worker: adding an embedding (a derived variant, another vector column, a
 second file, another model), the second map's analysis, the comparison, the stability sweep.
@@ -21,8 +21,8 @@ from PySide6.QtCore import QObject, Signal
 
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.errors import InputError
+from embexplorer.core.state.workspace import OVERLAP, Embedding, Workspace
 from embexplorer.core.tasks import Progress, Task
-from embexplorer.core.workspace import OVERLAP, Embedding, Workspace
 from embexplorer.gui.analysis_session import AnalysisSession, MapData
 from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.worker import error_message
@@ -41,7 +41,7 @@ def _indexed_task(result) -> Task[MapData | None]:
 
 def _aligned_task(map_data: MapData, reference: MapData | None) -> Task[MapData]:
     """The second map's points turned onto the main map's (Procrustes), for linked views."""
-    from embexplorer.core.compare import align_coords
+    from embexplorer.core.analysis.compare import align_coords
 
     if reference is None:
         return map_data
@@ -153,7 +153,7 @@ class EmbeddingSet(QObject):
             self.show(name)
 
     def derive(self, parent: str, spec: str) -> None:
-        from embexplorer.core.embedding_sources import derived_embedding_task
+        from embexplorer.core.state.embedding_sources import derived_embedding_task
 
         ws = self.workspace
         self._add_job(
@@ -161,13 +161,13 @@ class EmbeddingSet(QObject):
         )
 
     def add_column(self, column: str) -> None:
-        from embexplorer.core.embedding_sources import column_embedding_task
+        from embexplorer.core.state.embedding_sources import column_embedding_task
 
         ws = self.workspace
         self._add_job(f"Reading the column {column}", lambda: column_embedding_task(ws, column))
 
     def add_file(self, path: Path, id_column: str | None, by_row_order: bool) -> None:
-        from embexplorer.core.embedding_sources import file_embedding_task
+        from embexplorer.core.state.embedding_sources import file_embedding_task
 
         ws = self.workspace
         self._add_job(
@@ -177,7 +177,7 @@ class EmbeddingSet(QObject):
 
     def add_model(self, config: Any) -> None:
         """The texts embedded with ``config`` (an EncoderConfig), as a new embedding."""
-        from embexplorer.core.embedding_sources import encoder_embedding_task
+        from embexplorer.core.state.embedding_sources import encoder_embedding_task
 
         ws, cache = self.workspace, self.document.cache
         rows = 0 if ws is None else ws.n_rows
@@ -279,7 +279,7 @@ class EmbeddingSet(QObject):
 
     def _compare_again(self) -> None:
         """Compute the comparison of the two maps' embeddings (at the main map's k)."""
-        from embexplorer.core.compare import compare_task
+        from embexplorer.core.analysis.compare import compare_task
 
         ws = self.workspace
         if ws is None or ws.current is None or ws.second is None:
@@ -305,7 +305,7 @@ class EmbeddingSet(QObject):
     # -- the stability sweep -------------------------------------------------------------------
     def sweep(self, dims: list[int], quantize: list[str], k: int) -> None:
         """The stability sweep of the main map's embedding (float vectors only)."""
-        from embexplorer.core.compare import stability_task
+        from embexplorer.core.analysis.compare import stability_task
 
         ws = self.workspace
         embedding = None if ws is None else ws.current

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from embexplorer.core.io import file_dialog_filter
-from embexplorer.core.workspace import Workspace
+from embexplorer.core.state.workspace import Workspace
 from embexplorer.gui.tables import result_table
 
 HEADERS = ["name", "vectors", "dims", "bytes / vector", "from", "shown"]

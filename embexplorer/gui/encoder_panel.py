@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from embexplorer.core.corpus import Corpus
-from embexplorer.core.encoder import (
+from embexplorer.core.embedding.encoder import (
     DEFAULT_MODEL_NAME,
     EncoderConfig,
     default_config,

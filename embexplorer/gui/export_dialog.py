@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from embexplorer.core.export_frame import DEFAULT_GROUPS, GROUPS
 from embexplorer.core.io.export import FORMATS, VECTOR_FORMATS
+from embexplorer.core.state.export_frame import DEFAULT_GROUPS, GROUPS
 
 FORMAT_LABELS = {
     "parquet": "Parquet",

@@ -26,30 +26,30 @@ from PySide6.QtWidgets import (
 )
 
 from embexplorer import __version__
-from embexplorer.core.embedding import ModelConsentError
+from embexplorer.core.embedding.embedding import ModelConsentError
 from embexplorer.core.errors import NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, file_dialog_filter
+from embexplorer.gui.analysis_controller import AnalysisViews
 from embexplorer.gui.analysis_panel import AnalysisPanel
-from embexplorer.gui.analysis_views import AnalysisViews
 from embexplorer.gui.autosave import (
     Autosaver,
     discard_orphans,
     recovery_candidate,
     take_for_recovery,
 )
+from embexplorer.gui.compare_controller import CompareViews
 from embexplorer.gui.compare_panel import ComparePanel
-from embexplorer.gui.compare_views import CompareViews
 from embexplorer.gui.curation import CurationActions
 from embexplorer.gui.dataset_panel import DatasetPanel
 from embexplorer.gui.document import Document, MapData
 from embexplorer.gui.embeddings_panel import EmbeddingsPanel
+from embexplorer.gui.encoder_controller import EncoderViews
 from embexplorer.gui.encoder_panel import EncoderPanel
-from embexplorer.gui.encoder_views import EncoderViews
 from embexplorer.gui.neighbors_panel import NeighborsPanel
-from embexplorer.gui.plot_panel import PlotPanel
+from embexplorer.gui.plot.panel import PlotPanel
 from embexplorer.gui.query_panel import QueryPanel
 from embexplorer.gui.second_map import SecondMap
-from embexplorer.gui.selection_views import SelectionViews
+from embexplorer.gui.selection_controller import SelectionViews
 from embexplorer.gui.settings import (
     WINDOW_STATE_VERSION,
     add_recent_file,

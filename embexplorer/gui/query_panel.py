@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from embexplorer.core.analysis.query import QueryResult
 from embexplorer.core.corpus import Corpus
-from embexplorer.core.embedding import QueryResult
 from embexplorer.gui.tables import result_table
 
 HEADERS = ["#", "distance", "id", "label", "text"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 
-from embexplorer.core.selection import Selection, SelectionHistory
+from embexplorer.core.state.selection import Selection, SelectionHistory
 
 TAGS = "tags"
 

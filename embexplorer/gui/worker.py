@@ -231,6 +231,6 @@ def error_message(exc: Exception) -> str:
     traceback goes to a report file that the message names (core.recovery)."""
     if isinstance(exc, InputError):
         return str(exc)
-    from embexplorer.core.recovery import unexpected_error_message, write_error_report
+    from embexplorer.core.state.recovery import unexpected_error_message, write_error_report
 
     return unexpected_error_message(exc, write_error_report(exc, "a background job"))

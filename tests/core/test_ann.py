@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embexplorer.core import ann
-from embexplorer.core.ann import ivf_knn_task, knn_task
-from embexplorer.core.neighbors import knn_graph_task
+from embexplorer.core.analysis import ann
+from embexplorer.core.analysis.ann import ivf_knn_task, knn_task
+from embexplorer.core.analysis.neighbors import knn_graph_task
 from embexplorer.core.tasks import run_task
 
 

@@ -143,7 +143,7 @@ def test_a_file_size_limit_blames_the_data_file_not_the_provenance(tmp_path):
         import numpy as np
         from embexplorer.core.corpus import Corpus
         from embexplorer.core.errors import InputError
-        from embexplorer.core.export_frame import build_frame
+        from embexplorer.core.state.export_frame import build_frame
         from embexplorer.core.io.export import export_task
         from embexplorer.core.tasks import run_task
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from embexplorer.core import clusters
+from embexplorer.core.analysis import clusters
+from embexplorer.core.analysis.clusters import cluster_task, parse_spec
+from embexplorer.core.analysis.keywords import class_tfidf_keywords
 from embexplorer.core.child_process import child_process_task
-from embexplorer.core.clusters import cluster_task, parse_spec
-from embexplorer.core.keywords import class_tfidf_keywords
 from embexplorer.core.tasks import run_task
 
 TOPICS = {

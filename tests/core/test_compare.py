@@ -8,9 +8,9 @@ import pytest
 from scipy.stats import skew
 from sklearn.neighbors import NearestNeighbors
 
-from embexplorer.core.compare import compare_task, overlap, stability_task
+from embexplorer.core.analysis.compare import compare_task, overlap, stability_task
+from embexplorer.core.embedding.variants import binarize, quantize_int8
 from embexplorer.core.tasks import run_task
-from embexplorer.core.variants import binarize, quantize_int8
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def test_stability_sweep_against_direct_computations(x):
 
 
 def test_align_coords_undoes_a_rotation_scale_and_shift():
-    from embexplorer.core.compare import align_coords
+    from embexplorer.core.analysis.compare import align_coords
 
     rng = np.random.default_rng(3)
     a = rng.normal(size=(200, 2)).astype(np.float32)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from embexplorer.core.analysis.projection import pca_task
+from embexplorer.core.analysis.query import semantic_query_task
 from embexplorer.core.corpus import Corpus
-from embexplorer.core.embedding import config_for_vectors, embed_corpus_task, semantic_query_task
-from embexplorer.core.embedding_cache import EmbeddingCache, cache_key, texts_sha256
-from embexplorer.core.encoder import default_config
+from embexplorer.core.embedding.embedding import config_for_vectors, embed_corpus_task
+from embexplorer.core.embedding.embedding_cache import EmbeddingCache, cache_key, texts_sha256
+from embexplorer.core.embedding.encoder import default_config
 from embexplorer.core.errors import InputError
 from embexplorer.core.io import read_corpus
-from embexplorer.core.projection import pca_task
 from embexplorer.core.resources import demo_corpus_path
 from embexplorer.core.tasks import run_task
 

@@ -18,8 +18,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from embexplorer.core import embedding_cache
-from embexplorer.core.embedding_cache import EmbeddingCache
+from embexplorer.core.embedding import embedding_cache
+from embexplorer.core.embedding.embedding_cache import EmbeddingCache
 
 KEY = "0123456789abcdef0123456789abcdef01234567"
 ROWS, DIM = 200, 16
@@ -225,7 +225,7 @@ def test_a_file_size_limit_is_reported(tmp_path, vectors):
         f"""
         import resource, sys
         import numpy as np
-        from embexplorer.core.embedding_cache import EmbeddingCache
+        from embexplorer.core.embedding.embedding_cache import EmbeddingCache
         vectors = np.ones(({ROWS}, {DIM}), dtype=np.float32)
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
         print(EmbeddingCache(sys.argv[1]).put("{KEY}", vectors, {{}}))
@@ -264,7 +264,7 @@ def test_temporary_files_are_counted_cleared_and_swept_when_stale(cache):
 KILLED_WRITER = """
 import os, signal, sys
 import numpy as np
-from embexplorer.core import embedding_cache
+from embexplorer.core.embedding import embedding_cache
 from embexplorer.core.io import atomic
 
 folder, step = sys.argv[1], sys.argv[2]
@@ -323,15 +323,15 @@ TEXTS = ["a river in spring", "the city at night", "rivers and cities", "a quiet
 
 
 def _embed(cache: EmbeddingCache | None):
-    from embexplorer.core.embedding import embed_texts_task
-    from embexplorer.core.encoder import default_config
+    from embexplorer.core.embedding.embedding import embed_texts_task
+    from embexplorer.core.embedding.encoder import default_config
     from embexplorer.core.tasks import run_task
 
     return run_task(embed_texts_task(TEXTS, default_config(), cache))
 
 
 def test_a_failed_store_keeps_the_vectors_and_notes_it(tmp_path):
-    from embexplorer.core.embedding import cache_warning
+    from embexplorer.core.embedding.embedding import cache_warning
 
     uncached, _ = _embed(None)
     (tmp_path / "cachefile").write_text("")
@@ -345,7 +345,7 @@ def test_a_failed_store_keeps_the_vectors_and_notes_it(tmp_path):
 
 
 def test_a_damaged_entry_is_recomputed_with_a_note_and_replaced(tmp_path):
-    from embexplorer.core.embedding import cache_warning
+    from embexplorer.core.embedding.embedding import cache_warning
 
     cache = EmbeddingCache(tmp_path)
     first, provenance = _embed(cache)
@@ -403,9 +403,9 @@ def test_embedding_under_a_file_size_limit_keeps_the_vectors(tmp_path):
         f"""
         import resource, sys
         import numpy as np
-        from embexplorer.core.embedding import embed_texts_task
-        from embexplorer.core.embedding_cache import EmbeddingCache
-        from embexplorer.core.encoder import default_config
+        from embexplorer.core.embedding.embedding import embed_texts_task
+        from embexplorer.core.embedding.embedding_cache import EmbeddingCache
+        from embexplorer.core.embedding.encoder import default_config
         from embexplorer.core.tasks import run_task
         soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, hard))

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from embexplorer.core.encoder import TextEncoder, choose_providers, default_config
+from embexplorer.core.embedding.encoder import TextEncoder, choose_providers, default_config
 from embexplorer.core.errors import InputError
 from tests.core import onnx_models
 

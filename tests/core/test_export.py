@@ -7,12 +7,13 @@ import json
 import numpy as np
 import pytest
 
+from embexplorer.core.analysis.params import AnalysisParams
+from embexplorer.core.analysis.pipeline import analysis_task
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.errors import InputError
-from embexplorer.core.export_frame import build_frame
 from embexplorer.core.io import read_corpus
 from embexplorer.core.io.export import export_task
-from embexplorer.core.pipeline import AnalysisParams, analysis_task
+from embexplorer.core.state.export_frame import build_frame
 from embexplorer.core.tasks import run_task
 
 FORMATS = ["csv", "tsv", "parquet", "jsonl", "projector"]
@@ -274,7 +275,7 @@ def test_an_interrupted_projector_export_is_not_opened_as_a_pair(tmp_path, corpu
 
 def test_exporting_vectors_from_a_corpus_without_any(tmp_path, corpus):
     """Issue 9 item 7: refused with the columns found, not written from another column."""
-    from embexplorer.core.export_frame import check_vectors_available
+    from embexplorer.core.state.export_frame import check_vectors_available
 
     source = tmp_path / "analysed.parquet"
     bare = Corpus(

@@ -320,7 +320,7 @@ def _claim_zip_version(data: bytes, version: int) -> bytes:
 
 def test_a_zip_claiming_a_newer_zip_version_is_refused(tmp_path):
     """zipfile raises NotImplementedError ("zip file version 8.4") on opening such a file."""
-    from embexplorer.core.session_file import load_session
+    from embexplorer.core.state.session_file import load_session
 
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
@@ -376,8 +376,9 @@ def test_parquet_text_that_is_not_utf8_is_refused(tmp_path):
 def test_a_session_with_an_empty_stage_array_is_refused_without_a_warning(tmp_path):
     """An empty k_occurrence reached the hubness summary, which printed numpy's RuntimeWarning
     ("Mean of empty slice") before the session was refused."""
-    from embexplorer.core.pipeline import AnalysisParams, analysis_task
-    from embexplorer.core.session_file import (
+    from embexplorer.core.analysis.params import AnalysisParams
+    from embexplorer.core.analysis.pipeline import analysis_task
+    from embexplorer.core.state.session_file import (
         EmbeddingState,
         SessionState,
         load_session,

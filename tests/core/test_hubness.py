@@ -8,9 +8,9 @@ from scipy.special import erfc, logsumexp
 from scipy.stats import skew
 from sklearn.metrics import pairwise_distances as sk_pairwise
 
-from embexplorer.core.hub_reduction import csls_scores, reduce_hubness_task
-from embexplorer.core.hubness import hubness, k_occurrence, robin_hood, skewness
-from embexplorer.core.neighbors import knn_graph_task
+from embexplorer.core.analysis.hub_reduction import csls_scores, reduce_hubness_task
+from embexplorer.core.analysis.hubness import hubness, k_occurrence, robin_hood, skewness
+from embexplorer.core.analysis.neighbors import knn_graph_task
 from embexplorer.core.tasks import run_task
 
 # A hand-made 2-NN graph of 5 points: point 0 is in everyone's list, 4 in nobody's.
@@ -27,7 +27,7 @@ def test_k_occurrence_hubs_and_antihubs_by_hand():
 
 
 def test_k_occurrence_counted_in_chunks_equals_one_bincount(monkeypatch):
-    import embexplorer.core.hubness as hubness_module
+    import embexplorer.core.analysis.hubness as hubness_module
 
     rng = np.random.default_rng(5)
     graph = rng.integers(-1, 50, size=(103, 4))  # -1 = missing neighbour, not counted
@@ -172,7 +172,7 @@ def test_unknown_method():
 
 
 def test_row_logsumexp_equals_scipy_including_rows_of_minus_infinity():
-    from embexplorer.core.hub_reduction import _logsumexp_rows
+    from embexplorer.core.analysis.hub_reduction import _logsumexp_rows
 
     x = np.random.default_rng(9).normal(scale=30, size=(6, 50))
     x[1, :10] = -np.inf

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from embexplorer.core.projection import projection_task
+from embexplorer.core.analysis.projection import projection_task
 from embexplorer.core.tasks import run_task
 
 
@@ -27,7 +27,7 @@ def test_layout_is_reproducible_for_a_seed(method):
     assert a.coords.shape == (150, 2) and a.params["seed"] == 3
     assert any(p.fraction is not None and 0 < p.fraction < 1 for p in seen)
     # the three blobs stay apart: a point's 5 nearest on the map come from its own blob
-    from embexplorer.core.quality import knn_2d
+    from embexplorer.core.analysis.quality import knn_2d
 
     blob = np.arange(150) % 3
     assert (blob[knn_2d(a.coords, 5)] == blob[:, None]).mean() > 0.95

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from embexplorer.core.embedding import ModelConsentError, config_for_vectors
-from embexplorer.core.encoder import model_sha256
+from embexplorer.core.embedding.embedding import ModelConsentError, config_for_vectors
+from embexplorer.core.embedding.encoder import model_sha256
 from embexplorer.core.errors import InputError
 from embexplorer.core.resources import default_tokenizer_path
 from tests.core import onnx_models

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.neighbors import NearestNeighbors
 
-from embexplorer.core import neighbors
-from embexplorer.core.neighbors import knn_graph_task, query_neighbors
+from embexplorer.core.analysis import neighbors
+from embexplorer.core.analysis.neighbors import knn_graph_task, query_neighbors
 from embexplorer.core.tasks import run_task
 
 
@@ -108,7 +108,7 @@ def test_unknown_metric():
 def test_distances_to_prepared_targets_equal_the_definitions(metric):
     from sklearn.metrics import pairwise_distances
 
-    from embexplorer.core.neighbors import distances_to
+    from embexplorer.core.analysis.neighbors import distances_to
 
     rng = np.random.default_rng(3)
     targets = rng.normal(size=(37, 9)).astype(np.float32)

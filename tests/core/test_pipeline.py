@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embexplorer.core.pipeline import AnalysisParams, analysis_task, stale_stages
+from embexplorer.core.analysis.params import AnalysisParams
+from embexplorer.core.analysis.pipeline import analysis_task, stale_stages
 from embexplorer.core.tasks import run_task
 
 ALL = ["projection", "knn", "hubness", "reduction", "clusters", "quality"]
@@ -125,8 +126,8 @@ def test_too_few_rows_is_a_clear_error(rows, k, message):
     ],
 )
 def test_parameters_out_of_range_are_named(changes, message):
+    from embexplorer.core.analysis.params import check_params
     from embexplorer.core.errors import InputError
-    from embexplorer.core.pipeline import check_params
 
     with pytest.raises(InputError, match=message):
         check_params(AnalysisParams().replace(**changes), 50)
@@ -135,7 +136,7 @@ def test_parameters_out_of_range_are_named(changes, message):
 def test_all_zero_vectors_under_cosine_are_reported(data):
     """Zero vectors have no direction: their 'hubs' and 'antihubs' are ties, and the summary
     says how many there are (they were reported as hubs without a word)."""
-    from embexplorer.core.analysis_columns import summary_fields
+    from embexplorer.core.analysis.analysis_columns import summary_fields
 
     vectors = data[0].copy()
     vectors[:40] = 0
@@ -149,7 +150,7 @@ def test_every_parameter_is_read_by_some_stage():
     """A parameter no stage lists would never invalidate the cache: stale results served."""
     import dataclasses
 
-    from embexplorer.core.pipeline import STAGES
+    from embexplorer.core.analysis.pipeline import STAGES
 
     read = {name for names, _ in STAGES.values() for name in names}
     assert {f.name for f in dataclasses.fields(AnalysisParams)} <= read

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.decomposition import PCA
 
-from embexplorer.core.projection import pca_task, projection_task
+from embexplorer.core.analysis.projection import pca_task, projection_task
 from embexplorer.core.tasks import Progress, run_task
 
 
@@ -64,7 +64,7 @@ def test_wide_vectors_match_scikit_learn_without_a_dims_squared_matrix(rows, dim
     subspace iteration; the result must still be scikit-learn's exact PCA."""
     import tracemalloc
 
-    from embexplorer.core import projection
+    from embexplorer.core.analysis import projection
 
     monkeypatch.setattr(projection, "WIDE_DIMS", 4000)
     rng = np.random.default_rng(3)

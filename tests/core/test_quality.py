@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.manifold import trustworthiness as sk_trustworthiness
 
-from embexplorer.core.quality import knn_2d, neighbour_preservation, trustworthiness_task
+from embexplorer.core.analysis.quality import knn_2d, neighbour_preservation, trustworthiness_task
 from embexplorer.core.tasks import run_task
 
 
@@ -55,7 +55,7 @@ def test_neighbour_preservation_by_hand():
 def test_map_neighbours_and_preservation_in_chunks(monkeypatch):
     from sklearn.neighbors import NearestNeighbors
 
-    from embexplorer.core import quality
+    from embexplorer.core.analysis import quality
 
     rng = np.random.default_rng(7)
     coords = rng.normal(size=(230, 2)).astype(np.float32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embexplorer.core.selection import (
+from embexplorer.core.state.selection import (
     Selection,
     SelectionHistory,
     points_in_polygon,

@@ -8,9 +8,10 @@ import zipfile
 import numpy as np
 import pytest
 
+from embexplorer.core.analysis.params import AnalysisParams
+from embexplorer.core.analysis.pipeline import analysis_task, stale_stages
 from embexplorer.core.errors import InputError
-from embexplorer.core.pipeline import AnalysisParams, analysis_task, stale_stages
-from embexplorer.core.session_file import (
+from embexplorer.core.state.session_file import (
     FORMAT_VERSION,
     EmbeddingState,
     SessionState,
@@ -149,7 +150,7 @@ def _rewrite(path, members, manifest=None, arrays=None, drop=()):
 
 
 def _restore(path):
-    from embexplorer.core.session_file import restore_task
+    from embexplorer.core.state.session_file import restore_task
 
     return run_task(restore_task(path))
 
@@ -293,7 +294,7 @@ def test_one_bomb_member_beside_big_honest_ones_is_refused(saved, monkeypatch):
 
 def test_a_format_1_session_still_opens(saved, tmp_path):
     """Sessions saved before several embeddings (format 1) open as one embedding."""
-    from embexplorer.core.stage_parts import result_to_parts
+    from embexplorer.core.state.stage_parts import result_to_parts
 
     path, manifest, members = saved
     workspace, _ = _restore(path)
@@ -318,9 +319,9 @@ def test_a_format_1_session_still_opens(saved, tmp_path):
 
 def test_a_workspace_with_derived_and_stored_embeddings_round_trips(saved, tmp_path):
     """Format 2: every embedding comes back (re-read, re-derived or stored) with its analysis."""
-    from embexplorer.core.embedding_sources import derived_embedding_task
-    from embexplorer.core.session_file import restore_task, session_state
-    from embexplorer.core.workspace import new_embedding
+    from embexplorer.core.state.embedding_sources import derived_embedding_task
+    from embexplorer.core.state.session_file import restore_task, session_state
+    from embexplorer.core.state.workspace import new_embedding
 
     workspace, _ = _restore(saved[0])
     binary = run_task(derived_embedding_task(workspace, "vectors", "binary"))

@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 from sklearn.neighbors import NearestNeighbors
 
-from embexplorer.core.errors import InputError
-from embexplorer.core.hamming import hamming_knn_task, tournament
-from embexplorer.core.neighbors import knn_graph_task
-from embexplorer.core.tasks import run_task
-from embexplorer.core.variants import (
+from embexplorer.core.analysis.hamming import hamming_knn_task, tournament
+from embexplorer.core.analysis.neighbors import knn_graph_task
+from embexplorer.core.embedding.variants import (
     binarize,
     hamming,
     parse_variant,
     quantize_int8,
     truncate,
 )
+from embexplorer.core.errors import InputError
+from embexplorer.core.tasks import run_task
 
 
 @pytest.fixture(scope="module")

@@ -8,20 +8,21 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from embexplorer.core.compare import compare_task
-from embexplorer.core.embedding_sources import (
+from embexplorer.core.analysis.compare import compare_task
+from embexplorer.core.analysis.params import AnalysisParams
+from embexplorer.core.analysis.pipeline import analysis_task
+from embexplorer.core.errors import InputError
+from embexplorer.core.io import read_corpus
+from embexplorer.core.state.embedding_sources import (
     align_rows,
     column_embedding_task,
     derived_embedding_task,
     file_embedding_task,
     vector_columns,
 )
-from embexplorer.core.errors import InputError
-from embexplorer.core.io import read_corpus
-from embexplorer.core.pipeline import AnalysisParams, analysis_task
-from embexplorer.core.selection import Selection
+from embexplorer.core.state.selection import Selection
+from embexplorer.core.state.workspace import OVERLAP, TAGS, Workspace
 from embexplorer.core.tasks import run_task
-from embexplorer.core.workspace import OVERLAP, TAGS, Workspace
 
 
 @pytest.fixture

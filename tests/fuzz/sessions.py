@@ -48,9 +48,10 @@ def save_seeds(folder: Path) -> list[Seed]:
     The sessions name their sources relative to ``folder`` (restore them from there), so
     that their bytes, and the examples Hypothesis derives from them, are the same on every
     run wherever the temporary folder is."""
+    from embexplorer.core.analysis.params import AnalysisParams
+    from embexplorer.core.analysis.pipeline import analysis_task
     from embexplorer.core.io import read_corpus
-    from embexplorer.core.pipeline import AnalysisParams, analysis_task
-    from embexplorer.core.session_file import EmbeddingState, SessionState, save_session
+    from embexplorer.core.state.session_file import EmbeddingState, SessionState, save_session
     from embexplorer.core.tasks import run_task
 
     rng = np.random.default_rng(0)

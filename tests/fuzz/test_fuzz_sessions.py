@@ -36,14 +36,14 @@ def _in_seed_folder(seed_folder, monkeypatch):
 
 
 def _restore(path):
-    from embexplorer.core.session_file import restore_task
+    from embexplorer.core.state.session_file import restore_task
 
     return run_task(restore_task(path))
 
 
 def _load(seed: sessions.Seed, data: bytes, root):
     """Load and restore ``data`` as a session; check the property for both."""
-    from embexplorer.core.session_file import load_session
+    from embexplorer.core.state.session_file import load_session
 
     with written({"s.embx": data}, root) as folder:
         path = folder / "s.embx"
@@ -109,7 +109,7 @@ def check_state(state, workspace) -> None:
 
 
 def _check_analysis(analysis, n: int, dim: int | None) -> None:
-    from embexplorer.core.pipeline import check_params
+    from embexplorer.core.analysis.params import check_params
 
     params = analysis.params
     check_params(params, n)

@@ -13,7 +13,7 @@ import numpy as np
 
 from embexplorer.gui.analysis_panel import summary_text
 from embexplorer.gui.dataset_panel import NONE_CHOICE
-from embexplorer.gui.plot_panel import NO_COLOR
+from embexplorer.gui.plot.panel import NO_COLOR
 
 
 def _table_column(table, column: int) -> list[str]:

@@ -589,7 +589,7 @@ def _drag(view, path: list[QPoint], start: QPoint) -> list:
 
 def _check_rectangle(user: User, before, rect: tuple) -> None:
     """The rectangle selected exactly the points inside it, combined in the chosen mode."""
-    from embexplorer.core.selection import Selection
+    from embexplorer.core.state.selection import Selection
 
     picked = user.window.plot_panel.view.index.in_rect(*rect)
     state = user.doc.selection
@@ -721,8 +721,8 @@ def tag(user: User) -> str:
 # -- actions: export, sessions, query -----------------------------------------------------------
 def export_rows(user: User) -> str:
     """Export with what the dialog offers, answer "Replace?", read the file back."""
-    from embexplorer.core.export_frame import no_vectors_note
     from embexplorer.core.io.export import FORMATS, destinations
+    from embexplorer.core.state.export_frame import no_vectors_note
     from embexplorer.gui.export_dialog import ExportDialog, ExportRequest
 
     window, corpus = user.window, user.doc.corpus
@@ -960,7 +960,7 @@ class Walk:
     ):
         """``journal``: a JSON Lines file that gets each action before it runs and after (the
         long run's record, which survives a crash)."""
-        from embexplorer.core.recovery import data_dir
+        from embexplorer.core.state.recovery import data_dir
 
         self.seed = seed
         self.actions = actions or ACTIONS

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from sklearn.neighbors import NearestNeighbors
 
-from embexplorer.core.analysis_columns import N_K, PRESERVATION
+from embexplorer.core.analysis.analysis_columns import N_K, PRESERVATION
 
 TIMEOUT = 60_000
 
@@ -183,9 +183,14 @@ def test_after_an_error_the_controls_show_what_is_on_screen(qtbot, window):
 
 def test_the_panels_offer_exactly_the_core_choices(qtbot):
     """The choices come from core's tuples: a method core adds is offered, none is invented."""
-    from embexplorer.core.neighbors import ALL_METRICS
-    from embexplorer.core.pipeline import CLUSTER_SPACES, KNN_METHODS, MP_METHODS, REDUCTIONS
-    from embexplorer.core.projection import PROJECTIONS
+    from embexplorer.core.analysis.neighbors import ALL_METRICS
+    from embexplorer.core.analysis.params import (
+        CLUSTER_SPACES,
+        KNN_METHODS,
+        MP_METHODS,
+        REDUCTIONS,
+    )
+    from embexplorer.core.analysis.projection import PROJECTIONS
     from embexplorer.gui.analysis_panel import AnalysisPanel
     from embexplorer.gui.neighbors_panel import NeighborsPanel
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 
-from embexplorer.core.recovery import data_dir, orphaned_autosaves
-from embexplorer.core.session_file import load_session
+from embexplorer.core.state.recovery import data_dir, orphaned_autosaves
+from embexplorer.core.state.session_file import load_session
 from embexplorer.gui.main_window import MainWindow
 from tests.files import write_csv
 
@@ -51,7 +51,7 @@ _FIRST_RUN = textwrap.dedent(
         window.document.selection.tag("chosen")
 
     def saved(path):
-        from embexplorer.core.session_file import load_session
+        from embexplorer.core.state.session_file import load_session
 
         if load_session(path).tags is not None:  # the save after the tag change
             print("saved", path, flush=True)

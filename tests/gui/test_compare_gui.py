@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embexplorer.core.workspace import OVERLAP
+from embexplorer.core.state.workspace import OVERLAP
 from tests.gui.invariants import window_problems
 
 TIMEOUT = 60_000

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embexplorer.core.compare import compare_task, stability_task
+from embexplorer.core.analysis.compare import compare_task, stability_task
 from embexplorer.core.corpus import Corpus
-from embexplorer.core.embedding_sources import derived_embedding_task
+from embexplorer.core.state.embedding_sources import derived_embedding_task
+from embexplorer.core.state.workspace import Workspace
 from embexplorer.core.tasks import run_task
-from embexplorer.core.workspace import Workspace
 from embexplorer.gui.compare_panel import ComparePanel
 from embexplorer.gui.embeddings_panel import EmbeddingsPanel
 from embexplorer.gui.stability_panel import StabilityPanel

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from embexplorer.core.io import read_corpus
-from embexplorer.core.selection import points_in_polygon
+from embexplorer.core.state.selection import points_in_polygon
 from embexplorer.gui.export_dialog import ExportRequest
 
 TIMEOUT = 60_000

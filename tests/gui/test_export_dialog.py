@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.errors import InputError
-from embexplorer.core.export_frame import GROUPS
+from embexplorer.core.state.export_frame import GROUPS
 from embexplorer.core.tasks import run_task
 from embexplorer.gui.curation import export_rows_task
 from embexplorer.gui.export_dialog import ExportDialog, ExportRequest

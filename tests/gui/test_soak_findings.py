@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QSettings
 
-from embexplorer.core.analysis_columns import CLUSTER, HUB, N_K
+from embexplorer.core.analysis.analysis_columns import CLUSTER, HUB, N_K
 from embexplorer.core.tasks import Progress
 from embexplorer.gui.main_window import MainWindow
 from embexplorer.gui.worker import TaskRunner

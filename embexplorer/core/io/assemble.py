@@ -29,7 +29,7 @@ from embexplorer.core.io.encoding import file_sha256
 #: Names preferred for a list-of-numbers column holding the vectors.
 VECTOR_COLUMN_NAMES = ("vector", "vectors", "embedding", "embeddings", "emb", "features")
 #: List columns an analysis writes (neighbour row numbers and distances, see
-#: ``core/export_frame.py``): never taken as the vectors unless the user names them.
+#: ``core/state/export_frame.py``): never taken as the vectors unless the user names them.
 NEIGHBOR_LIST_COLUMNS = ("neighbors", "neighbor_distances", "reduced_neighbors", "distances")
 #: The exact types a vector component may have in a parsed list; ``bool`` (a subclass of
 #: ``int``) is not one of them, so ``true`` inside a vector is refused, as CSV refuses it.

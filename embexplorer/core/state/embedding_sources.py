@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from embexplorer.core.errors import InputError
+from embexplorer.core.state.workspace import Embedding, Workspace, model_name, new_embedding
 from embexplorer.core.tasks import Progress, Task
-from embexplorer.core.workspace import Embedding, Workspace, model_name, new_embedding
 
 #: How many example ids a refusal names.
 EXAMPLES = 5
@@ -160,7 +160,7 @@ def _examples(values: Sequence[Any]) -> str:
 # -- 3. another model --------------------------------------------------------------------------
 def encoder_embedding_task(workspace: Workspace, config: Any, cache: Any = None) -> Task[Embedding]:
     """The corpus's texts embedded with ``config`` (an EncoderConfig)."""
-    from embexplorer.core.embedding import embed_texts_task
+    from embexplorer.core.embedding.embedding import embed_texts_task
 
     corpus = workspace.corpus
     if corpus.text_column is None:
@@ -177,7 +177,7 @@ def encoder_embedding_task(workspace: Workspace, config: Any, cache: Any = None)
 # -- 4. derived variants -----------------------------------------------------------------------
 def derived_embedding_task(workspace: Workspace, parent: str, spec: str) -> Task[Embedding]:
     """``truncate:D``, ``int8`` or ``binary`` of the float embedding ``parent``."""
-    from embexplorer.core.variants import binarize, parse_variant, quantize_int8, truncate
+    from embexplorer.core.embedding.variants import binarize, parse_variant, quantize_int8, truncate
 
     source = workspace.embeddings.get(parent)
     if source is None:
@@ -210,7 +210,7 @@ def spec_embedding_task(
     """An embedding named by ``spec``: ``file:PATH`` (aligned by ``id_column`` or the ids),
     ``truncate:D`` / ``int8`` / ``binary`` (derived from ``base``, default the active one), or
     the name of another vector column of the workspace's file."""
-    from embexplorer.core.variants import KINDS
+    from embexplorer.core.embedding.variants import KINDS
 
     spec = spec.strip()
     if spec.startswith("file:"):

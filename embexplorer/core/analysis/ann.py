@@ -19,13 +19,13 @@ import sys
 
 import numpy as np
 
-from embexplorer.core.memory import return_freed_memory
-from embexplorer.core.neighbors import (
+from embexplorer.core.analysis.neighbors import (
     ExactIndex,
     Neighbors,
     check_metric,
     knn_graph_task,
 )
+from embexplorer.core.memory import return_freed_memory
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
 #: ``auto`` uses the exact graph up to this many rows. Measured here (2 cores, 384 dims, the
@@ -69,7 +69,7 @@ def knn_task(
         raise ValueError("The kNN method is exact, approx or auto.")
     codes = getattr(vectors, "codes", None)
     if metric == "hamming" and codes is not None:  # 1-bit codes: exact popcount search, always
-        from embexplorer.core.hamming import hamming_knn_task
+        from embexplorer.core.analysis.hamming import hamming_knn_task
 
         return (yield from hamming_knn_task(codes.bits, k))
     if method == "exact" or (method == "auto" and len(vectors) <= AUTO_EXACT_MAX):

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from embexplorer.core.analysis_columns import (
+from embexplorer.core.analysis.analysis_columns import (
     analysis_provenance,
     comparison_columns,
     row_columns,

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 from scipy.special import erfc
 
+from embexplorer.core.analysis.neighbors import Neighbors, distances_to
 from embexplorer.core.memory import return_freed_memory
-from embexplorer.core.neighbors import Neighbors, distances_to
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
 METHODS = ("mp", "csls", "isoftmax")

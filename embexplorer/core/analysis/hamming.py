@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embexplorer.core.neighbors import MAX_GRAPH_K, Neighbors
+from embexplorer.core.analysis.neighbors import MAX_GRAPH_K, Neighbors
 from embexplorer.core.tasks import Progress, Task
 
 #: Rows per block: a block of codes (48 bytes each at 384 bits) and its lists stay in cache.

@@ -162,8 +162,8 @@ ORIGIN_KINDS = ("source", "column", "file", "encoder", "derived")
 
 
 def _check_embeddings(path: Path, manifest: dict[str, Any]) -> None:
-    from embexplorer.core.pipeline import AnalysisParams, check_params
-    from embexplorer.core.variants import parse_variant
+    from embexplorer.core.analysis.params import AnalysisParams, check_params
+    from embexplorer.core.embedding.variants import parse_variant
 
     entries = _field(path, manifest, "embeddings", (list,))
     seen: list[str] = []
@@ -230,7 +230,8 @@ def _check_view_range(path: Path, view: Any) -> None:
 
 
 def _check_analysis(path: Path, manifest: dict[str, Any], where: str = "") -> None:
-    from embexplorer.core.pipeline import STAGES, AnalysisParams, check_params
+    from embexplorer.core.analysis.params import AnalysisParams, check_params
+    from embexplorer.core.analysis.pipeline import STAGES
 
     raw = _field(path, manifest, "analysis_params", (dict,), where)
     _check_params(path, raw, f"{where}analysis_params", AnalysisParams, check_params)

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from embexplorer.core.analysis.keywords import class_tfidf_keywords
 from embexplorer.core.child_process import child_process_task
-from embexplorer.core.keywords import class_tfidf_keywords
 from embexplorer.core.tasks import Progress, Task, scaled
 
 KMEANS_FULL_MAX = 20_000
@@ -126,7 +126,7 @@ def _pca_map(data: np.ndarray, dims: int) -> Task[Callable[[np.ndarray], np.ndar
     batch as it goes, so at 1M rows no 0.2 GB copy of the reduced vectors is ever held. The
     map works in float32: clustering needs no more, and it halves the cost of each batch.
     """
-    from embexplorer.core.projection import fit_pca_task
+    from embexplorer.core.analysis.projection import fit_pca_task
 
     mean, components, _ = yield from fit_pca_task(data, dims)
     mean, components = mean.astype(np.float32), components.astype(np.float32)

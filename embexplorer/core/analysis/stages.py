@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from embexplorer.core.hubness import Hubness, hubness
-from embexplorer.core.pipeline import AnalysisParams
-from embexplorer.core.quality import Trustworthiness
+from embexplorer.core.analysis.hubness import Hubness, hubness
+from embexplorer.core.analysis.params import AnalysisParams
+from embexplorer.core.analysis.quality import Trustworthiness
 from embexplorer.core.tasks import Progress, Task, scaled
 
 
@@ -40,7 +40,7 @@ class Quality:
 
 
 def run_projection(vectors, params: AnalysisParams, results, **_) -> Task[Any]:
-    from embexplorer.core.projection import projection_task
+    from embexplorer.core.analysis.projection import projection_task
 
     return (
         yield from projection_task(
@@ -50,7 +50,7 @@ def run_projection(vectors, params: AnalysisParams, results, **_) -> Task[Any]:
 
 
 def run_knn(vectors, params: AnalysisParams, results, **_) -> Task[Any]:
-    from embexplorer.core.ann import knn_task
+    from embexplorer.core.analysis.ann import knn_task
 
     k_c = candidate_count(params.k, len(vectors))
     knn = yield from knn_task(vectors, k_c, params.metric, params.knn, seed=params.seed)
@@ -75,7 +75,7 @@ def run_hubness(vectors, params: AnalysisParams, results, **_) -> Task[Hubness]:
 def run_reduction(vectors, params: AnalysisParams, results, bank=None, **_) -> Task[Any]:
     if params.reduction == "none":
         return None
-    from embexplorer.core.hub_reduction import reduce_hubness_task
+    from embexplorer.core.analysis.hub_reduction import reduce_hubness_task
 
     reduced = yield from reduce_hubness_task(
         vectors,
@@ -93,7 +93,7 @@ def run_reduction(vectors, params: AnalysisParams, results, bank=None, **_) -> T
 def run_clusters(vectors, params: AnalysisParams, results, texts=None, **_) -> Task[Any]:
     if not params.clusters:
         return None
-    from embexplorer.core.clusters import cluster_task
+    from embexplorer.core.analysis.clusters import cluster_task
 
     on_layout = params.cluster_space == "layout"
     data = results["projection"].coords if on_layout else vectors
@@ -112,7 +112,7 @@ def run_clusters(vectors, params: AnalysisParams, results, texts=None, **_) -> T
 def run_quality(vectors, params: AnalysisParams, results, **_) -> Task[Any]:
     if not params.quality:
         return None
-    from embexplorer.core.quality import preservation_task, trustworthiness_task
+    from embexplorer.core.analysis.quality import preservation_task, trustworthiness_task
 
     coords = results["projection"].coords
     k = min(params.k, len(vectors) - 1)

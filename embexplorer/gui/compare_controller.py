@@ -11,13 +11,13 @@ from PySide6.QtWidgets import QSplitter
 from embexplorer.gui.compare_panel import ComparePanel
 from embexplorer.gui.embeddings_panel import EmbeddingsPanel
 from embexplorer.gui.encoder_panel import EncoderPanel
-from embexplorer.gui.plot_panel import PlotPanel
+from embexplorer.gui.plot.panel import PlotPanel
 from embexplorer.gui.second_map import SecondMap
 from embexplorer.gui.stability_panel import StabilityPanel
 
 
 def _vector_columns_task(path):
-    from embexplorer.core.embedding_sources import vector_columns
+    from embexplorer.core.state.embedding_sources import vector_columns
     from embexplorer.core.tasks import Progress
 
     yield Progress(None, "Listing the file's vector columns")

@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject
 
-from embexplorer.core.analysis_columns import N_K
+from embexplorer.core.analysis.analysis_columns import N_K
 from embexplorer.gui.analysis_panel import AnalysisPanel
 from embexplorer.gui.analysis_session import Inspection
 from embexplorer.gui.document import Document
 from embexplorer.gui.neighbors_panel import NeighborsPanel
 from embexplorer.gui.plot.cluster_labels import cluster_centres
-from embexplorer.gui.plot_panel import PlotPanel
+from embexplorer.gui.plot.panel import PlotPanel
 
 
 class AnalysisViews(QObject):

@@ -169,7 +169,7 @@ def projection_task(
     if method == "pca":
         return (yield from pca_task(vectors))
     if method in ("tsne", "umap"):
-        from embexplorer.core import layouts
+        from embexplorer.core.analysis import layouts
 
         run = layouts.tsne_task if method == "tsne" else layouts.umap_task
         return (yield from run(vectors, seed=seed, metric=metric))

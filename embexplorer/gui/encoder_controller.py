@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox
 
-from embexplorer.core.embedding import cache_warning
+from embexplorer.core.embedding.embedding import cache_warning
 
 
 class EncoderViews(QObject):

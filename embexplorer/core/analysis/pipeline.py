@@ -8,97 +8,20 @@ the kNN graph (Orange's ``owtsne`` invalidation chain, written as a table).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from embexplorer.core.analysis.params import AnalysisParams, check_params
 from embexplorer.core.tasks import Progress, Task, scaled
 
 if TYPE_CHECKING:  # the stage values; imported lazily at run time (heavy, and cycles)
-    from embexplorer.core.clusters import Clustering
-    from embexplorer.core.hubness import Hubness
-    from embexplorer.core.neighbors import Neighbors
-    from embexplorer.core.projection import Projection
-    from embexplorer.core.stages import Quality, Reduction
-
-
-@dataclass(frozen=True)
-class AnalysisParams:
-    k: int = 10
-    metric: str = "cosine"
-    knn: str = "auto"  # exact | approx | auto
-    projection: str = "pca"
-    seed: int = 0
-    clusters: str | None = None  # "kmeans:K", "hdbscan[:MIN]" or None
-    cluster_space: str = "vectors"  # vectors | layout
-    reduction: str = "none"  # none | mp | csls | isoftmax
-    mp_method: str = "gaussian"
-    beta: float = 20.0
-    quality: bool = True
-
-    def replace(self, **changes: Any) -> AnalysisParams:
-        return dataclasses.replace(self, **changes)
-
-
-#: The largest k a user may ask for (the kNN graph keeps up to ``stages.candidate_count(k)``
-#: columns so that hubness reduction can re-rank; core.neighbors.MAX_GRAPH_K leaves room).
-MAX_K = 100
-KNN_METHODS = ("exact", "approx", "auto")
-CLUSTER_SPACES = ("vectors", "layout")
-REDUCTIONS = ("none", "mp", "csls", "isoftmax")
-MP_METHODS = ("gaussian", "empirical")
-
-
-def check_params(params: AnalysisParams, n_rows: int | None = None) -> None:
-    """Raise :class:`InputError` naming the first parameter that is out of range.
-
-    With ``n_rows``, also that the corpus is big enough: k neighbours need k + 1 rows.
-    """
-    from embexplorer.core.errors import InputError
-    from embexplorer.core.neighbors import ALL_METRICS
-    from embexplorer.core.projection import PROJECTIONS
-
-    choices = {
-        "metric": ALL_METRICS,
-        "knn": KNN_METHODS,
-        "projection": PROJECTIONS,
-        "cluster_space": CLUSTER_SPACES,
-        "reduction": REDUCTIONS,
-        "mp_method": MP_METHODS,
-    }
-    for name, allowed in choices.items():
-        if getattr(params, name) not in allowed:
-            raise InputError(
-                f"{name} must be one of {', '.join(allowed)}; got {getattr(params, name)!r}."
-            )
-    for name in ("k", "seed"):
-        if isinstance(getattr(params, name), bool) or not isinstance(getattr(params, name), int):
-            raise InputError(f"{name} must be a whole number; got {getattr(params, name)!r}.")
-    if not 1 <= params.k <= MAX_K:
-        raise InputError(f"k must be between 1 and {MAX_K}; got {params.k}.")
-    if not 0 <= params.seed < 2**32:
-        raise InputError(f"The seed must be between 0 and 2³² − 1; got {params.seed}.")
-    if not isinstance(params.beta, int | float) or not 0 < params.beta < float("inf"):
-        raise InputError(f"β must be a positive number; got {params.beta!r}.")
-    if params.clusters is not None:
-        from embexplorer.core.clusters import parse_spec
-
-        try:
-            parse_spec(str(params.clusters))
-        except ValueError as exc:
-            raise InputError(str(exc)) from exc
-    if n_rows is not None and n_rows < 2:
-        raise InputError(
-            f"The corpus has {n_rows} row{'s' if n_rows != 1 else ''}: neighbours, hubness and "
-            "a map need at least 2 rows."
-        )
-    if n_rows is not None and params.k > n_rows - 1:
-        raise InputError(
-            f"k = {params.k} is too large for {n_rows} rows (each row has only {n_rows - 1} "
-            f"others); choose k ≤ {n_rows - 1}."
-        )
+    from embexplorer.core.analysis.clusters import Clustering
+    from embexplorer.core.analysis.hubness import Hubness
+    from embexplorer.core.analysis.neighbors import Neighbors
+    from embexplorer.core.analysis.projection import Projection
+    from embexplorer.core.analysis.stages import Quality, Reduction
 
 
 #: stage -> (parameters it reads, stages it uses). Order is a valid computation order.
@@ -143,8 +66,8 @@ def stale_stages(cache: dict[str, tuple[tuple, Any]], params: AnalysisParams) ->
 
 def _check_metric_fits(vectors: Any, metric: str) -> None:
     """Hamming distance is for 1-bit codes, and 1-bit codes have no other distance."""
+    from embexplorer.core.embedding.variants import SignRows
     from embexplorer.core.errors import InputError
-    from embexplorer.core.variants import SignRows
 
     binary = isinstance(vectors, SignRows)
     if binary != (metric == "hamming"):
@@ -211,7 +134,7 @@ def analysis_task(
     """
     import time
 
-    from embexplorer.core import stages
+    from embexplorer.core.analysis import stages
     from embexplorer.core.memory import return_freed_memory
 
     check_params(params, len(vectors))

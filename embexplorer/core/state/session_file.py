@@ -26,12 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from embexplorer.core import session_schema as schema
+from embexplorer.core.analysis.params import AnalysisParams
+from embexplorer.core.analysis.pipeline import AnalysisResult
 from embexplorer.core.errors import InputError
 from embexplorer.core.io.atomic import atomic_path
 from embexplorer.core.io.limits import inflate_budget
-from embexplorer.core.pipeline import AnalysisParams, AnalysisResult
-from embexplorer.core.stage_parts import result_from_parts, result_to_parts
+from embexplorer.core.state import session_schema as schema
+from embexplorer.core.state.stage_parts import result_from_parts, result_to_parts
 from embexplorer.core.tasks import Progress, Task
 
 FORMAT_VERSION = 2
@@ -221,7 +222,7 @@ def _state(manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> SessionSt
 
 def _state_v1(manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> SessionState:
     """A format 1 session: one embedding, the source's vectors or the encoder's (stored)."""
-    from embexplorer.core.workspace import default_name
+    from embexplorer.core.state.workspace import default_name
 
     vectors = arrays.get("vectors")
     provenance = dict(manifest.get("vector_provenance") or {})
@@ -263,7 +264,7 @@ def check_session_rows(path: str | Path, state: SessionState, n_rows: int, dim: 
 def session_state(
     workspace: Any, read_options: dict[str, Any], view_range: list | None = None
 ) -> SessionState:
-    """The session of a :class:`~embexplorer.core.workspace.Workspace`."""
+    """The session of a :class:`~embexplorer.core.state.workspace.Workspace`."""
     corpus = workspace.corpus
     if workspace.source is None:
         raise InputError("Open a corpus before saving a session.")
@@ -338,9 +339,12 @@ def restore_task(path: str | Path) -> Task[tuple[Any, SessionState]]:
 def _rebuild(path: Path, state: SessionState, corpus: Any, source: Path) -> Task[Any]:
     import dataclasses
 
-    from embexplorer.core.embedding_sources import column_embedding_task, derived_embedding_task
-    from embexplorer.core.selection import Selection
-    from embexplorer.core.workspace import Embedding, Workspace, new_embedding
+    from embexplorer.core.state.embedding_sources import (
+        column_embedding_task,
+        derived_embedding_task,
+    )
+    from embexplorer.core.state.selection import Selection
+    from embexplorer.core.state.workspace import Embedding, Workspace, new_embedding
 
     base = Workspace.of(corpus, source)
     workspace = dataclasses.replace(base, embeddings={}, active=None)

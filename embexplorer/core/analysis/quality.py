@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embexplorer.core.neighbors import distances_to
+from embexplorer.core.analysis.neighbors import distances_to
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
 TRUST_MAX_ROWS = 10_000

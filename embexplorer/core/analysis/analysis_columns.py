@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from embexplorer.core.pipeline import AnalysisResult
+from embexplorer.core.analysis.pipeline import AnalysisResult
 
 #: Export column groups that come from the analysis, and the stage each needs.
 RESULT_GROUPS = {

@@ -17,10 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from embexplorer.core.hubness import Hubness, hubness
-from embexplorer.core.neighbors import Neighbors
+from embexplorer.core.analysis.hubness import Hubness, hubness
+from embexplorer.core.analysis.neighbors import Neighbors
+from embexplorer.core.embedding.variants import (
+    VariantSpec,
+    binarize,
+    parse_variant,
+    quantize_int8,
+    truncate,
+)
 from embexplorer.core.tasks import Progress, Task, chunk_ranges, scaled
-from embexplorer.core.variants import VariantSpec, binarize, parse_variant, quantize_int8, truncate
 
 #: Rows whose lists are intersected at a time (bounds the N × k × k comparison).
 OVERLAP_CHUNK = 65_536
@@ -90,7 +96,7 @@ class Comparison:
 
 def exact_knn_task(rows: Any, k: int, metric: str) -> Task[Neighbors]:
     """The exact kNN graph of float rows or a code view (1-bit codes: popcount search)."""
-    from embexplorer.core.ann import knn_task
+    from embexplorer.core.analysis.ann import knn_task
 
     return (yield from knn_task(rows, k, metric, "exact"))
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from embexplorer.core.pipeline import AnalysisParams, AnalysisResult, stage_key
+from embexplorer.core.analysis.params import AnalysisParams
+from embexplorer.core.analysis.pipeline import AnalysisResult, stage_key
 
 
 def result_to_parts(result: AnalysisResult) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -93,11 +94,11 @@ def stage_to_parts(stage: str, value: Any) -> tuple[dict[str, Any], dict[str, np
 
 
 def stage_from_parts(stage: str, info: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
-    from embexplorer.core.hub_reduction import ReducedNeighbors
-    from embexplorer.core.hubness import hubness_from_occurrence
-    from embexplorer.core.neighbors import Neighbors
-    from embexplorer.core.projection import Projection
-    from embexplorer.core.stages import Quality, Reduction
+    from embexplorer.core.analysis.hub_reduction import ReducedNeighbors
+    from embexplorer.core.analysis.hubness import hubness_from_occurrence
+    from embexplorer.core.analysis.neighbors import Neighbors
+    from embexplorer.core.analysis.projection import Projection
+    from embexplorer.core.analysis.stages import Quality, Reduction
 
     if info.get("none"):
         return None
@@ -121,12 +122,12 @@ def stage_from_parts(stage: str, info: dict[str, Any], arrays: dict[str, np.ndar
         )
         return Reduction(reduced, hubness_from_occurrence(arrays["k_occurrence"], info["k"]))
     if stage == "clusters":
-        from embexplorer.core.clusters import Clustering
+        from embexplorer.core.analysis.clusters import Clustering
 
         keywords = {int(c): w for c, w in info["keywords"].items()}
         return Clustering(arrays["labels"], info["method"], info["params"], keywords)
     if stage == "quality":
-        from embexplorer.core.quality import Trustworthiness
+        from embexplorer.core.analysis.quality import Trustworthiness
 
         t = dict(info["trust"])
         t["value"] = float("nan") if t["value"] is None else t["value"]

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from embexplorer.core.projection import Projection, top_components_task
+from embexplorer.core.analysis.projection import Projection, top_components_task
 from embexplorer.core.tasks import Cancelled, Progress, Task, call_in_thread_task, scaled
 
 TSNE_PCA_DIMS = 50
@@ -32,7 +32,7 @@ def _layout_metric(metric: str) -> str:
 def _neighbours(data: Any, k: int, metric: str, seed: int) -> Task[Any]:
     """Our kNN graph (exact or approximate, with progress and Cancel) for the layouts; 1-bit
     codes by Hamming distance (popcount), their PCA-reduced rows by Euclidean."""
-    from embexplorer.core.ann import knn_task
+    from embexplorer.core.analysis.ann import knn_task
 
     graph_metric = "hamming" if metric == "hamming" and hasattr(data, "codes") else None
     return (yield from knn_task(data, k, graph_metric or _layout_metric(metric), "auto", seed=seed))
@@ -40,7 +40,7 @@ def _neighbours(data: Any, k: int, metric: str, seed: int) -> Task[Any]:
 
 def _pca_layout(data: np.ndarray, spread: float) -> Task[np.ndarray]:
     """The first two principal components, scaled so the x axis has std ``spread``."""
-    from embexplorer.core.projection import apply_linear_map, fit_pca_task
+    from embexplorer.core.analysis.projection import apply_linear_map, fit_pca_task
 
     mean, components, _ = yield from fit_pca_task(data, 2)
     coords = apply_linear_map(data, mean, components, 2).astype(np.float64)

@@ -11,7 +11,7 @@ sessions read and write it. A test of the state needs no window.
   array-like view, where it came from (``origin``), its provenance, and its own analysis
   parameters and typed result.
 - ``active`` is the embedding on the main map, ``other`` the one on the second map (a
-  comparison), and ``comparison`` their :class:`~embexplorer.core.compare.Comparison`.
+  comparison), and ``comparison`` their :class:`~embexplorer.core.analysis.compare.Comparison`.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from embexplorer.core.analysis_columns import display_columns
+from embexplorer.core.analysis.analysis_columns import display_columns
+from embexplorer.core.analysis.params import AnalysisParams
+from embexplorer.core.analysis.pipeline import AnalysisResult
 from embexplorer.core.corpus import Corpus
+from embexplorer.core.embedding.variants import DequantizedRows, SignRows
 from embexplorer.core.errors import InputError
-from embexplorer.core.pipeline import AnalysisParams, AnalysisResult
-from embexplorer.core.selection import Selection
-from embexplorer.core.variants import DequantizedRows, SignRows
+from embexplorer.core.state.selection import Selection
 
 TAGS = "tags"
 #: The column a comparison adds: each row's neighbourhood overlap between the two maps.
@@ -72,7 +73,7 @@ class Embedding:
     @property
     def metrics(self) -> tuple[str, ...]:
         """The metrics its kNN may use: Hamming for 1-bit codes, else the float metrics."""
-        from embexplorer.core.neighbors import METRICS
+        from embexplorer.core.analysis.neighbors import METRICS
 
         return ("hamming",) if self.kind == "binary" else METRICS
 
@@ -308,7 +309,7 @@ def _vector_provenance(provenance: Mapping[str, Any]) -> dict[str, Any]:
 def model_name(path: Path) -> str:
     """A model's name for people: the bundled model's, its file's stem, or its folder's when
     the file is just ``model.onnx`` (as most exported models are)."""
-    from embexplorer.core.encoder import BUNDLED_MODEL, bundled_model_path
+    from embexplorer.core.embedding.encoder import BUNDLED_MODEL, bundled_model_path
 
     if path == bundled_model_path():
         return BUNDLED_MODEL

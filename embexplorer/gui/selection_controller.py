@@ -7,7 +7,7 @@ import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication
 
-from embexplorer.core.selection import points_in_polygon, simplify_polygon
+from embexplorer.core.state.selection import points_in_polygon, simplify_polygon
 from embexplorer.core.tasks import Progress, Task
 from embexplorer.gui.selection_state import SelectionState, mode_for
 
