@@ -9,7 +9,8 @@ import weakref
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, QSettings
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtTest import QTest
 
 from embexplorer.core.analysis.analysis_columns import CLUSTER, HUB, N_K
 from embexplorer.core.tasks import Progress
@@ -219,3 +220,19 @@ def test_a_session_of_rows_kept_after_dropping_nan_rows_reopens(qtbot, window, t
     assert window.last_error is None
     assert doc.corpus.n_rows == 27 and doc.source == nan_path
     assert window_problems(window) == []
+
+
+def test_clicks_on_the_map_leave_no_object_per_point(qtbot, window):
+    """The soak's memory curve: pyqtgraph made a SpotItem per point on the first click on a
+    scatter, in a cycle through a numpy array that the garbage collector cannot free."""
+    from pyqtgraph.graphicsItems.ScatterPlotItem import SpotItem
+
+    view = window.plot_panel.view
+    for row in (_visible_row(view), -1):
+        at = view.view_to_widget(*map(float, view.index.coords[max(row, 0)]))
+        pos = QPoint(round(at.x()), round(at.y())) if row >= 0 else QPoint(3, 3)
+        QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+        qtbot.waitUntil(lambda: not window.runner.is_busy(), timeout=TIMEOUT)
+        assert window.document.focus_row == row  # the click still picks (or clears)
+    gc.collect()
+    assert not any(isinstance(o, SpotItem) for o in gc.get_objects())

@@ -22,7 +22,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from embexplorer.gui.plot.cluster_labels import ClusterLabels
 from embexplorer.gui.plot.colormap import ColorMapping, single_color
 from embexplorer.gui.plot.hover_card import HoverCard
-from embexplorer.gui.plot.overlays import HubOverlay, NeighborOverlay
+from embexplorer.gui.plot.overlays import HubOverlay, NeighborOverlay, PassiveScatter
 from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.plot.raster import rasterize
 from embexplorer.gui.plot.select_tools import SelectViewBox
@@ -56,9 +56,9 @@ class ScatterView(pg.PlotWidget):
         self.view_box = self.plot_item.getViewBox()
         self.view_box.setAspectLocked(True)
         self.view_box.disableAutoRange()
-        self._markers = pg.ScatterPlotItem(pxMode=True, size=MARKER_SIZE, pen=None)
+        self._markers = PassiveScatter(pxMode=True, size=MARKER_SIZE, pen=None)
         self._image = pg.ImageItem(axisOrder="row-major")
-        self._highlight = pg.ScatterPlotItem(
+        self._highlight = PassiveScatter(
             pxMode=True, size=14, brush=None, pen=pg.mkPen("#111111", width=2)
         )
         for item, z in ((self._image, 0), (self._markers, 1), (self._highlight, 10)):
