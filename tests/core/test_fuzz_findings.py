@@ -399,3 +399,81 @@ def test_a_session_with_an_empty_stage_array_is_refused_without_a_warning(tmp_pa
             zf.writestr(name, data)
     with pytest.raises(InputError, match="the array e0/hubness/k_occurrence is empty"):
         load_session(path)
+
+
+# -- Parquet footers that pyarrow's accessors cannot take ------------------------------------------
+def _flipped_footer_parquet(path):
+    """A one-row list<float> Parquet file with one bit of its footer flipped: its definition
+    level histogram then has 4 buckets where 3 are expected."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = io.BytesIO()
+    pq.write_table(pa.table({"v": pa.array([[0.5, 1.5]], pa.list_(pa.float32()))}), out)
+    data = bytearray(out.getvalue())
+    footer = len(data) - 8 - int.from_bytes(data[-8:-4], "little")
+    data[footer + 17] ^= 1
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_parquet_footer_pyarrow_would_abort_on_is_refused(tmp_path):
+    """The first check of a Parquet file's decoded size read its footer through
+    RowGroupMetaData.column(i), whose C++ throws past Python on such a footer: the process
+    aborted ("terminate called after throwing an instance of 'parquet::ParquetException'").
+    Run in a child process, so that a regression fails this test rather than the run."""
+    import subprocess
+    import sys
+
+    path = _flipped_footer_parquet(tmp_path / "flip.parquet")
+    code = (
+        "import sys\nfrom embexplorer.core.io import read_corpus\n"
+        "from embexplorer.core.errors import InputError\n"
+        f"try:\n    read_corpus({str(path)!r})\nexcept InputError as e:\n    print(e)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "flip.parquet is not a readable Parquet file: Definition level histogram" in done.stdout
+
+
+def test_the_parquet_footer_reader_reads_what_pyarrow_reads(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from embexplorer.core.io.parquet_footer import read_footer
+
+    table = pa.table(
+        {
+            "text": ["a", "bb", "ccc"],
+            "v": pa.array([[0.5, 1.5], [2.5], []], pa.list_(pa.float64())),
+            "code": pa.array([b"ab", b"cd", b"ef"], pa.binary(2)),
+            "m": pa.array([[("k", 1)], [], [("j", 2)]], pa.map_(pa.string(), pa.int64())),
+        }
+    )
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=2)
+    groups = read_footer(tmp_path / "t.parquet")
+    metadata = pq.ParquetFile(tmp_path / "t.parquet").metadata
+    assert [g.num_rows for g in groups] == [2, 1]
+    for g, group in enumerate(groups):
+        expected = metadata.row_group(g)
+        for c, chunk in enumerate(group.chunks):
+            column = expected.column(c)
+            assert chunk.path == column.path_in_schema
+            assert chunk.physical_type == column.physical_type
+            assert chunk.num_values == column.num_values
+            assert chunk.uncompressed_bytes == column.total_uncompressed_size
+    assert [c.type_length for c in groups[0].chunks] == [0, 0, 2, 0, 0]
+
+
+@pytest.mark.parametrize("cut", [1, 9, 40, 200])
+def test_a_truncated_parquet_footer_is_refused(tmp_path, cut):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = io.BytesIO()
+    pq.write_table(pa.table({"v": [[0.5, 1.5]]}), out)
+    data = out.getvalue()
+    path = tmp_path / "cut.parquet"
+    path.write_bytes(data[:-cut])
+    with pytest.raises(InputError, match=r"cut\.parquet is not a "):
+        read_corpus(path)

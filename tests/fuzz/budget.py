@@ -88,21 +88,21 @@ def measured(call: Callable[[], Any]) -> Outcome:
         python_peak = tracemalloc.get_traced_memory()[1] - before
         if started:
             tracemalloc.stop()
-        _keep_alive_while_used(pool)
+        _keep_alive(pool)
     return Outcome(result, error, python_peak + pool.max_memory())
 
 
-_POOLS_IN_USE: list[Any] = []
+_POOLS: list[Any] = []
 
 
-def _keep_alive_while_used(pool: Any) -> None:
-    """A proxy pool must outlive every Arrow buffer it gave out (freeing one through a
-    destroyed proxy crashes the interpreter). A result may still hold some (numpy arrays
-    that view Arrow memory), so a pool with memory out is never destroyed: one reference is
-    kept forever, even past the interpreter's shutdown."""
-    if pool.bytes_allocated():
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(pool))
-        _POOLS_IN_USE.append(pool)
+def _keep_alive(pool: Any) -> None:
+    """A proxy pool must outlive every Arrow buffer it gave out: freeing one through a
+    destroyed proxy crashes the interpreter, even a buffer of 0 bytes (which the pool's
+    count does not show) held by a result or an exception's frames. So no proxy is ever
+    destroyed: one reference is kept forever, even past the interpreter's shutdown (a few
+    hundred bytes each, one per call)."""
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(pool))
+    _POOLS.append(pool)
 
 
 def check_memory(outcome: Outcome, file_bytes: int, what: str) -> None:

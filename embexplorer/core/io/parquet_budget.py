@@ -8,8 +8,8 @@ copies of one 1,000-character text took 5.9 GB. Like an archive's members
 ``max(INFLATE_FLOOR_BYTES, INFLATE_FACTOR × its size)``, and is refused, with the numbers,
 before that memory is spent:
 
-1. from the footer alone, each column chunk's values × their width (text columns: their
-   decompressed size), before anything is decoded;
+1. from the footer alone (read by :mod:`.parquet_footer`), each column chunk's values ×
+   their width (text columns: their decompressed size), before anything is decoded;
 2. text columns are then decoded as dictionaries (each distinct text once), and what they
    would take once expanded row by row (in Arrow and as Python strings) is added up from the
    dictionaries' lengths before they are expanded.
@@ -22,6 +22,7 @@ from typing import Any
 
 from embexplorer.core.errors import InputError
 from embexplorer.core.io import limits
+from embexplorer.core.io.parquet_footer import RowGroupInfo, read_footer
 
 #: Bytes per value of each Parquet physical type once decoded (INT96 is kept at its stored
 #: 12 bytes, BOOLEAN at a byte: both overstate what Arrow holds).
@@ -40,11 +41,10 @@ def read_bounded_table(path: Path) -> Any:
     import pyarrow.parquet as pq
 
     budget = limits.inflate_budget(path.stat().st_size)
+    groups = read_footer(path)  # not pyarrow's accessors: a bad footer aborts the process
+    check_decoded_size(path, groups, budget)
     try:
-        metadata = pq.ParquetFile(path).metadata
-        check_decoded_size(path, metadata, budget)
-        text_paths = _text_column_paths(metadata)
-        table = pq.ParquetFile(path, read_dictionary=text_paths).read()
+        table = pq.ParquetFile(path, read_dictionary=_text_column_paths(groups)).read()
         check_expanded_size(path, table, budget)
         table = _expand_dictionaries(table)
         _check_valid(path, table)
@@ -53,22 +53,24 @@ def read_bounded_table(path: Path) -> Any:
         raise
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"{path.name} is not a readable Parquet file: {exc}") from exc
+    except UnicodeDecodeError as exc:  # pyarrow decoding a column's name from the footer
+        raise InputError(
+            f"{path.name} is not a readable Parquet file: a column's name is not UTF-8 ({exc})."
+        ) from exc
 
 
-def check_decoded_size(path: Path, metadata: Any, budget: int) -> None:
+def check_decoded_size(path: Path, groups: list[RowGroupInfo], budget: int) -> None:
     """Refuse from the footer alone a file whose columns decode to more than ``budget``."""
     total = 0
-    for g in range(metadata.num_row_groups):
-        group = metadata.row_group(g)
-        for c in range(group.num_columns):
-            chunk = group.column(c)
+    for group in groups:
+        for chunk in group.chunks:
             values = max(chunk.num_values, group.num_rows)
             if chunk.physical_type in _WIDTHS:
                 data = values * _WIDTHS[chunk.physical_type]
             elif chunk.physical_type == "FIXED_LEN_BYTE_ARRAY":
-                data = values * max(metadata.schema.column(c).length or 0, 1)
+                data = values * max(chunk.type_length, 1)
             else:  # BYTE_ARRAY: its decompressed pages (a dictionary's expansion comes later)
-                data = chunk.total_uncompressed_size
+                data = chunk.uncompressed_bytes
             total += data + values * _PER_VALUE
     _refuse_over(path, total, budget, "decode to")
 
@@ -104,15 +106,15 @@ def _check_valid(path: Path, table: Any) -> None:
             ) from exc
 
 
-def _text_column_paths(metadata: Any) -> list[str]:
+def _text_column_paths(groups: list[RowGroupInfo]) -> list[str]:
     """The dotted paths of the text (BYTE_ARRAY) columns, except inside maps (Arrow cannot
     read a map's keys as a dictionary)."""
-    paths = []
-    for c in range(metadata.num_columns):
-        column = metadata.schema.column(c)
-        if column.physical_type == "BYTE_ARRAY" and ".key_value." not in f".{column.path}.":
-            paths.append(column.path)
-    return paths
+    chunks = groups[0].chunks if groups else []
+    return [
+        c.path
+        for c in chunks
+        if c.physical_type == "BYTE_ARRAY" and ".key_value." not in f".{c.path}."
+    ]
 
 
 def _expanded_bytes(array: Any) -> int:
