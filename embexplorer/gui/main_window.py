@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -25,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from embexplorer import __version__
 from embexplorer.core.embedding.embedding import ModelConsentError
 from embexplorer.core.errors import NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, file_dialog_filter
@@ -41,6 +41,7 @@ from embexplorer.gui.compare_controller import CompareViews
 from embexplorer.gui.compare_panel import ComparePanel
 from embexplorer.gui.curation import CurationActions
 from embexplorer.gui.dataset_panel import DatasetPanel
+from embexplorer.gui.dialogs import ask_drop, ask_model, ask_recovery, show_about, show_shortcuts
 from embexplorer.gui.document import Document, MapData
 from embexplorer.gui.embeddings_panel import EmbeddingsPanel
 from embexplorer.gui.encoder_controller import EncoderViews
@@ -65,25 +66,6 @@ from embexplorer.gui.stability_panel import StabilityPanel
 from embexplorer.gui.task_status import TaskStatus
 from embexplorer.gui.worker import TaskRunner
 
-SHORTCUTS_SELECT = (
-    ("Click", "select a point (Shift adds, Alt subtracts, Ctrl+Shift intersects)"),
-    ("R / L / V", "rectangle, lasso, pointer tool"),
-    ("Ctrl+A", "select all"),
-    ("Ctrl+I", "invert the selection"),
-    ("Esc", "clear the selection"),
-    ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo a selection change"),
-    ("Ctrl+N", "add the selection's neighbours"),
-    ("Ctrl+T", "tag the selection"),
-    ("Ctrl+E", "export rows"),
-    ("Ctrl+S", "save the session"),
-)
-SHORTCUTS = (
-    ("Ctrl+O", "Open a file"),
-    ("Ctrl+F", "Search the rows"),
-    ("F", "Fit view"),
-    ("Esc", "cancel the running job (when one runs)"),
-    ("Ctrl+Q", "Quit"),
-)
 #: How long a note about the settings stays in the status bar.
 SETTINGS_NOTE_MS = 30_000
 
@@ -115,11 +97,11 @@ class MainWindow(QMainWindow):
         self.status_message = QLabel()
         self.last_error: tuple[str, str, str] | None = None
         #: asked before dropping rows with NaN/inf; replaced in tests and screenshot mode
-        self.confirm_drop_nonfinite: Callable[[NonFiniteRowsError], bool] = self._ask_drop
+        self.confirm_drop_nonfinite: Callable[[NonFiniteRowsError], bool] = partial(ask_drop, self)
         #: asked before running a model that a data file names; replaced likewise
-        self.confirm_model: Callable[[ModelConsentError], bool] = self._ask_model
+        self.confirm_model: Callable[[ModelConsentError], bool] = partial(ask_model, self)
         #: asked whether to restore the work of a run that crashed; replaced likewise
-        self.confirm_recovery: Callable[[str], bool] = self._ask_recovery
+        self.confirm_recovery: Callable[[str], bool] = partial(ask_recovery, self)
         self._error_box: QMessageBox | None = None
         self._build_layout()
         self.curation = CurationActions(self)
@@ -233,8 +215,8 @@ class MainWindow(QMainWindow):
         self._action("Escape", self._escape, "Esc")
         task_menu.addAction(self.cancel_action)
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self._action("&Keyboard Shortcuts", self._show_shortcuts))
-        help_menu.addAction(self._action("&About embexplorer", self._show_about))
+        help_menu.addAction(self._action("&Keyboard Shortcuts", lambda: show_shortcuts(self)))
+        help_menu.addAction(self._action("&About embexplorer", lambda: show_about(self)))
         self._update_recent_menu()
 
     def _connect(self) -> None:
@@ -293,16 +275,6 @@ class MainWindow(QMainWindow):
             return True
         discard_orphans()
         return False
-
-    def _ask_recovery(self, question: str) -> bool:
-        answer = QMessageBox.question(
-            self,
-            "Restore your work?",
-            f"embexplorer did not close properly last time. {question}",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
-            QMessageBox.StandardButton.Yes,
-        )
-        return answer == QMessageBox.StandardButton.Yes
 
     def open_dialog(self) -> None:
         start = str(self.settings.value("lastDir", str(Path.home())))
@@ -420,28 +392,6 @@ class MainWindow(QMainWindow):
                 f"Not searched: the model {error.model_path.name} was not run."
             )
 
-    def _ask_model(self, error: ModelConsentError) -> bool:
-        answer = QMessageBox.question(
-            self,
-            "Run a model named by the data file?",
-            f"{error}\n\nRun it? Only agree if you trust where this model came from; "
-            "embexplorer will remember this model (by its SHA-256).",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
-
-    def _ask_drop(self, error: NonFiniteRowsError) -> bool:
-        answer = QMessageBox.question(
-            self,
-            "Rows with NaN or infinite values",
-            f"{error}\n\nDrop these {error.n_rows:,} rows and open the other "
-            f"{error.total_rows - error.n_rows:,}?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
-
     def _escape(self) -> None:
         """Esc cancels the running job; with nothing running it clears the selection."""
         if self.runner.is_busy():
@@ -461,20 +411,6 @@ class MainWindow(QMainWindow):
     def _focus_search(self) -> None:
         self.dataset_panel.search.setFocus()
         self.dataset_panel.search.selectAll()
-
-    def _show_shortcuts(self) -> None:
-        rows = "".join(
-            f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in (*SHORTCUTS, *SHORTCUTS_SELECT)
-        )
-        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
-
-    def _show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About embexplorer",
-            f"embexplorer {__version__}: explore embedding spaces, offline.<br>"
-            "Demo corpus text: Wikipedia contributors, CC BY-SA 4.0.",
-        )
 
     # -- lifetime -----------------------------------------------------------------------------
     def _restore_geometry(self) -> None:
