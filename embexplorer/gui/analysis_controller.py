@@ -7,7 +7,8 @@ import numpy as np
 from PySide6.QtCore import QObject
 
 from embexplorer.core.analysis.analysis_columns import N_K
-from embexplorer.gui.analysis_panel import AnalysisPanel
+from embexplorer.core.analysis.neighbors import ALL_METRICS
+from embexplorer.gui.analysis_panel import AnalysisPanel, allow_choices
 from embexplorer.gui.analysis_session import Inspection
 from embexplorer.gui.document import Document
 from embexplorer.gui.neighbors_panel import NeighborsPanel
@@ -43,8 +44,16 @@ class AnalysisViews(QObject):
         document.focus_changed.connect(lambda row: session.inspect(row))
         document.map_changed.connect(self._on_map_changed)
         session.inspected.connect(self._on_inspected)
+        document.embeddings.changed.connect(self._on_embeddings)
         for box in (plot_panel.size_by_nk, plot_panel.mark_hubs, plot_panel.cluster_labels):
             box.toggled.connect(lambda _: self._show_overlays())
+
+    def _on_embeddings(self, workspace) -> None:
+        """The metrics the embedding on the map allows (1-bit codes: Hamming only)."""
+        current = None if workspace is None else workspace.current
+        allowed = ALL_METRICS if current is None else current.metrics
+        allow_choices(self.panel.metric_choice, allowed)
+        allow_choices(self.neighbors.metric_choice, allowed)
 
     def _show_params(self, params) -> None:
         """Both panels show the session's parameters (the one copy; they only render it)."""

@@ -70,6 +70,18 @@ def _combo(items: list[tuple[str, str]]) -> QComboBox:
     return combo
 
 
+def allow_choices(combo: QComboBox, allowed: tuple[str, ...]) -> None:
+    """Grey out the combo's items whose data is not in ``allowed`` (a tooltip says why)."""
+    model = combo.model()
+    for i in range(combo.count()):
+        item = model.item(i)
+        ok = combo.itemData(i) in allowed
+        item.setEnabled(ok)
+        item.setToolTip(
+            "" if ok else "Not for the embedding on the map (1-bit codes: Hamming only)"
+        )
+
+
 class AnalysisPanel(QWidget):
     params_changed = Signal(object)  # AnalysisParams
     row_chosen = Signal(int)  # a hub picked in the list

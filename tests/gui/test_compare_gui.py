@@ -113,11 +113,15 @@ def test_a_binary_embedding_on_the_main_map_uses_hamming(qtbot, window):
     analysis = window.document.analysis
     assert analysis.result.params.metric == "hamming"
     assert window.analysis_panel.params().metric == "hamming"
+    combo = window.analysis_panel.metric_choice
+    enabled = {combo.itemData(i) for i in range(combo.count()) if combo.model().item(i).isEnabled()}
+    assert enabled == {"hamming"}
     assert emb.workspace.active == binary and emb.workspace.current.result is analysis.result
     assert window_problems(window) == []
     with qtbot.waitSignal(analysis.finished, timeout=TIMEOUT):
         emb.show("vectors")  # back: the stored result, nothing recomputed
     assert analysis.result is first and analysis.result.params.metric == "cosine"
+    assert not combo.model().item(combo.findData("hamming")).isEnabled()
 
 
 def test_the_stability_sweep_and_adding_a_variant_from_it(qtbot, window):
