@@ -51,8 +51,7 @@ class StabilityPanel(QWidget):
         self.caption.setWordWrap(True)
         self.chart = pg.PlotWidget(background="w")
         self.chart.setMinimumHeight(220)
-        self.chart.setLogMode(x=True, y=False)
-        self.chart.setLabel("bottom", "bytes per vector")
+        self.chart.setLabel("bottom", "bytes per vector (log scale)")
         self.chart.setLabel("left", "recall@k", color=RECALL_COLOR)
         self.chart.showAxis("right")
         self.chart.setLabel("right", "skewness of N_k", color=SKEW_COLOR)
@@ -113,18 +112,28 @@ class StabilityPanel(QWidget):
             return
         self.caption.setText(
             f"<b>{embedding}</b>, k = {k}: recall@{k} of each variant's exact kNN against the "
-            "full-precision kNN (blue) and the skewness of its N_k (red). Click a variant to "
-            "add it."
+            "full-precision kNN (blue) and the skewness of its N_k (red); the line joins the "
+            "truncations, ◆ int8, ▼ 1-bit. Click a variant to add it."
         )
-        x = np.array([r.bytes_per_vector for r in rows], dtype=float)
+        nbytes = np.array([r.bytes_per_vector for r in rows], dtype=float)
+        x = np.log10(nbytes)  # drawn on a log scale, ticks labelled in bytes
         recall = np.array([r.recall for r in rows])
         skew = np.array([r.skewness for r in rows])
-        order = np.argsort(x)
+        # the truncations (and full precision) are one family, drawn as a line; the codes as
+        # single marks (diamond: int8, triangle: 1-bit)
+        family = np.array(
+            [r.variant == "float32" or r.variant.startswith("truncate") for r in rows]
+        )
+        order = [i for i in np.argsort(x) if family[i]]
         self.chart.plot(x[order], recall[order], pen=pg.mkPen(RECALL_COLOR, width=2))
+        symbols = [
+            "d" if r.variant == "int8" else "t" if r.variant == "binary" else "o" for r in rows
+        ]
         points = pg.ScatterPlotItem(
             x=x,
             y=recall,
-            size=10,
+            size=12,
+            symbol=symbols,
             brush=pg.mkBrush(RECALL_COLOR),
             data=[r.variant for r in rows],
         )
@@ -132,20 +141,20 @@ class StabilityPanel(QWidget):
         self.chart.addItem(points)
         for r, xi, yi in zip(rows, x, recall, strict=True):
             label = pg.TextItem(r.variant, color="#333", anchor=(0.5, 1.3))
-            label.setPos(np.log10(xi), yi)
+            label.setPos(xi, yi)
             self.chart.addItem(label)
-        self.chart.setYRange(0, 1.05)
+        ticks = [(float(np.log10(b)), f"{int(b):,}") for b in sorted(set(nbytes))]
+        self.chart.getAxis("bottom").setTicks([ticks])
+        self.chart.setXRange(float(x.min()) - 0.2, float(x.max()) + 0.2, padding=0)
+        self.chart.setYRange(0, 1.08, padding=0)
+        dash = pg.mkPen(SKEW_COLOR, width=2, style=Qt.PenStyle.DashLine)
+        self._skew_box.addItem(pg.PlotCurveItem(x[order], skew[order], pen=dash))
         self._skew_box.addItem(
-            pg.PlotCurveItem(
-                np.log10(x[order]),
-                skew[order],
-                pen=pg.mkPen(SKEW_COLOR, width=2, style=Qt.PenStyle.DashLine),
-            )
+            pg.ScatterPlotItem(x=x, y=skew, size=8, brush=pg.mkBrush(SKEW_COLOR))
         )
-        self._skew_box.addItem(
-            pg.ScatterPlotItem(x=np.log10(x), y=skew, size=8, brush=pg.mkBrush(SKEW_COLOR))
-        )
-        self._skew_box.enableAutoRange(axis=pg.ViewBox.YAxis)
+        low, high = float(skew.min()), float(skew.max())
+        margin = max(0.05, 0.1 * (high - low))
+        self._skew_box.setYRange(low - margin, high + margin, padding=0)
         self._sync_boxes()
         self._specs = [r.variant for r in rows]
         self.table.setRowCount(len(rows))
