@@ -18,8 +18,9 @@ def parser() -> argparse.ArgumentParser:
         "omitted) in the embexplorer window.",
         epilog="headless commands: 'embexplorer analyze PATH -o OUT.parquet', "
         "'embexplorer embed PATH --text-column C -o OUT.parquet', "
-        "'embexplorer export PATH --select \"COL == VALUE\" -o OUT', 'embexplorer bench' "
-        "(each with --help).",
+        "'embexplorer export PATH --select \"COL == VALUE\" -o OUT', "
+        "'embexplorer compare PATH --b SPEC -o OUT.parquet', "
+        "'embexplorer stability PATH -o OUT.json', 'embexplorer bench' (each with --help).",
     )
     p.add_argument(
         "path",

@@ -103,8 +103,12 @@ def _reference_hamming(bits):
     return d
 
 
-@pytest.mark.parametrize("block", [64, 100, 1024])
-def test_hamming_knn_matches_brute_force_tie_aware(x, block):
+@pytest.mark.parametrize(("block", "numpy_rows"), [(64, 0), (100, 0), (1024, 0), (1024, 10_000)])
+def test_hamming_knn_matches_brute_force_tie_aware(x, block, numpy_rows, monkeypatch):
+    """The compiled search (any block size) and numpy's (small corpora) give the same lists."""
+    from embexplorer.core.analysis import hamming
+
+    monkeypatch.setattr(hamming, "NUMPY_MAX_ROWS", numpy_rows)
     bits = binarize(x).bits
     graph = run_task(hamming_knn_task(bits, 12, block=block))
     d = _reference_hamming(bits)

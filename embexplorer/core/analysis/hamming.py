@@ -26,6 +26,9 @@ from embexplorer.core.tasks import Progress, Task
 
 #: Rows per block: a block of codes (48 bytes each at 384 bits) and its lists stay in cache.
 BLOCK = 1024
+#: Up to this many rows numpy's popcount is used: loading the compiled kernels (numba) takes
+#: longer than the whole search of a small corpus.
+NUMPY_MAX_ROWS = 5000
 
 
 def _numba():
@@ -131,6 +134,26 @@ def as_words(bits: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(bits).view(np.uint64)
 
 
+def _numpy_knn_task(words: np.ndarray, k: int, block: int = 256) -> Task[Neighbors]:
+    """The same lists with numpy's popcount (small corpora): each row's k smallest of
+    distance·N + row, so ties go to the lower row as in the compiled search."""
+    n = len(words)
+    rows = np.arange(n, dtype=np.int64)
+    indices = np.empty((n, k), dtype=np.intp)
+    distances = np.empty((n, k), dtype=np.float32)
+    for lo in range(0, n, block):
+        hi = min(lo + block, n)
+        d = np.bitwise_count(words[lo:hi, None, :] ^ words[None, :, :]).sum(axis=2, dtype=np.int64)
+        d[np.arange(hi - lo), np.arange(lo, hi)] = np.iinfo(np.int64).max // (2 * n)
+        key = d * n + rows
+        part = np.argpartition(key, k - 1, axis=1)[:, :k]
+        chosen = np.take_along_axis(key, part, axis=1)
+        chosen.sort(axis=1)
+        indices[lo:hi], distances[lo:hi] = chosen % n, chosen // n
+        yield Progress(hi / n, f"Exact {k}-NN (Hamming): {hi:,} of {n:,} rows")
+    return Neighbors(indices, distances, "hamming", "exact")
+
+
 def hamming_knn_task(bits: np.ndarray, k: int, block: int = BLOCK) -> Task[Neighbors]:
     """The exact k nearest codes of every row (itself excluded) by Hamming distance.
 
@@ -145,6 +168,8 @@ def hamming_knn_task(bits: np.ndarray, k: int, block: int = BLOCK) -> Task[Neigh
     k = min(k, n - 1)
     words = as_words(bits)
     yield Progress(0.0, f"Exact {k}-NN of {n:,} binary codes (Hamming)")
+    if n <= NUMPY_MAX_ROWS:
+        return (yield from _numpy_knn_task(words, k))
     run_round = _kernels()
     best_d = np.full((n, k), np.iinfo(np.int64).max, dtype=np.int64)
     best_i = np.full((n, k), np.iinfo(np.int64).max, dtype=np.int64)

@@ -98,7 +98,7 @@ def file_embedding_task(
         how = f"id column {id_column}" if id_column else "ids"
     provenance = {k: v for k, v in other.provenance.items() if k != "nonfinite"}
     return new_embedding(
-        workspace.unique_name(path.stem),
+        workspace.unique_name(_file_embedding_name(path, other.provenance)),
         vectors,
         {
             "kind": "file",
@@ -111,6 +111,15 @@ def file_embedding_task(
         },
         provenance,
     )
+
+
+def _file_embedding_name(path: Path, provenance: dict) -> str:
+    """The model that made a file's vectors when it says (as the corpus's own embedding is
+    named), else the file's name."""
+    from embexplorer.core.state.workspace import default_name
+
+    name = default_name(provenance)
+    return path.stem if name in ("vectors", "vector") else name
 
 
 def align_rows(
