@@ -57,18 +57,18 @@ def export_rows_task(
 class CurationActions(QObject):
     def __init__(self, window, parent=None):
         super().__init__(parent)
-        self.window = window
+        self.main_window = window
         self.document = window.document
         self.state = window.document.selection
         self.actions: dict[str, QAction] = {}
 
     def _add(self, menu, key: str, text: str, slot, shortcut=None) -> QAction:
-        action = QAction(text, self.window)
+        action = QAction(text, self.main_window)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(lambda *_: slot())
         menu.addAction(action)
-        self.window.addAction(action)
+        self.main_window.addAction(action)
         self.actions[key] = action
         return action
 
@@ -89,7 +89,7 @@ class CurationActions(QObject):
         self._add(select_menu, "value", "Select by &Value…", self.select_by_value, "Ctrl+Shift+V")
         self._add(select_menu, "tag", "&Tag Selection…", self.tag_selection, "Ctrl+T")
         select_menu.addSeparator()
-        plot = self.window.plot_panel
+        plot = self.main_window.plot_panel
         for key, name, shortcut in (
             ("pointer", "Pointer", "V"),
             ("rectangle", "Rectangle", "R"),
@@ -123,7 +123,7 @@ class CurationActions(QObject):
         result = self.document.analysis.result
         knn = None if result is None else result.knn
         if knn is None:
-            self.window.show_error("Expand by neighbours", "The kNN graph is not ready yet.")
+            self.main_window.show_error("Expand by neighbours", "The kNN graph is not ready yet.")
             return
         self.state.expand_by_neighbors(knn.indices[:, : result.params.k])
 
@@ -131,7 +131,7 @@ class CurationActions(QObject):
         corpus = self.document.corpus
         if corpus is None:
             return
-        dialog = QDialog(self.window)
+        dialog = QDialog(self.main_window)
         dialog.setWindowTitle("Select by value")
         column, op, value = QComboBox(), QComboBox(), QLineEdit()
         column.addItems(list(corpus.columns) + self.document.extra_column_names())
@@ -154,10 +154,10 @@ class CurationActions(QObject):
         try:
             rows = rows_where(values, op, value)
         except ValueError as exc:
-            self.window.show_error("Select by value", str(exc))
+            self.main_window.show_error("Select by value", str(exc))
             return
         self.state.apply(rows, mode)
-        self.window.status_message.setText(f"{len(rows):,} rows where {column} {op} {value!r}")
+        self.main_window.status_message.setText(f"{len(rows):,} rows where {column} {op} {value!r}")
 
     def select_cluster(self, cluster: int) -> None:
         result = self.document.analysis.result
@@ -172,14 +172,14 @@ class CurationActions(QObject):
         if not len(self.state.selection):
             return
         name, ok = QInputDialog.getText(
-            self.window,
+            self.main_window,
             "Tag the selection",
             f"Tag for the {len(self.state.selection):,} selected "
             "rows (a name; it becomes the 'tags' column):",
         )
         if ok and name.strip():
             self.state.tag(name)
-            self.window.status_message.setText(
+            self.main_window.status_message.setText(
                 f"Tagged {len(self.state.selection):,} rows “{name.strip()}”; colour by "
                 f"'{TAGS}' or search for it."
             )
@@ -212,12 +212,12 @@ class CurationActions(QObject):
     def export_rows(self, request: ExportRequest | None = None) -> None:
         corpus = self.document.corpus
         if corpus is None:
-            self.window.show_error("Export", "Open a corpus first.")
+            self.main_window.show_error("Export", "Open a corpus first.")
             return
         if request is None:
-            start = str(self.window.settings.value("exportDir", str(Path.home())))
+            start = str(self.main_window.settings.value("exportDir", str(Path.home())))
             dialog = ExportDialog(
-                self.window,
+                self.main_window,
                 len(self.state.selection),
                 corpus.n_rows,
                 self._available_groups(),
@@ -227,12 +227,12 @@ class CurationActions(QObject):
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
             request = dialog.request()
-            self.window.settings.setValue("exportDir", str(request.path.parent))
+            self.main_window.settings.setValue("exportDir", str(request.path.parent))
         existing = [p for p in destinations(request.path, request.format)[:-1] if p.exists()]
         overwrite = False
         if existing:
             answer = QMessageBox.question(
-                self.window,
+                self.main_window,
                 "Replace the file?",
                 f"{existing[0]} already exists. Replace it? (The old file stays untouched "
                 "unless the export finishes.)",
@@ -253,7 +253,7 @@ class CurationActions(QObject):
             "note": f"{len(rows):,} selected rows" if request.selected_only else "all rows",
             **self._comparison_snapshot(),
         }
-        self.window.runner.submit(
+        self.main_window.runner.submit(
             "export",
             lambda: export_rows_task(snapshot, request, overwrite),
             self._on_exported,
@@ -262,14 +262,14 @@ class CurationActions(QObject):
 
     def _on_exported(self, paths: list[Path]) -> None:
         self.last_export = paths
-        self.window.status_message.setText(
+        self.main_window.status_message.setText(
             f"Exported to {paths[0]} (provenance in {paths[-1].name})."
         )
 
     def export_plot(self, path: str | None = None, width: int | None = None) -> None:
         if path is None:
             path, chosen = QFileDialog.getSaveFileName(
-                self.window,
+                self.main_window,
                 "Export the plot",
                 str(Path.home() / "map.png"),
                 "PNG image (*.png);;SVG drawing (*.svg)",
@@ -280,28 +280,28 @@ class CurationActions(QObject):
                 path += ".svg" if "svg" in chosen else ".png"
             if path.lower().endswith(".png"):
                 width, ok = QInputDialog.getInt(
-                    self.window,
+                    self.main_window,
                     "Image width",
                     "Width in pixels:",
-                    2 * self.window.plot_panel.view.width(),
+                    2 * self.main_window.plot_panel.view.width(),
                     200,
                     20000,
                 )
                 if not ok:
                     return
-        panel = self.window.plot_panel
+        panel = self.main_window.plot_panel
         try:
             written = export_plot([panel.view, panel.legend], path, width)
         except InputError as exc:
-            self.window.show_error("Export the plot", str(exc))
+            self.main_window.show_error("Export the plot", str(exc))
             return
-        self.window.status_message.setText(f"Saved the plot to {written}.")
+        self.main_window.status_message.setText(f"Saved the plot to {written}.")
 
     # -- sessions -----------------------------------------------------------------------------
     def save_session(self, path: str | None = None) -> None:
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
-                self.window,
+                self.main_window,
                 "Save the session",
                 str(Path.home() / f"session{SUFFIX}"),
                 f"embexplorer session (*{SUFFIX})",
@@ -310,16 +310,19 @@ class CurationActions(QObject):
                 return
         path = Path(path).with_suffix(SUFFIX)
         try:
-            save_session(path, self.document.session_state(self.window.view_range()))
+            save_session(path, self.document.session_state(self.main_window.view_range()))
         except InputError as exc:
-            self.window.show_error("Save the session", str(exc))
+            self.main_window.show_error("Save the session", str(exc))
             return
-        self.window.status_message.setText(f"Saved the session to {path}.")
+        self.main_window.status_message.setText(f"Saved the session to {path}.")
 
     def open_session(self, path: str | None = None) -> None:
         if path is None:
             path, _ = QFileDialog.getOpenFileName(
-                self.window, "Open a session", str(Path.home()), f"embexplorer session (*{SUFFIX})"
+                self.main_window,
+                "Open a session",
+                str(Path.home()),
+                f"embexplorer session (*{SUFFIX})",
             )
             if not path:
                 return
@@ -329,10 +332,10 @@ class CurationActions(QObject):
         """After a session opened: its colouring and view range."""
         if state.view_range:
             (x0, x1), (y0, y1) = state.view_range
-            self.window.plot_panel.view.view_box.setRange(
+            self.main_window.plot_panel.view.view_box.setRange(
                 xRange=(x0, x1), yRange=(y0, y1), padding=0
             )
-        self.window.status_message.setText(
+        self.main_window.status_message.setText(
             f"Session restored: {self.document.corpus.summary()}, "
             f"{len(self.state.selection):,} selected; nothing was recomputed."
         )

@@ -12,7 +12,7 @@ from embexplorer.core.embedding.embedding import cache_warning
 class EncoderViews(QObject):
     def __init__(self, window, parent=None):
         super().__init__(parent)
-        self.window = window
+        self.main_window = window
         doc, enc, query = window.document, window.encoder_panel, window.query_panel
         self.document, self.encoder_panel, self.query_panel = doc, enc, query
         enc.run_requested.connect(doc.embed)
@@ -39,7 +39,7 @@ class EncoderViews(QObject):
             self.encoder_panel.progress.setText(progress.message)
 
     def _on_query_changed(self, result) -> None:
-        overlay = self.window.plot_panel.view.query_overlay
+        overlay = self.main_window.plot_panel.view.query_overlay
         map_data = self.document.map_data
         if result is None or map_data is None:
             overlay.clear()
@@ -55,7 +55,7 @@ class EncoderViews(QObject):
         warning = cache_warning(corpus.provenance)
         self.encoder_panel.show_cache_note(warning)
         if warning is not None:
-            self.window.status_message.setText(warning)
+            self.main_window.status_message.setText(warning)
 
     def show_cache(self) -> None:
         cache = self.document.cache
@@ -63,14 +63,14 @@ class EncoderViews(QObject):
 
     def clear_cache(self) -> None:
         answer = QMessageBox.question(
-            self.window,
+            self.main_window,
             "Clear the embedding cache",
             "Delete every cached embedding? Corpora embedded before will be embedded again "
             "when reopened.",
         )
         if answer == QMessageBox.StandardButton.Yes:
             freed = self.document.cache.clear()
-            self.window.status_message.setText(
+            self.main_window.status_message.setText(
                 f"Cleared the embedding cache ({freed / 1e6:.1f} MB)."
             )
             self.show_cache()

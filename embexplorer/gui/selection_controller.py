@@ -26,7 +26,7 @@ def lasso_rows_task(
 class SelectionViews(QObject):
     def __init__(self, window, parent=None):
         super().__init__(parent)
-        self.window = window
+        self.main_window = window
         self.state: SelectionState = window.document.selection
         self.view = window.plot_panel.view
         box = self.view.getPlotItem().getViewBox()
@@ -68,7 +68,7 @@ class SelectionViews(QObject):
             inside = points_in_polygon(coords[candidates], simplify_polygon(polygon))
             self.state.apply(candidates[inside], mode)
         else:
-            self.window.runner.submit(
+            self.main_window.runner.submit(
                 "select",
                 lambda: lasso_rows_task(coords, candidates, polygon),
                 lambda rows: self.state.apply(rows, mode),
@@ -85,6 +85,6 @@ class SelectionViews(QObject):
         mask = selection.to_mask() if len(selection) else None
         if self.view.index is not None and len(self.view.index) == n:
             self.view.set_selection(mask)
-        self.window.plot_panel.show_selection_count(len(selection), n)
-        self.window.dataset_panel.set_selection_rows(selection.rows)
-        self.window.update_selection_actions()
+        self.main_window.plot_panel.show_selection_count(len(selection), n)
+        self.main_window.dataset_panel.set_selection_rows(selection.rows)
+        self.main_window.update_selection_actions()
