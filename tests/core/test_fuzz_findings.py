@@ -526,3 +526,42 @@ def test_an_npy_shape_numpy_cannot_make_is_refused_even_when_empty(tmp_path):
         pytest.raises(InputError, match=r"declares an impossible shape \(0, 4611686018427387904\)"),
     ):
         read_zip_npy(zf, "arrays/knn/indices.npy", 1 << 20, "s.embx")
+
+
+def _utf8_flagged(data: bytes, signature: bytes, flags_at: int, name_at: int) -> bytes:
+    """Flag the first entry after ``signature`` as UTF-8-named and put an invalid byte in
+    its name (0xCC starts a 2-byte sequence; 'b' cannot continue it)."""
+    at = data.index(signature)
+    flags = int.from_bytes(data[at + flags_at : at + flags_at + 2], "little") | 0x800
+    out = bytearray(data)
+    out[at + flags_at : at + flags_at + 2] = flags.to_bytes(2, "little")
+    out[at + name_at] = 0xCC
+    return bytes(out)
+
+
+def test_zip_names_flagged_utf8_that_are_not_are_refused(tmp_path):
+    """zipfile raised UnicodeDecodeError: from the local header when a member was opened
+    (found by the fourth long run, in a session), and from the directory on opening."""
+    from embexplorer.core.io.limits import read_zip_member
+    from embexplorer.core.session_file import load_session
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("ab.json", "{}")
+    local = _utf8_flagged(out.getvalue(), b"PK\x03\x04", 6, 30)
+    with (
+        zipfile.ZipFile(io.BytesIO(local)) as zf,
+        pytest.raises(
+            InputError,
+            match=r"s.embx: member 'ab.json' cannot be read \(truncated or corrupt: "
+            r"'utf-8' codec",
+        ),
+    ):
+        read_zip_member(zf, "ab.json", 1 << 20, "s.embx")
+    (tmp_path / "d.embx").write_bytes(_utf8_flagged(out.getvalue(), b"PK\x01\x02", 8, 46))
+    with pytest.raises(
+        InputError,
+        match=r"d.embx is not a readable session \(the file is "
+        r"truncated or corrupt: 'utf-8' codec",
+    ):
+        load_session(tmp_path / "d.embx")

@@ -172,6 +172,7 @@ def zip_member_errors(what: str, name: str) -> Iterator[None]:
         NotImplementedError,
         RuntimeError,
         OSError,  # EINVAL: the directory points the member before the file's start
+        UnicodeDecodeError,  # a local header's name flagged UTF-8 that is not
     ) as exc:
         raise InputError(
             f"{what}: member {name!r} cannot be read (truncated or corrupt: {exc})."
