@@ -565,3 +565,19 @@ def test_zip_names_flagged_utf8_that_are_not_are_refused(tmp_path):
         r"truncated or corrupt: 'utf-8' codec",
     ):
         load_session(tmp_path / "d.embx")
+
+
+def test_an_npz_text_column_beyond_unicode_is_refused(tmp_path):
+    """numpy stores any 32-bit number in a '<U' array: one over U+10FFFF raised SystemError
+    ("invalid maximum character passed to PyUnicode_New") when the column was looked at
+    (found by the fifth long run)."""
+    label = np.array(["ab", "cd"])
+    label.view(np.uint32)[3] = 0x110000
+    path = tmp_path / "t.npz"
+    np.savez(path, vectors=np.ones((2, 3), np.float32), label=label)
+    with pytest.raises(
+        InputError,
+        match=r"t.npz: column 'label', row index 1: holds a "
+        r"character code \(0x110000\) beyond Unicode's last",
+    ):
+        read_corpus(path)
