@@ -477,3 +477,115 @@ def test_a_truncated_parquet_footer_is_refused(tmp_path, cut):
     path.write_bytes(data[:-cut])
     with pytest.raises(InputError, match=r"cut\.parquet is not a "):
         read_corpus(path)
+
+
+# -- found by the third long run -------------------------------------------------------------------
+def test_a_parquet_chunk_naming_a_column_the_schema_lacks_is_refused(tmp_path):
+    """The footer names each column twice (the schema, each chunk's path): a chunk path the
+    schema lacks made pyarrow raise KeyError when asked to read it as a dictionary."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = io.BytesIO()
+    pq.write_table(pa.table({"label": ["a", "b"], "vector": [[0.5, 1.0], [1.5, 2.0]]}), out)
+    data = out.getvalue()
+    footer = len(data) - 8 - int.from_bytes(data[-8:-4], "little")
+    at = data.index(b"label", data.index(b"label", footer) + 1)  # the chunk's path
+    path = tmp_path / "k.parquet"
+    path.write_bytes(data[:at] + b"labem" + data[at + 5 :])
+    with pytest.raises(
+        InputError,
+        match=r"k.parquet is not a readable Parquet file: its footer "
+        r"names a column 'labem' that its schema does not have",
+    ):
+        read_corpus(path)
+
+
+def test_an_npy_of_numpy_1_bytes_alias_reads_without_a_deprecation_warning(tmp_path):
+    """'|a3' (numpy 1's name for bytes, 'S3') made numpy 2 raise a DeprecationWarning while
+    parsing the header; it is read as 'S3'."""
+    from embexplorer.core.io.limits import read_npy_header
+
+    def npy(shape: bytes) -> bytes:
+        body = b"{'descr': '|a3', 'fortran_order': False, 'shape': " + shape + b", }\n"
+        return b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body + b"abcdef"
+
+    assert read_npy_header(io.BytesIO(npy(b"(2,)")), "b.npy").dtype == np.dtype("S3")
+    path = tmp_path / "b.npy"
+    path.write_bytes(npy(b"(1, 2)"))
+    with pytest.raises(InputError, match=r"b.npy holds \|S3 values; vectors must be numbers"):
+        read_corpus(path)
+
+
+def test_an_npy_shape_numpy_cannot_make_is_refused_even_when_empty(tmp_path):
+    """(0, 2**62) holds no data, so it fits any file, but numpy refuses to make it
+    (ValueError: "array is too big")."""
+    from embexplorer.core.io.limits import read_zip_npy
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<i8", "fortran_order": False, "shape": (0, 2**62)}
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("arrays/knn/indices.npy", header.getvalue())
+    with (
+        zipfile.ZipFile(out) as zf,
+        pytest.raises(InputError, match=r"declares an impossible shape \(0, 4611686018427387904\)"),
+    ):
+        read_zip_npy(zf, "arrays/knn/indices.npy", 1 << 20, "s.embx")
+
+
+def _utf8_flagged(data: bytes, signature: bytes, flags_at: int, name_at: int) -> bytes:
+    """Flag the first entry after ``signature`` as UTF-8-named and put an invalid byte in
+    its name (0xCC starts a 2-byte sequence; 'b' cannot continue it)."""
+    at = data.index(signature)
+    flags = int.from_bytes(data[at + flags_at : at + flags_at + 2], "little") | 0x800
+    out = bytearray(data)
+    out[at + flags_at : at + flags_at + 2] = flags.to_bytes(2, "little")
+    out[at + name_at] = 0xCC
+    return bytes(out)
+
+
+def test_zip_names_flagged_utf8_that_are_not_are_refused(tmp_path):
+    """zipfile raised UnicodeDecodeError: from the local header when a member was opened
+    (found by the fourth long run, in a session), and from the directory on opening."""
+    from embexplorer.core.io.limits import read_zip_member
+    from embexplorer.core.session_file import load_session
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("ab.json", "{}")
+    local = _utf8_flagged(out.getvalue(), b"PK\x03\x04", 6, 30)
+    with (
+        zipfile.ZipFile(io.BytesIO(local)) as zf,
+        pytest.raises(
+            InputError,
+            match=r"s.embx: member 'ab.json' cannot be read \(truncated or corrupt: "
+            r"'utf-8' codec",
+        ),
+    ):
+        read_zip_member(zf, "ab.json", 1 << 20, "s.embx")
+    (tmp_path / "d.embx").write_bytes(_utf8_flagged(out.getvalue(), b"PK\x01\x02", 8, 46))
+    with pytest.raises(
+        InputError,
+        match=r"d.embx is not a readable session \(the file is "
+        r"truncated or corrupt: 'utf-8' codec",
+    ):
+        load_session(tmp_path / "d.embx")
+
+
+def test_an_npz_text_column_beyond_unicode_is_refused(tmp_path):
+    """numpy stores any 32-bit number in a '<U' array: one over U+10FFFF raised SystemError
+    ("invalid maximum character passed to PyUnicode_New") when the column was looked at
+    (found by the fifth long run)."""
+    label = np.array(["ab", "cd"])
+    label.view(np.uint32)[3] = 0x110000
+    path = tmp_path / "t.npz"
+    np.savez(path, vectors=np.ones((2, 3), np.float32), label=label)
+    with pytest.raises(
+        InputError,
+        match=r"t.npz: column 'label', row index 1: holds a "
+        r"character code \(0x110000\) beyond Unicode's last",
+    ):
+        read_corpus(path)

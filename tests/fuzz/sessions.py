@@ -210,13 +210,13 @@ def edited_array(draw, payload: bytes) -> bytes:
         array.flat[draw(st.integers(0, array.size - 1))] = draw(
             st.sampled_from([np.nan, np.inf, -np.inf])
         )
-    elif near == "dtype":
+    elif near == "dtype" and array.dtype.kind in "biuf":
         array = array.astype(draw(st.sampled_from(["<f8", "<f2", "<i2", "<u8", "|b1", ">i8"])))
     elif near == "flat":
         array = array.reshape(-1)
     elif near == "wide":
         array = np.stack([array, array], axis=-1)
-    elif array.size:
+    elif near == "values" and array.size and array.dtype.kind in "biuf":
         array = array.copy()
         value = draw(st.sampled_from([-2, -1, 10**6, 2**31, -(2**40)]))
         with np.errstate(over="ignore", invalid="ignore"):

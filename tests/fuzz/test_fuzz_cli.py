@@ -79,7 +79,7 @@ def test_hostile_files_give_one_clear_line(fuzz_dir, name, command):
         assert not out.exists()
 
 
-@examples(12)
+@examples(20)
 @given(case=st.data())
 def test_damaged_files_through_export(fuzz_dir, case):
     """``export`` reads the whole file (and nothing else slow): exit 0 with the rows written,

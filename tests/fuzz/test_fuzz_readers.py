@@ -31,28 +31,28 @@ def _check_table(outcome, table: corpora.Table, *, scores: bool = True) -> None:
 
 # -- valid files read back exactly ----------------------------------------------------------------
 @pytest.mark.parametrize("fmt", ["csv", "tsv"])
-@examples(50)
+@examples(80)
 @given(case=st.data())
 def test_valid_delimited_files_read_back(fuzz_dir, fmt, case):
     data, table = case.draw(corpora.delimited_files(SEPARATORS[fmt]))
     _check_table(read_files({f"t.{fmt}": data}, f"t.{fmt}", fuzz_dir), table)
 
 
-@examples(50)
+@examples(80)
 @given(case=corpora.jsonl_files())
 def test_valid_jsonl_reads_back(fuzz_dir, case):
     data, table = case
     _check_table(read_files({"t.jsonl": data}, "t.jsonl", fuzz_dir), table)
 
 
-@examples(50)
+@examples(80)
 @given(case=corpora.parquet_files())
 def test_valid_parquet_reads_back(fuzz_dir, case):
     data, table = case
     _check_table(read_files({"t.parquet": data}, "t.parquet", fuzz_dir), table)
 
 
-@examples(40)
+@examples(60)
 @given(table=corpora.tables(plain=True), multi_column=st.booleans(), entry=st.booleans())
 def test_valid_projector_pair_reads_back(fuzz_dir, table, multi_column, entry):
     files = corpora.projector_files(table, multi_column)
@@ -63,14 +63,14 @@ def test_valid_projector_pair_reads_back(fuzz_dir, table, multi_column, entry):
     assert outcome.result.columns[column].tolist() == table.texts
 
 
-@examples(50)
+@examples(80)
 @given(case=corpora.npy_files())
 def test_valid_npy_reads_back(fuzz_dir, case):
     data, array = case
     _check_vectors(read_files({"v.npy": data}, "v.npy", fuzz_dir), array)
 
 
-@examples(40)
+@examples(60)
 @given(case=corpora.npz_files())
 def test_valid_npz_reads_back(fuzz_dir, case):
     data, array, _ = case
@@ -88,7 +88,7 @@ def _check_vectors(outcome, array: np.ndarray) -> None:
 
 # -- damaged files: a corpus that holds together, or a clear error --------------------------------
 @pytest.mark.parametrize("fmt", ["csv", "tsv"])
-@examples(60)
+@examples(80)
 @given(case=st.data())
 def test_damaged_delimited_files(fuzz_dir, fmt, case):
     data, _ = case.draw(corpora.delimited_files(SEPARATORS[fmt]))
@@ -99,7 +99,7 @@ def test_damaged_delimited_files(fuzz_dir, fmt, case):
     read_files({f"t.{fmt}": damaged}, f"t.{fmt}", fuzz_dir)
 
 
-@examples(60)
+@examples(80)
 @given(case=st.data())
 def test_damaged_jsonl(fuzz_dir, case):
     data, _ = case.draw(corpora.jsonl_files())
@@ -108,7 +108,7 @@ def test_damaged_jsonl(fuzz_dir, case):
     read_files({"t.jsonl": damaged}, "t.jsonl", fuzz_dir)
 
 
-@examples(60)
+@examples(80)
 @given(case=st.data())
 def test_damaged_parquet(fuzz_dir, case):
     data, _ = case.draw(corpora.parquet_files())
@@ -117,7 +117,7 @@ def test_damaged_parquet(fuzz_dir, case):
     read_files({"t.parquet": damaged}, "t.parquet", fuzz_dir)
 
 
-@examples(60)
+@examples(80)
 @given(case=st.data())
 def test_parquet_columns_of_other_types(fuzz_dir, case):
     table = case.draw(corpora.tables(min_dim=2))
@@ -131,7 +131,7 @@ def test_parquet_that_decodes_to_far_more_than_its_size(fuzz_dir, data):
     read_files({"t.parquet": data}, "t.parquet", fuzz_dir)
 
 
-@examples(60)
+@examples(80)
 @given(case=st.data())
 def test_damaged_npy(fuzz_dir, case):
     data, _ = case.draw(corpora.npy_files())
@@ -140,7 +140,7 @@ def test_damaged_npy(fuzz_dir, case):
     read_files({"v.npy": damaged}, "v.npy", fuzz_dir)
 
 
-@examples(60)
+@examples(80)
 @given(case=st.data())
 def test_damaged_npz(fuzz_dir, case):
     data, _, key = case.draw(corpora.npz_files())
@@ -153,7 +153,7 @@ def test_damaged_npz(fuzz_dir, case):
     read_files({"v.npz": damaged}, "v.npz", fuzz_dir)
 
 
-@examples(60)
+@examples(80)
 @given(case=st.data())
 def test_damaged_projector_pair(fuzz_dir, case):
     table = case.draw(corpora.tables(plain=True))

@@ -66,7 +66,7 @@ def test_the_seeds_restore_as_saved(seeds, fuzz_dir):
         assert restored.ok, restored.error
 
 
-@examples(200)
+@examples(300)
 @given(case=st.data())
 def test_damaged_sessions(seeds, fuzz_dir, case):
     seed, data = case.draw(sessions.damaged_sessions(seeds))

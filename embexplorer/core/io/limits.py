@@ -172,6 +172,7 @@ def zip_member_errors(what: str, name: str) -> Iterator[None]:
         NotImplementedError,
         RuntimeError,
         OSError,  # EINVAL: the directory points the member before the file's start
+        UnicodeDecodeError,  # a local header's name flagged UTF-8 that is not
     ) as exc:
         raise InputError(
             f"{what}: member {name!r} cannot be read (truncated or corrupt: {exc})."
@@ -218,13 +219,18 @@ def read_npy_header(fh: IO[bytes], what: str) -> NpyHeader:
         raise InputError(f"{what} is not a valid .npy file (truncated or corrupt?): {exc}") from exc
     if dtype.hasobject:
         raise InputError(f"{what} holds Python objects, not numbers. " + PICKLE_HINT)
-    if any(d < 0 for d in shape):
+    # numpy refuses a shape whose dimensions multiply past 2**63 bytes even when another
+    # dimension is 0 ("array is too big"), so such a shape holds no data and is refused too
+    span = math.prod(max(d, 1) for d in shape) * max(dtype.itemsize, 1)
+    if any(d < 0 for d in shape) or span >= 2**62:
         raise InputError(f"{what}: its header declares an impossible shape {shape}.")
     return NpyHeader(tuple(shape), dtype, bool(fortran_order), fh.tell())
 
 
 #: The ``L`` that Python 2 wrote after long integers (``(3L, 4L)``).
 _PY2_LONG = re.compile(r"(?<=\d)L\b")
+#: numpy 1's alias for a bytes dtype, ``|a5`` (``|S5`` now).
+_BYTES_ALIAS = re.compile(r"[|<>=]?a\d*")
 
 
 def _npy_header(fh: IO[bytes], what: str) -> tuple[tuple[int, int], IO[bytes]]:
@@ -252,12 +258,15 @@ def _npy_header(fh: IO[bytes], what: str) -> tuple[tuple[int, int], IO[bytes]]:
     encoding = "utf-8" if version >= (3, 0) else "latin1"
     text = fh.read(length).decode(encoding)
     try:
-        ast.literal_eval(text)
+        fields = ast.literal_eval(text)
     except SyntaxError:
         if version >= (3, 0):
             raise
         text = _PY2_LONG.sub("", text)
-        ast.literal_eval(text)
+        fields = ast.literal_eval(text)
+    if isinstance(fields, dict) and _BYTES_ALIAS.fullmatch(str(fields.get("descr"))):
+        # 'a' is numpy 1's name for bytes ('S'); numpy 2 warns on it (a DeprecationWarning)
+        text = repr({**fields, "descr": fields["descr"].replace("a", "S")})
     raw = text.encode(encoding)
     return version, io.BytesIO(len(raw).to_bytes(width, "little") + raw)
 

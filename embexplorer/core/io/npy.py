@@ -103,6 +103,7 @@ def read_npz(path: Path, options: ReadOptions) -> Corpus:
                 )
             arrays[name] = read_zip_npy(archive, members[name], budget, path.name)
             budget -= arrays[name].nbytes
+            _check_text(arrays[name], name, path)
     vectors = arrays.pop(key)
     return finish_corpus(
         path,
@@ -113,6 +114,22 @@ def read_npz(path: Path, options: ReadOptions) -> Corpus:
         where=RowLocator(),
         provenance={"vector_key": key},
     )
+
+
+def _check_text(column: np.ndarray, name: str, path: Path) -> None:
+    """Refuse a text column holding a code point beyond Unicode's last (U+10FFFF): numpy
+    stores any 32-bit number there, and turning it into a Python string fails ("SystemError:
+    invalid maximum character passed to PyUnicode_New")."""
+    if column.dtype.kind != "U" or not column.dtype.itemsize:
+        return
+    codes = column.view(np.uint32)
+    bad = np.flatnonzero(codes > 0x10FFFF)
+    if len(bad):
+        row = int(bad[0]) // (column.dtype.itemsize // 4)
+        raise InputError(
+            f"{path.name}: column {name!r}, row index {row}: holds a character code "
+            f"({int(codes[bad[0]]):#x}) beyond Unicode's last (0x10ffff); the file is corrupt."
+        )
 
 
 def _array_members(archive: zipfile.ZipFile, path: Path) -> dict[str, str]:

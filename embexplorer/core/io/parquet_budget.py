@@ -53,6 +53,13 @@ def read_bounded_table(path: Path) -> Any:
         raise
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"{path.name} is not a readable Parquet file: {exc}") from exc
+    except KeyError as exc:  # a column chunk's path that the schema does not have
+        name = exc.args[0] if exc.args else ""
+        name = name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
+        raise InputError(
+            f"{path.name} is not a readable Parquet file: its footer names a column "
+            f"{name!r} that its schema does not have (the file is corrupt)."
+        ) from exc
     except UnicodeDecodeError as exc:  # pyarrow decoding a column's name from the footer
         raise InputError(
             f"{path.name} is not a readable Parquet file: a column's name is not UTF-8 ({exc})."

@@ -158,7 +158,13 @@ def _opened(path: Path) -> Iterator[zipfile.ZipFile]:
     try:
         with zipfile.ZipFile(path) as zf:
             yield zf
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile,
+        EOFError,
+        zipfile.LargeZipFile,
+        NotImplementedError,  # a zip version zipfile cannot read
+        UnicodeDecodeError,  # a member name flagged UTF-8 that is not
+    ) as exc:
         raise InputError(
             f"{path.name} is not a readable session (the file is truncated or corrupt: {exc})."
         ) from exc
