@@ -35,6 +35,9 @@ def run_gui(
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("embexplorer")
     app.setOrganizationName("embexplorer")
+    from embexplorer.gui.collector import GuiThreadCollector
+
+    collector = GuiThreadCollector(app)  # cycles are freed between events, on this thread
     from embexplorer.gui.crash import ExceptionHook, start_crash_logging
 
     reset_note = move_settings_aside(app_settings()) if reset_settings else ""
@@ -61,6 +64,7 @@ def run_gui(
     if screenshot is not None or not window.offer_recovery():
         window.open_path(path if path is not None else demo_corpus_path(), options)
     status = app.exec()
+    collector.stop()
     if crash_log is not None:
         crash_log.close()  # a clean exit: nothing to report next time
     hook.uninstall()

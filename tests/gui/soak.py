@@ -28,9 +28,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import faulthandler
 import gc
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -996,12 +998,19 @@ class Walk:
         kept in ``log``)."""
         from pytestqt.exceptions import capture_exceptions
 
-        with StderrWatch(log) as watch:
-            while (n_actions is None or self.step < n_actions) and (
-                until is None or time.monotonic() < until
-            ):
-                with capture_exceptions() as exceptions:
-                    self.do_one(watch, exceptions)
+        from embexplorer.gui.collector import GuiThreadCollector
+
+        collector = GuiThreadCollector()  # as the app runs it (gui/app.py)
+        try:
+            with StderrWatch(log) as watch:
+                while (n_actions is None or self.step < n_actions) and (
+                    until is None or time.monotonic() < until
+                ):
+                    with capture_exceptions() as exceptions:
+                        self.do_one(watch, exceptions)
+        finally:
+            collector.stop()
+            collector.deleteLater()
 
     def do_one(self, watch: StderrWatch, exceptions: list) -> None:
         user = self.user
@@ -1131,6 +1140,8 @@ def _walk_in_this_process(args, home: Path, journal: Path) -> None:
     from pytestqt.qtbot import QtBot
 
     qt_api.set_qt_api("pyside6")  # what the pytest plugin does at start-up
+    stacks = open(home / f"stacks-{os.getpid()}.log", "w")  # noqa: SIM115 (open till exit)
+    faulthandler.register(signal.SIGUSR1, file=stacks, all_threads=True)  # the supervisor's
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(home / "qt"))
     app = QApplication.instance() or QApplication([sys.argv[0]])
     bot = QtBot(_Request())
@@ -1210,6 +1221,11 @@ def _memory_summary(curve: list[dict], warm_up: int) -> dict:
     return summary
 
 
+def _newest(home: Path, pattern: str) -> str:
+    files = sorted(home.glob(pattern), key=lambda p: p.stat().st_mtime)
+    return files[-1].read_text(errors="replace") if files else ""
+
+
 def _read_journal(journal: Path) -> list[dict]:
     if not journal.exists():
         return []
@@ -1217,11 +1233,37 @@ def _read_journal(journal: Path) -> list[dict]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
+#: A child whose journal has not grown for this long hangs (an action may take 120 s).
+STALL_S = 300
+
+
+def _run_watched(command: list[str], journal: Path, home: Path) -> int | str:
+    """Run the child; its return code, or "hang" when its journal stopped growing: then its
+    Python stacks are written to ``stacks-<pid>.log`` (SIGUSR1) and it is killed."""
+    import subprocess
+
+    child = subprocess.Popen(command)
+    last_size, last_change = -1, time.monotonic()
+    while child.poll() is None:
+        try:
+            child.wait(timeout=min(10, STALL_S / 3))
+        except subprocess.TimeoutExpired:
+            size = journal.stat().st_size if journal.exists() else 0
+            if size != last_size:
+                last_size, last_change = size, time.monotonic()
+            elif time.monotonic() - last_change > STALL_S:
+                os.kill(child.pid, signal.SIGUSR1)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    child.wait(timeout=5)
+                child.kill()
+                child.wait()
+                return "hang"
+    return child.returncode
+
+
 def _supervise(args, home: Path) -> dict:
     """Run the walks in child processes: a crash (SIGSEGV, abort) is recorded with its seed
     and step, and the run goes on with the next seed in a new process."""
-    import subprocess
-
     started = time.monotonic()
     until = None if args.minutes is None else started + args.minutes * 60
     seed, done, processes, crashes = args.seed, 0, [], []
@@ -1238,13 +1280,13 @@ def _supervise(args, home: Path) -> dict:
             command += ["--minutes", f"{(until - time.monotonic()) / 60:.3f}"]
         if args.actions is not None:
             command += ["--actions", str(args.actions - done)]
-        child = subprocess.run(command, check=False)
+        returncode = _run_watched(command, journal, home)
         records = _read_journal(journal)
-        processes.append({"returncode": child.returncode, "records": records})
+        processes.append({"returncode": returncode, "records": records})
         steps = [r for r in records if "step" in r]
         done += sum(r["actions"] for r in records if "walk" in r)
         finished = {r["walk"] for r in records if "walk" in r}
-        if child.returncode != 0 or (steps and steps[-1]["seed"] not in finished):
+        if returncode != 0 or (steps and steps[-1]["seed"] not in finished):
             last = steps[-1] if steps else {"seed": seed, "step": 0}
             steps = [r for r in steps if r["seed"] == last["seed"]]
             logs = sorted(home.glob("stderr-*.log"), key=lambda p: p.stat().st_mtime)
@@ -1254,12 +1296,13 @@ def _supervise(args, home: Path) -> dict:
                 {
                     "seed": last["seed"],
                     "step": last["step"],
-                    "returncode": child.returncode,
+                    "returncode": returncode,
                     "last_actions": [
                         f"{r['step']:5d} {r.get('did') or r.get('action')}"
                         for r in steps[-HISTORY_SHOWN:]
                     ],
                     "stderr_tail": tail,
+                    "stacks": _newest(home, "stacks-*.log")[-6000:] if returncode == "hang" else "",
                 }
             )
             done += last["step"]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QTimer
 
+from tests.gui import soak
 from tests.gui.override_guard import OVERRIDE_ERROR
 from tests.gui.soak import SoakFailure, Walk, run_walk, write_corpora
 
@@ -149,3 +150,11 @@ def test_the_long_run_writes_its_report(tmp_path):
     assert [sample["actions"] for sample in curve] == [0, 3, 6]
     assert all(sample["rss_mb"] > 50 for sample in curve)
     assert sum(found["actions_by_kind"].values()) == 6
+
+
+def test_the_long_run_stops_a_child_that_hangs(tmp_path, monkeypatch):
+    """A hung child (the hour-long run once deadlocked in a Qt destructor) is stopped and
+    recorded as a hang, so the run goes on with the next seed."""
+    monkeypatch.setattr(soak, "STALL_S", 0.3)
+    forever = [sys.executable, "-c", "import threading; threading.Event().wait()"]
+    assert soak._run_watched(forever, tmp_path / "journal.jsonl", tmp_path) == "hang"
