@@ -551,7 +551,7 @@ def test_zip_names_flagged_utf8_that_are_not_are_refused(tmp_path):
     """zipfile raised UnicodeDecodeError: from the local header when a member was opened
     (found by the fourth long run, in a session), and from the directory on opening."""
     from embexplorer.core.io.limits import read_zip_member
-    from embexplorer.core.session_file import load_session
+    from embexplorer.core.state.session_file import load_session
 
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
