@@ -30,6 +30,14 @@ def _set_overlap(a, b):
     return np.array([len(set(r) & set(s)) / a.shape[1] for r, s in zip(a, b, strict=True)])
 
 
+def _tie_slack(data, k, metric):
+    """The recall a correct graph may differ by: one entry for each row whose k-th and
+    (k+1)-th distances tie to float32 precision (either may be listed)."""
+    nn = NearestNeighbors(n_neighbors=k + 2, metric=metric, algorithm="brute")
+    d, _ = nn.fit(data.astype(np.float64)).kneighbors(data.astype(np.float64))
+    return np.count_nonzero(d[:, k + 1] - d[:, k] < 1e-6) / (len(data) * k)
+
+
 def _n_k(indices, n):
     return np.bincount(indices.ravel(), minlength=n)
 
@@ -86,12 +94,15 @@ def test_stability_sweep_against_direct_computations(x):
     for row, dims in zip(rows[1:3], (8, 16), strict=True):
         cut = x[:, :dims] / np.linalg.norm(x[:, :dims], axis=1, keepdims=True)
         ref = _sklearn_knn(cut, k, "cosine")
-        assert row.recall == pytest.approx(_set_overlap(ref, full).mean())
-        assert row.skewness == pytest.approx(skew(_n_k(ref, len(x))))
+        slack = _tie_slack(cut, k, "cosine")
+        assert row.recall == pytest.approx(_set_overlap(ref, full).mean(), abs=slack + 1e-12)
+        if not slack:
+            assert row.skewness == pytest.approx(skew(_n_k(ref, len(x))))
         assert row.bytes_per_vector == 4 * dims
     decoded = np.asarray(quantize_int8(x).rows())
     int8_ref = _sklearn_knn(decoded, k, "cosine")
-    assert rows[3].recall == pytest.approx(_set_overlap(int8_ref, full).mean())
+    slack = _tie_slack(decoded, k, "cosine")
+    assert rows[3].recall == pytest.approx(_set_overlap(int8_ref, full).mean(), abs=slack + 1e-12)
     assert rows[3].bytes_per_vector == 48 and rows[4].bytes_per_vector == 6
     assert 0 < rows[4].recall < rows[3].recall <= 1.0
     assert all(r.knn_seconds > 0 for r in rows)

@@ -164,38 +164,46 @@ def stability_task(
     """Recall@k, skewness, bytes per vector and kNN time of each variant, full precision first.
 
     Dimensions not below the vectors' are skipped (the full-precision row stands for them).
-    Each variant's graph is its own exact search, so its seconds are what it costs alone.
+    The full precision, the truncations and (for cosine) int8 share one pass of products
+    (:mod:`.sweep`); their seconds are their share of it: the products of their own dimensions
+    and their own fold. 1-bit codes (and int8 for dot or Euclidean) are searched on their own.
     """
+    from embexplorer.core.analysis.sweep import FULL, sweep_graphs_task
+
     n, dim = vectors.shape
     specs = [parse_variant(f"truncate:{d}") for d in sorted(set(dims)) if d < dim]
     specs += [parse_variant(q) for q in quantize]
-    steps = len(specs) + 1
     start = time.perf_counter()
-    full = yield from scaled(exact_knn_task(vectors, k, metric), 0.0, 1 / steps, "float32: ")
-    rows = [
-        StabilityRow(
-            "float32",
-            dim,
-            1.0,
-            hubness(full.indices, n).skewness,
-            4 * dim,
-            time.perf_counter() - start,
-        )
-    ]
-    for i, spec in enumerate(specs, start=1):
-        start = time.perf_counter()
-        data, variant_metric = derive(vectors, spec, metric)
-        knn = yield from scaled(
-            exact_knn_task(data, k, variant_metric), i / steps, (i + 1) / steps, f"{spec}: "
-        )
+    shared_int8 = metric == "cosine" and any(s.kind == "int8" for s in specs)
+    int8 = quantize_int8(vectors) if shared_int8 else None
+    quantize_s = time.perf_counter() - start
+    truncations = [int(s.dims or 0) for s in specs if s.kind == "truncate"]
+    graphs = yield from scaled(
+        sweep_graphs_task(vectors, truncations, k, metric, int8), 0.0, 0.8, ""
+    )
+    full = graphs[FULL][0]
+    alone = [s for s in specs if str(s) not in graphs]
+    rows = []
+    for spec in [None, *specs]:
+        name = FULL if spec is None else str(spec)
+        if name in graphs:
+            knn, seconds = graphs[name]
+            seconds += quantize_s if name == "int8" else 0.0
+        else:
+            step = alone.index(spec)
+            start = time.perf_counter()
+            data, variant_metric = derive(vectors, spec, metric)
+            lo, hi = 0.8 + 0.2 * step / len(alone), 0.8 + 0.2 * (step + 1) / len(alone)
+            knn = yield from scaled(exact_knn_task(data, k, variant_metric), lo, hi, f"{spec}: ")
+            seconds = time.perf_counter() - start
         rows.append(
             StabilityRow(
-                str(spec),
-                int(spec.dims or dim),
+                name,
+                dim if spec is None else int(spec.dims or dim),
                 float(overlap(knn.indices, full.indices).mean()),
                 hubness(knn.indices, n).skewness,
-                spec.bytes_per_vector(dim),
-                time.perf_counter() - start,
+                4 * dim if spec is None else spec.bytes_per_vector(dim),
+                seconds,
             )
         )
     return rows
