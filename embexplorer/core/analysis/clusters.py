@@ -164,4 +164,7 @@ def _kmeans(data: np.ndarray, transform, k: int, seed: int) -> Task[np.ndarray]:
 def _hdbscan_labels(features: np.ndarray, min_cluster_size: int) -> np.ndarray:
     from sklearn.cluster import HDBSCAN
 
-    return HDBSCAN(min_cluster_size=min_cluster_size).fit_predict(features).astype(np.int64)
+    # the features are this child process's own copy: HDBSCAN may work in them (copy=False,
+    # said outright: scikit-learn 1.9 warns that its default becomes True)
+    model = HDBSCAN(min_cluster_size=min_cluster_size, copy=False)
+    return model.fit_predict(features).astype(np.int64)
