@@ -589,3 +589,16 @@ def test_an_npz_text_column_beyond_unicode_is_refused(tmp_path):
         r"character code \(0x110000\) beyond Unicode's last",
     ):
         read_corpus(path)
+
+
+# -- found by the sixth long run -------------------------------------------------------------------
+def test_an_id_column_with_missing_values_is_not_taken_as_ids(tmp_path):
+    """Two NaN ids passed the reader's check (NaN != NaN) and then failed the corpus's, with
+    "Row ids must be unique." naming no file. Such a column is kept as a column; rows are
+    numbered, as for repeated ids."""
+    path = tmp_path / "t.tsv"
+    lines = ["text\tdim_0\tdim_1\tid"] + [f"t\t0.5\t{i}\t{i}.0" for i in range(5)]
+    path.write_text("\n".join([*lines, "t\t0.5\t7\tnan", "t\t0.5\t8\tnan"]) + "\n")
+    corpus = read_corpus(path)
+    np.testing.assert_array_equal(corpus.ids, np.arange(7))
+    assert np.isnan(corpus.columns["id"][5:]).all()

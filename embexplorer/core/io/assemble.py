@@ -394,7 +394,17 @@ def _chosen(
 
 
 def _ids(columns: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """The ``id`` column when every row has one and no two are equal, else the row numbers."""
     for name, col in columns.items():
-        if name.lower() == "id" and len(col) == n and len(set(col.tolist())) == n:
+        if name.lower() == "id" and len(col) == n and _distinct(col):
             return col
     return np.arange(n)
+
+
+def _distinct(col: np.ndarray) -> bool:
+    """No value missing (None or NaN: two NaNs count as equal ids, as ``Corpus`` counts them)
+    and no two equal."""
+    values = col.tolist()
+    if any(v is None or v != v for v in values):
+        return False
+    return len(set(values)) == len(values)
