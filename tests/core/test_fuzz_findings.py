@@ -602,3 +602,13 @@ def test_an_id_column_with_missing_values_is_not_taken_as_ids(tmp_path):
     corpus = read_corpus(path)
     np.testing.assert_array_equal(corpus.ids, np.arange(7))
     assert np.isnan(corpus.columns["id"][5:]).all()
+
+
+def test_a_row_saying_block_size_is_not_taken_for_a_row_longer_than_a_block(tmp_path):
+    """pyarrow's error for a row of the wrong width quotes the row; a row holding the words
+    "block size" made the reader grow its blocks to 256 MiB (269 MB for a 388-byte file) and
+    then call the row too long."""
+    path = tmp_path / "t.csv"
+    path.write_text("[[[[\n" + '"t","block size"\n')
+    with pytest.raises(InputError, match=r"t.csv, line 2: expected 1 fields .* found 2"):
+        read_corpus(path)
