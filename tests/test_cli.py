@@ -78,6 +78,21 @@ def test_drop_nonfinite_flag(tmp_path, capsys):
     assert pq.read_table(out).num_rows == 2
 
 
+def test_all_zero_vectors_under_cosine_are_warned_of(tmp_path, capsys):
+    """The window's summary names them; the command line once said nothing."""
+    vectors = np.zeros((30, 8), dtype=np.float32)
+    vectors[:20] = np.random.default_rng(0).normal(size=(20, 8))
+    np.save(tmp_path / "z.npy", vectors)
+    out = tmp_path / "z.parquet"
+    assert main(["analyze", str(tmp_path / "z.npy"), "-k", "3", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: 10 all-zero vectors: they have no direction" in err
+    assert json.loads(out.with_suffix(".json").read_text())["zero_vectors"] == 10
+    args = ["analyze", str(tmp_path / "z.npy"), "-k", "3", "--metric", "euclidean", "-o"]
+    assert main([*args, str(tmp_path / "e.parquet")]) == 0
+    assert "all-zero" not in capsys.readouterr().err
+
+
 def _run(args, env_changes, timeout=180):
     env = {
         k: v

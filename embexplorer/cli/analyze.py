@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -142,6 +143,12 @@ def analyze(args: argparse.Namespace) -> int:
         analysis_task(corpus.vectors, params, None, texts=corpus.texts, bank=bank), progress
     )
     progress.done()
+    if (zero := summary_fields(result).get("zero_vectors")) and params.metric == "cosine":
+        print(
+            f"embexplorer: warning: {zero:,} all-zero vectors: they have no direction, so "
+            "under cosine their neighbours are ties (and they may show up as hubs).",
+            file=sys.stderr,
+        )
     timings.update({f"{stage}_s": seconds for stage, seconds in result.timings.items()})
     _write_outputs(out, json_path, corpus, result, timings, args.include_vectors)
     print(f"wrote {out} ({corpus.n_rows:,} rows) and {json_path.name}")

@@ -3,7 +3,7 @@ cancel, progress, cache) and the query panel with the query's overlay on the map
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from embexplorer.core.embedding.embedding import cache_warning
@@ -27,12 +27,28 @@ class EncoderViews(QObject):
         doc.query_changed.connect(self._on_query_changed)
         doc.query_failed.connect(query.show_error)
         window.runner.channel_busy.connect(self._on_channel_busy)
+        window.runner.finished.connect(self._on_finished)
         window.runner.progress.connect(self._on_progress)
+        self._embedded = False
         self.show_cache()
 
     def _on_channel_busy(self, channel: str, busy: bool) -> None:
+        if channel != "embed":
+            return
+        self.encoder_panel.set_running(busy)
+        if busy:
+            self._embedded = False
+        else:  # whether it succeeded is known once the job's result is applied, just after
+            QTimer.singleShot(0, self._after_embedding)
+
+    def _on_finished(self, channel: str) -> None:
         if channel == "embed":
-            self.encoder_panel.set_running(busy)
+            self._embedded = True
+
+    def _after_embedding(self) -> None:
+        """A failed or cancelled run leaves no "Loading …" or "… left" behind."""
+        if not self._embedded and not self.main_window.runner.is_busy("embed"):
+            self.encoder_panel.progress.setText("Stopped: no vectors were made.")
 
     def _on_progress(self, title: str, progress) -> None:
         if title.startswith("Embedding"):

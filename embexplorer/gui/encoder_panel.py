@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.embedding.encoder import (
     DEFAULT_MODEL_NAME,
+    MAX_BATCH_SIZE,
     EncoderConfig,
     default_config,
     import_onnxruntime,
@@ -76,7 +77,9 @@ class EncoderPanel(QWidget):
         self.normalize = QCheckBox("L2-normalise the vectors")
         self.normalize.setChecked(True)
         self.max_length = _spin(8, 8192, 256, "Longer texts are truncated to this many tokens")
-        self.batch_size = _spin(0, 4096, 0, "Texts per batch (auto: 8 on CPU, 64 on a GPU)")
+        self.batch_size = _spin(
+            0, MAX_BATCH_SIZE, 0, "Texts per batch (auto: 8 on CPU, 64 on a GPU)"
+        )
         self.batch_size.setSpecialValueText("auto")
         self.threads = _spin(0, 256, 0, "CPU threads for onnxruntime (auto: all cores, ≤ 8)")
         self.threads.setSpecialValueText("auto")

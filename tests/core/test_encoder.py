@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from embexplorer.core.embedding.encoder import TextEncoder, choose_providers, default_config
+from embexplorer.core.embedding.encoder import (
+    MAX_BATCH_SIZE,
+    TextEncoder,
+    choose_providers,
+    default_config,
+)
 from embexplorer.core.errors import InputError
 from tests.core import onnx_models
 
@@ -145,8 +151,12 @@ def test_model_pooling_needs_a_pooled_output(tmp_path):
 
 
 def test_missing_and_broken_files(tmp_path):
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(InputError, match=r"The model file cannot be used: .*none.onnx: no such"):
         TextEncoder(default_config(model_path=tmp_path / "none.onnx"))
+    with pytest.raises(InputError, match=r"The model file cannot be used: .* is a folder"):
+        TextEncoder(default_config(model_path=tmp_path))
+    with pytest.raises(InputError, match=r"The tokenizer file .*/dev/null is not a regular file"):
+        TextEncoder(default_config(tokenizer_path=Path("/dev/null")))
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"not a model")
     with pytest.raises(InputError, match="not an ONNX model"):
@@ -157,13 +167,31 @@ def test_missing_and_broken_files(tmp_path):
         TextEncoder(default_config(tokenizer_path=bad_tok))
 
 
-def test_a_max_length_beyond_the_models_positions_is_refused_at_load():
-    """MiniLM has 512 positions: 1000 once crashed on the last (longest) batch of a run."""
+def test_a_max_length_beyond_the_models_positions_is_refused_at_load(capfd):
+    """MiniLM has 512 positions: 1000 once crashed on the last (longest) batch of a run. The
+    lengths tried on the way fail on purpose, and onnxruntime does not print them (it once
+    printed three red lines before the message)."""
     with pytest.raises(
         InputError, match=r"takes at most 512 tokens per text; a max length of 1,000"
     ):
         TextEncoder(default_config(max_length=1000))
+    assert "onnxruntime" not in capfd.readouterr().err
     assert TextEncoder(default_config(max_length=512)).dim == 384
+
+
+@pytest.mark.parametrize("batch", [-1, MAX_BATCH_SIZE + 1, 100_000, 2.5])
+def test_a_batch_size_out_of_range_is_refused(batch):
+    with pytest.raises(InputError, match="batch size must be 0 \\(automatic\\) to 4,096"):
+        TextEncoder(default_config(batch_size=batch))
+
+
+def test_running_out_of_memory_names_the_batch(encoder, monkeypatch):
+    def failing_run(*args, **kwargs):
+        raise RuntimeError("[ONNXRuntimeError] : 1 : FAIL : Failed to allocate memory for …")
+
+    monkeypatch.setattr(encoder._session, "run", failing_run)
+    with pytest.raises(InputError, match=r"Out of memory embedding a batch of 2 texts of up to"):
+        encoder.encode_batch(["one text", "another"])
 
 
 @pytest.mark.parametrize("length", [0, -5, 2.5])

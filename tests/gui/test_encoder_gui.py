@@ -68,6 +68,7 @@ def test_run_from_the_encoder_panel_redraws(qtbot, window, texts_csv):
     assert corpus.provenance["encoder"]["pooling"] == "cls"
     assert not np.allclose(np.linalg.norm(corpus.vectors, axis=1), 1.0)
     assert not np.allclose(window.plot_panel.view.index.coords, before)
+    assert panel.progress.text().startswith("6 of 6 texts")  # (the map came after it)
 
 
 def test_cancel_embedding_from_the_panel(qtbot, window, texts_csv, monkeypatch):
@@ -91,6 +92,20 @@ def test_cancel_embedding_from_the_panel(qtbot, window, texts_csv, monkeypatch):
     release.set()
     assert window.document.corpus.vectors is None
     assert panel.run_button.isEnabled() and not panel.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.progress.text() == "Stopped: no vectors were made.")
+
+
+def test_a_refused_model_leaves_no_loading_caption(qtbot, window, texts_csv):
+    """A max length beyond the model's positions is refused while the model loads; the panel
+    once went on saying "Loading model.onnx"."""
+    with qtbot.waitSignal(window.document.pipeline_finished, timeout=TIMEOUT):
+        window.open_path(texts_csv)
+    panel = window.encoder_panel
+    panel.max_length.setValue(1000)
+    with qtbot.waitSignal(window.runner.channel_busy, timeout=TIMEOUT):
+        qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.progress.text() == "Stopped: no vectors were made.")
+    assert "takes at most 512 tokens" in window.status_message.text()
 
 
 def test_search_by_meaning(qtbot, window):

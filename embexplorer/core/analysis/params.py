@@ -84,5 +84,5 @@ def check_params(params: AnalysisParams, n_rows: int | None = None) -> None:
     if n_rows is not None and params.k > n_rows - 1:
         raise InputError(
             f"k = {params.k} is too large for {n_rows} rows (each row has only {n_rows - 1} "
-            f"others); choose k ≤ {n_rows - 1}."
+            f"other{'s' if n_rows != 2 else ''}); choose k ≤ {n_rows - 1}."
         )

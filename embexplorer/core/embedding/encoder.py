@@ -40,6 +40,9 @@ BUNDLED_MODEL = "all-MiniLM-L6-v2"
 #: A longer one is tried once when the model loads, so a model that cannot take it is refused
 #: before any text is encoded, not on the last batch (batches are sorted by length).
 TRUSTED_LENGTH = 128
+#: The largest batch (texts run through the model at once): beyond a few hundred texts a
+#: batch gains no speed, and its activations grow with it (100,000 texts took 11 GB).
+MAX_BATCH_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +146,10 @@ class TextEncoder:
         return int(out.shape[1])
 
     def _accepts_length(self, length: int) -> bool:
+        """Whether the model runs ``length`` tokens (its failures are expected: not logged)."""
         ids = np.zeros((1, length), dtype=np.int64)
         try:
-            self._run(ids, np.ones_like(ids))
+            self._run(ids, np.ones_like(ids), quiet=True)
         except Exception:
             return False
         return True
@@ -164,13 +168,17 @@ class TextEncoder:
             f"length of {wanted:,} is too long. Choose {works:,} or less."
         )
 
-    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _run(self, ids: np.ndarray, mask: np.ndarray, quiet: bool = False) -> np.ndarray:
         feed = {"input_ids": ids}
         if "attention_mask" in self._inputs:
             feed["attention_mask"] = mask
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
-        out = self._session.run([self._output], feed)[0].astype(np.float32, copy=False)
+        options = None
+        if quiet:
+            options = import_onnxruntime().RunOptions()
+            options.log_severity_level = 4  # fatal only
+        out = self._session.run([self._output], feed, options)[0].astype(np.float32, copy=False)
         if not self._token_level:
             return out
         if self.config.pooling == "cls":
@@ -183,7 +191,15 @@ class TextEncoder:
         encodings = self._tokenizer.encode_batch([t or "" for t in texts])
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        vectors = self._run(ids, mask)
+        try:
+            vectors = self._run(ids, mask)
+        except Exception as exc:
+            if "allocate memory" not in str(exc) and not isinstance(exc, MemoryError):
+                raise
+            raise InputError(
+                f"Out of memory embedding a batch of {len(texts):,} texts of up to "
+                f"{ids.shape[1]:,} tokens. Choose a smaller batch size or max length."
+            ) from exc
         if self.config.normalize:
             vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
         return vectors
@@ -237,16 +253,18 @@ def _check_settings(config: EncoderConfig) -> None:
         raise InputError(f"The max length must be a whole number of tokens ≥ 1; got {length!r}.")
     if config.pooling not in POOLINGS:
         raise InputError(f"Pooling must be mean, cls or model; got {config.pooling!r}.")
-    if isinstance(config.batch_size, bool) or config.batch_size < 0:
-        raise InputError(f"The batch size must be 0 (automatic) or more; got {config.batch_size}.")
+    batch = config.batch_size
+    if isinstance(batch, bool) or not isinstance(batch, int) or not 0 <= batch <= MAX_BATCH_SIZE:
+        raise InputError(
+            f"The batch size must be 0 (automatic) to {MAX_BATCH_SIZE:,} texts; got {batch!r}."
+        )
 
 
 def _load_tokenizer(config: EncoderConfig) -> Any:
     from tokenizers import Tokenizer
 
     path = config.tokenizer_path
-    if not path.is_file():
-        raise InputError(f"Tokenizer file {path} does not exist.")
+    _check_file(path, "tokenizer")
     try:
         tokenizer = Tokenizer.from_file(str(path))
     except Exception as exc:
@@ -264,6 +282,16 @@ def _load_tokenizer(config: EncoderConfig) -> Any:
     return tokenizer
 
 
+def _check_file(path: Path, what: str) -> None:
+    """A missing file, a folder or a device named as the model or tokenizer, said as such."""
+    from embexplorer.core.io import check_regular_file
+
+    try:
+        check_regular_file(path)
+    except InputError as exc:
+        raise InputError(f"The {what} file cannot be used: {exc}") from None
+
+
 def import_onnxruntime() -> Any:
     """onnxruntime with its telemetry off (the package's ``__init__`` set this already).
 
@@ -279,8 +307,7 @@ def import_onnxruntime() -> Any:
 def _load_session(config: EncoderConfig) -> Any:
     ort = import_onnxruntime()
     path = config.model_path
-    if not path.is_file():
-        raise InputError(f"Model file {path} does not exist.")
+    _check_file(path, "model")
     options = ort.SessionOptions()
     options.intra_op_num_threads = config.threads or min(os.cpu_count() or 1, 8)
     options.log_severity_level = 3
