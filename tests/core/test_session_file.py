@@ -217,6 +217,12 @@ def test_a_manifest_nested_deeply_is_refused(saved):
         ("arrays/e0/knn/indices.npy", np.full((50, 5), 77), r"knn/indices holds row numbers"),
         ("arrays/e0/hubness/k_occurrence.npy", np.zeros(50, np.float32), "expected 1-D int"),
         ("arrays/selection.npy", np.array(["x"]), "holds <U1 values, not numbers"),
+        # found by the sixth long fuzz run: opened, then failed in the first use
+        (
+            "arrays/e0/knn/distances.npy",
+            np.zeros((50, 2), np.float32),
+            r"knn/distances has shape \(50, 2\), but knn/indices has \(50, 5\)",
+        ),
     ],
 )
 def test_bad_arrays_are_named(saved, member, array, message):

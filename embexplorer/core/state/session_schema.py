@@ -343,6 +343,13 @@ def _check_analysis_rows(path: Path, analysis: Any, n_rows: int, dim: int | None
                 raise _fail(path, f"{stage}/{name} has {len(array):,} rows for {n_rows:,}")
             if name == "indices":
                 _check_rows_in(path, f"{stage}/{name}", array, n_rows)
+        for (name, array), (partner, other) in _paired_arrays(stage, value):
+            if array.shape != other.shape:
+                raise _fail(
+                    path,
+                    f"{stage}/{name} has shape {array.shape}, but {stage}/{partner} has "
+                    f"{other.shape}",
+                )
     k = analysis.params.k
     knn, hub = analysis.knn, analysis.hubness
     if knn is not None and knn.indices.shape[1] < k:
@@ -368,6 +375,15 @@ def _stage_arrays(stage: str, value: Any) -> dict[str, np.ndarray]:
     if stage == "clusters":
         return {"labels": value.labels}
     return {"preservation": value.preservation}
+
+
+def _paired_arrays(stage: str, value: Any) -> list:
+    """The arrays of a stage that hold one value per entry of another (same shape)."""
+    if stage == "knn":
+        return [(("distances", value.distances), ("indices", value.indices))]
+    if stage == "reduction":
+        return [(("scores", value.neighbors.scores), ("indices", value.neighbors.indices))]
+    return []
 
 
 def _check_rows_in(path: Path, name: str, rows: np.ndarray, n_rows: int) -> None:
