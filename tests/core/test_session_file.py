@@ -221,7 +221,7 @@ def test_a_manifest_nested_deeply_is_refused(saved):
         (
             "arrays/e0/knn/distances.npy",
             np.zeros((50, 2), np.float32),
-            r"knn/distances has shape \(50, 2\), but knn/indices has \(50, 5\)",
+            r"knn/distances has shape \(50, 2\), but knn/indices has \(50, 15\)",
         ),
     ],
 )
