@@ -63,7 +63,8 @@ class AnalysisViews(QObject):
     def _on_results(self, result) -> None:
         corpus = self.document.corpus
         self.panel.show_result(result, corpus)
-        self.plot.set_corpus(corpus, self.document.color_column, self.document.extra_column_names())
+        doc = self.document
+        self.plot.set_corpus(corpus, doc.shown_color_column, doc.extra_column_names())
         self._show_overlays()
 
     def _on_map_changed(self, _map_data) -> None:

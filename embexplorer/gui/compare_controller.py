@@ -165,7 +165,7 @@ class CompareViews(QObject):
         self._show_title()
         doc = self.document
         if doc.corpus is not None:  # the colour choices gain (or lose) the overlap
-            self.plot.set_corpus(doc.corpus, doc.color_column, doc.extra_column_names())
+            self.plot.set_corpus(doc.corpus, doc.shown_color_column, doc.extra_column_names())
         doc.comparison_changed()
 
     def _on_stability(self, outcome) -> None:

@@ -11,7 +11,7 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from embexplorer.core.analysis.query import QueryResult, semantic_query_task
 from embexplorer.core.corpus import Corpus, describe_columns
@@ -85,6 +85,8 @@ class Document(QObject):
         self._query_encoder = None  # kept between queries: loading it takes ~0.3 s
         #: SHA-256s of models (named by data files) the user agreed to run for queries
         self.trusted_models: set[str] = set()
+        self._colors_pending = False  # a colouring was asked for and has not arrived
+        runner.channel_busy.connect(self._on_channel_busy)
 
     # -- loading ------------------------------------------------------------------------------
     def open(self, path: str | Path, options: ReadOptions | None = None) -> None:
@@ -176,8 +178,27 @@ class Document(QObject):
 
     def _on_results(self, result) -> None:
         self.results_changed.emit(result)
-        if self.color_column in self.analysis.derived_columns() or self.colors is None:
+        corpus_columns = () if self.corpus is None else self.corpus.columns
+        if self.color_column not in corpus_columns or self.colors is None:
+            self._recolor()  # an analysis column: new values, or gone until recomputed
+
+    def _on_channel_busy(self, channel: str, running: bool) -> None:
+        if channel == "colors" and not running:  # done, or cancelled (with everything else)
+            QTimer.singleShot(0, self._check_colors)
+
+    def _check_colors(self) -> None:
+        """A Cancel may stop a colouring the map needs (its column changed, got new values or
+        went away): colour again, so the map never keeps the old colours."""
+        if self._colors_pending and not self.runner.is_busy("colors"):
             self._recolor()
+
+    @property
+    def shown_color_column(self) -> str | None:
+        """The column the map is coloured by: the chosen one while its values exist. An
+        analysis column being recomputed (or left out by a Cancel) is a single colour until
+        it is back; the choice itself is kept."""
+        column = self.color_column
+        return column if column is not None and self.column_values(column) is not None else None
 
     def column_values(self, name: str | None) -> np.ndarray | None:
         """A corpus column or a column the analysis added (N_k, cluster, …)."""
@@ -212,6 +233,7 @@ class Document(QObject):
         if corpus is None:
             return
         values = self.column_values(column)
+        self._colors_pending = True
         self.runner.submit(
             "colors",
             lambda: colors_task(values, column, corpus.n_rows),
@@ -220,7 +242,7 @@ class Document(QObject):
         )
 
     def _on_colored(self, colors: ColorMapping) -> None:
-        self.colors = colors
+        self.colors, self._colors_pending = colors, False
         self.colors_changed.emit(colors)
         self._maybe_finished()
 

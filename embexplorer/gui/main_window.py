@@ -311,7 +311,7 @@ class MainWindow(QMainWindow):
         name = self.document.source.name if self.document.source else ""
         self.dataset_panel.set_corpus(corpus, name)
         self.encoder_panel.set_corpus(corpus)
-        self.plot_panel.set_corpus(corpus, self.document.color_column)
+        self.plot_panel.set_corpus(corpus, self.document.shown_color_column)
         self.setWindowTitle(f"{name} — embexplorer" if name else "embexplorer")
         self.status_message.setText(f"Opened {name}: {corpus.summary()}")
         if self.document.source is not None:
@@ -323,7 +323,7 @@ class MainWindow(QMainWindow):
         self.dataset_panel.show_summary(corpus, name)
 
     def _on_columns_changed(self, corpus) -> None:
-        self.plot_panel.show_color_column(self.document.color_column)
+        self.plot_panel.show_color_column(self.document.shown_color_column)
         self.dataset_panel.show_roles(corpus)
         self.encoder_panel.set_corpus(corpus)
 
@@ -343,7 +343,7 @@ class MainWindow(QMainWindow):
         if self.document.map_data is not None:
             self.plot_panel.view.set_colors(colors)
         self.plot_panel.legend.set_mapping(colors)
-        self.plot_panel.show_color_column(self.document.color_column)
+        self.plot_panel.show_color_column(self.document.shown_color_column)
 
     def _on_point_clicked(self, row: int) -> None:
         self.document.set_focus(row)
@@ -405,7 +405,9 @@ class MainWindow(QMainWindow):
     def _on_tags(self, tags) -> None:
         self.dataset_panel.model.set_extra_column("tags", tags)
         self.plot_panel.set_corpus(
-            self.document.corpus, self.document.color_column, self.document.extra_column_names()
+            self.document.corpus,
+            self.document.shown_color_column,
+            self.document.extra_column_names(),
         )
 
     def _focus_search(self) -> None:

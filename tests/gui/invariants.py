@@ -88,7 +88,8 @@ def window_problems(window) -> list[str]:
             check(hub.k == result.params.k, f"hubness k {hub.k} != {result.params.k}")
     # colours and legend
     combo = window.plot_panel.color_combo.currentText()
-    check(combo == (doc.color_column or NO_COLOR), f"colour combo {combo!r} != {doc.color_column}")
+    shown = doc.shown_color_column
+    check(combo == (shown or NO_COLOR), f"colour combo {combo!r} != {shown} ({doc.color_column})")
     # neighbours panel and focus
     inspection = analysis.inspection
     shown_rows, _ = window.neighbors_panel.shown_rows()
@@ -161,6 +162,11 @@ def _map_problems(window, coords: np.ndarray) -> list[str]:
         if colors.kind != "single":
             title = window.plot_panel.legend.title.text()
             check(title == (colors.column or ""), f"legend {title!r} != {colors.column!r}")
+        shown = doc.shown_color_column
+        check(
+            colors.column == shown or (shown is None and colors.kind == "single"),
+            f"the map is coloured by {colors.column!r}, the column shown is {shown!r}",
+        )
     selection = doc.selection.selection
     drawn = view._selected  # the mask of points drawn unfaded, None when nothing is selected
     want = selection.to_mask() if len(selection) else None

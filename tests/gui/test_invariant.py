@@ -28,7 +28,15 @@ def window(opened_window):
 
 
 def _idle(qtbot, window):
-    qtbot.waitUntil(lambda: not window.runner.is_busy(), timeout=TIMEOUT)
+    """Until nothing runs, twice in a row (what an ending job posts, such as a colouring
+    asked again after a Cancel, has run too); then what the window says wrong."""
+    quiet = [0]
+
+    def settled() -> bool:
+        quiet[0] = 0 if window.runner.is_busy() else quiet[0] + 1
+        return quiet[0] >= 2
+
+    qtbot.waitUntil(settled, timeout=TIMEOUT)
     return window_problems(window)
 
 
@@ -87,6 +95,28 @@ def test_after_a_projection_change_cancelled_midway(qtbot, window):
     window.runner.cancel()  # the t-SNE map is drawn; the rest of the analysis is cancelled
     assert _idle(qtbot, window) == []
     assert window.analysis_panel.params().projection == "tsne"
+
+
+def test_coloured_by_an_analysis_column_that_a_cancel_leaves_out(qtbot, window):
+    """Coloured by neighbour preservation, a new layout drops the old preservation (it belongs
+    to the old layout); a Cancel before it was computed again once left the map in the old
+    colours with the colour box saying "(single colour)" (the soak's seed 102)."""
+    from embexplorer.core.analysis.analysis_columns import PRESERVATION
+
+    doc, analysis = window.document, window.document.analysis
+    with qtbot.waitSignal(doc.colors_changed, timeout=TIMEOUT):
+        doc.set_color_column(PRESERVATION)
+    assert _idle(qtbot, window) == [] and doc.colors.column == PRESERVATION
+    with qtbot.waitSignal(analysis.map_changed, timeout=TIMEOUT):
+        analysis.set_params(analysis.params.replace(projection="tsne"))
+    window.runner.cancel()  # the new layout is drawn; its preservation is never computed
+    assert _idle(qtbot, window) == []
+    assert doc.colors.kind == "single" and doc.shown_color_column is None
+    assert doc.color_column == PRESERVATION  # the choice is kept: back with the next analysis
+    with qtbot.waitSignal(analysis.finished, timeout=TIMEOUT):
+        analysis.set_params(analysis.params.replace(k=7))
+    assert _idle(qtbot, window) == [] and doc.colors.column == PRESERVATION
+    assert window.plot_panel.color_combo.currentText() == PRESERVATION
 
 
 def test_after_an_error_and_after_a_session_restore(qtbot, window, tmp_path):
