@@ -76,3 +76,11 @@ def test_auto_is_exact_below_the_threshold(monkeypatch):
 def test_unknown_method():
     with pytest.raises(ValueError, match="exact, approx or auto"):
         run_task(knn_task(_clustered(50), 3, "cosine", "fast"))
+
+
+def test_a_tiny_corpus_searched_approximately_prints_nothing(capfd):
+    """faiss printed "WARNING clustering 30 points to 1 centroids" on every such run."""
+    x = np.random.default_rng(0).normal(size=(30, 8)).astype(np.float32)
+    graph = run_task(ivf_knn_task(x, 5, "cosine"))
+    assert graph.indices.shape == (30, 5)
+    assert capfd.readouterr().err == ""

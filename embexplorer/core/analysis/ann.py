@@ -226,6 +226,9 @@ def _train_index(faiss, sample: np.ndarray, metric: str, nlist: int, seed: int):
         quantizer, d, nlist, faiss.ScalarQuantizer.QT_4bit, faiss_metric
     )
     index.cp.seed = seed
+    # the lists hold ≥ 39 sampled points each (ivf_knn_task), except the one list of a corpus
+    # smaller than that, where faiss would print a warning to the terminal on every run
+    index.cp.min_points_per_centroid = min(39, max(1, len(sample) // nlist))
     if metric == "cosine":  # normalise the sample (our own copy) in place: no second copy
         norms = np.sqrt(np.einsum("ij,ij->i", sample, sample))  # no squared copy of it
         sample /= np.maximum(norms, 1e-30)[:, None]
