@@ -325,7 +325,6 @@ class _Int8Filter:
         """Fold into the int8 lists the pairs of the block that may enter them; ``product``
         holds the block's full-precision dot products, ``term`` the inverse norms."""
         lo_i, hi_i, lo_j, hi_j = pair
-        block_j = self._block_i if lo_i == lo_j else self._unit(lo_j, hi_j)
         i, j = slice(lo_i, hi_i), slice(lo_j, hi_j)
         worst_i, worst_j = state.best_s[i].min(axis=1), state.best_s[j].min(axis=1)
         need_i = worst_i - self.theta[i] - FLOAT32_SLACK
@@ -338,18 +337,27 @@ class _Int8Filter:
             hits = None
         if hits is None:
             hits = self._hits(state, product, term, pair, (worst_i, worst_j), (need_i, need_j))
-        for (q, cand, _), rows, worst, unit_rows, unit_cols, offset in [
-            (hits[0], i, worst_i, self._block_i, block_j, lo_j),
-            (hits[1], j, worst_j, block_j, self._block_i, lo_i),
-        ]:
+        for side, ((q, cand, _), rows, worst, offset) in enumerate(
+            [(hits[0], i, worst_i, lo_j), (hits[1], j, worst_j, lo_i)]
+        ):
             if not len(q):
                 continue
-            scores = np.einsum("ij,ij->i", unit_rows[q], unit_cols[cand])
+            # the int8 rows of the pairs only (decoding all of block j, pair after pair,
+            # cost more than the test itself)
+            if side == 0:
+                a, b = self._block_i[q], self._rows_of_j(cand, lo_j, lo_i == lo_j)
+            else:
+                a, b = self._rows_of_j(q, lo_j, False), self._block_i[cand]
+            scores = np.einsum("ij,ij->i", a, b)
             better = scores > worst[q]
             if better.any():
                 best_s, best_i = state.best_s[rows], state.best_i[rows]  # views
                 keep = best_s.shape[1]
                 _merge(best_s, best_i, q[better], scores[better], cand[better] + offset, keep)
+
+    def _rows_of_j(self, rows: np.ndarray, lo_j: int, diagonal: bool) -> np.ndarray:
+        """Unit int8 rows ``lo_j + rows`` (from the row block already decoded on the diagonal)."""
+        return self._block_i[rows] if diagonal else _normalised(self.rows[lo_j + rows])
 
     def _hits(self, state: _Lists, product, term, pair, worst, need):
         """numpy's way to :meth:`_Folder.hits`; a side whose lists are not full yet is scored
