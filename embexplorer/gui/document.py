@@ -187,9 +187,10 @@ class Document(QObject):
             QTimer.singleShot(0, self._check_colors)
 
     def _check_colors(self) -> None:
-        """A Cancel may stop a colouring the map needs (its column changed, got new values or
-        went away): colour again, so the map never keeps the old colours."""
-        if self._colors_pending and not self.runner.is_busy("colors"):
+        """A Cancel may stop a colouring the map on screen needs (its column changed, got new
+        values or went away): colour again, so the map never keeps the old colours. (With no
+        map yet, the next map is coloured when it arrives: nothing starts after a Cancel.)"""
+        if self._colors_pending and self.map_data is not None and not self.runner.is_busy("colors"):
             self._recolor()
 
     @property
