@@ -83,7 +83,7 @@ class AnalysisViews(QObject):
         if coords is not None:
             sizes = None
             if self.plot.size_by_nk.isChecked() and ok:
-                sizes = nk_sizes(self.session.derived_columns()[N_K], hub.k)
+                sizes = nk_sizes(self.session.derived_column(N_K), hub.k)
             self.view.set_sizes(sizes)
         clusters = None if result is None else result.clusters
         if self.plot.cluster_labels.isChecked() and coords is not None and clusters is not None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from embexplorer.core.analysis.analysis_columns import display_columns
+from embexplorer.core.analysis.analysis_columns import display_column, display_column_names
 from embexplorer.core.analysis.neighbors import ExactIndex, Neighbors
 from embexplorer.core.analysis.params import AnalysisParams
 from embexplorer.core.analysis.pipeline import AnalysisResult, analysis_task
@@ -239,6 +239,9 @@ class AnalysisSession(QObject):
         self.inspection, self._exact_index = outcome
         self.inspected.emit(self.inspection)
 
-    def derived_columns(self) -> dict[str, np.ndarray]:
+    def derived_column_names(self) -> list[str]:
         """Columns the analysis adds: N_k, hub/antihub, cluster, neighbour preservation."""
-        return display_columns(self.result)
+        return display_column_names(self.result)
+
+    def derived_column(self, name: str) -> np.ndarray | None:
+        return display_column(self.result, name)

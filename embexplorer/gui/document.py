@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from embexplorer.core.analysis.analysis_columns import DISPLAY_COLUMNS
 from embexplorer.core.analysis.query import QueryResult, semantic_query_task
 from embexplorer.core.corpus import Corpus, describe_columns
 from embexplorer.core.embedding.embedding import ModelConsentError, embed_corpus_task
@@ -178,8 +179,7 @@ class Document(QObject):
 
     def _on_results(self, result) -> None:
         self.results_changed.emit(result)
-        corpus_columns = () if self.corpus is None else self.corpus.columns
-        if self.color_column not in corpus_columns or self.colors is None:
+        if self.color_column in DISPLAY_COLUMNS or self.colors is None:
             self._recolor()  # an analysis column: new values, or gone until recomputed
 
     def _on_channel_busy(self, channel: str, running: bool) -> None:
@@ -199,7 +199,10 @@ class Document(QObject):
         analysis column being recomputed (or left out by a Cancel) is a single colour until
         it is back; the choice itself is kept."""
         column = self.color_column
-        return column if column is not None and self.column_values(column) is not None else None
+        if column is None or self.corpus is None:
+            return None
+        available = column in self.corpus.columns or column in self.extra_column_names()
+        return column if available else None
 
     def column_values(self, name: str | None) -> np.ndarray | None:
         """A corpus column or a column the analysis added (N_k, cluster, …)."""
@@ -211,12 +214,12 @@ class Document(QObject):
             return self.selection.tags
         if name == OVERLAP:
             return self.embeddings.column_values(name)
-        return self.analysis.derived_columns().get(name)
+        return self.analysis.derived_column(name)
 
     def extra_column_names(self) -> list[str]:
         """Columns beside the corpus's: the tags, what the analysis added, the overlap."""
         names = [TAGS] if self.selection.tags is not None else []
-        names += list(self.analysis.derived_columns())
+        names += self.analysis.derived_column_names()
         return names + self.embeddings.extra_column_names()
 
     def comparison_changed(self) -> None:

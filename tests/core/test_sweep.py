@@ -103,8 +103,9 @@ def test_int8_scores_only_a_sliver_of_the_pairs(monkeypatch):
     original = np.einsum
 
     def counting(spec, *operands):
-        if spec == "ij,ij->i" and len(operands[0]) != len(x):
-            scored.append(len(operands[0]))
+        a, b = operands  # pairs scored: rows times other rows (not a row's own norm)
+        if spec == "ij,ij->i" and a is not b and len(a) != len(x):
+            scored.append(len(a))
         return original(spec, *operands)
 
     monkeypatch.setattr(sweep.np, "einsum", counting)

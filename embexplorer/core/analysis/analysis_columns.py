@@ -30,6 +30,8 @@ N_K, HUB, CLUSTER, PRESERVATION = (
     "cluster",
     "neighbour preservation",
 )
+#: Every column the analysis can add for the window (display_column_names gives those present)
+DISPLAY_COLUMNS = (N_K, HUB, CLUSTER, PRESERVATION)
 
 
 def available_groups(result: AnalysisResult | None) -> set[str]:
@@ -73,21 +75,35 @@ def row_columns(
     return columns, lists
 
 
-def display_columns(result: AnalysisResult | None) -> dict[str, np.ndarray]:
-    """The columns the window offers to colour by: N_k, hub / antihub, cluster, preservation."""
-    out: dict[str, np.ndarray] = {}
+def display_column_names(result: AnalysisResult | None) -> list[str]:
+    """The columns the window offers to colour by: N_k, hub / antihub, cluster, preservation.
+    Names only: the window asks often which exist, and building one (the hub / antihub column
+    is a new array of N strings) is for when it is needed (:func:`display_column`)."""
     if result is None:
-        return out
-    if (hub := result.hubness) is not None:
-        out[N_K] = hub.k_occurrence
-        kind = np.full(len(hub.k_occurrence), "ordinary", dtype=object)
-        kind[hub.hubs], kind[hub.antihubs] = "hub", "antihub"
-        out[HUB] = kind
-    if (clusters := result.clusters) is not None:
-        out[CLUSTER] = clusters.label_column()
-    if (quality := result.quality) is not None:
-        out[PRESERVATION] = quality.preservation
-    return out
+        return []
+    names = [N_K, HUB] if result.hubness is not None else []
+    names += [CLUSTER] if result.clusters is not None else []
+    return names + ([PRESERVATION] if result.quality is not None else [])
+
+
+def display_column(result: AnalysisResult | None, name: str) -> np.ndarray | None:
+    """One of :func:`display_column_names`'s columns (None when the result has no such)."""
+    return _DISPLAY[name](result) if name in display_column_names(result) else None
+
+
+def _hub_kind(result: AnalysisResult) -> np.ndarray:
+    hub = result.hubness
+    kind = np.full(len(hub.k_occurrence), "ordinary", dtype=object)
+    kind[hub.hubs], kind[hub.antihubs] = "hub", "antihub"
+    return kind
+
+
+_DISPLAY = {
+    N_K: lambda result: result.hubness.k_occurrence,
+    HUB: _hub_kind,
+    CLUSTER: lambda result: result.clusters.label_column(),
+    PRESERVATION: lambda result: result.quality.preservation,
+}
 
 
 def summary_fields(result: AnalysisResult) -> dict[str, Any]:

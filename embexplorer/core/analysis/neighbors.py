@@ -68,14 +68,9 @@ class _Scorer:
     def __init__(self, vectors: np.ndarray, metric: str):
         check_metric(metric)
         self.vectors, self.metric = vectors, metric
-        if metric in ("dot", "hamming"):
-            self.column_term = None
-        else:
-            sq = _squared_norms(vectors)
-            if metric == "cosine":
-                self.column_term = (1.0 / np.sqrt(np.where(sq > 0, sq, 1.0))).astype(np.float32)
-            else:  # ‖q − c‖² = ‖q‖² − 2q·c + ‖c‖²: rank by 2q·c − ‖c‖²
-                self.column_term = (-sq).astype(np.float32)
+        self.column_term = None
+        if metric not in ("dot", "hamming"):
+            self.column_term = score_term(_squared_norms(vectors), metric)
 
     def prepare(self, queries: np.ndarray) -> np.ndarray:
         q = np.asarray(queries, dtype=np.float32)
@@ -109,6 +104,17 @@ class _Scorer:
         elif self.metric == "euclidean":
             s += self.column_term[lo:hi]
         return s
+
+
+def score_term(squared_norms: np.ndarray, metric: str) -> np.ndarray | None:
+    """What turns a product of rows into a score, per row: 1/‖x‖ (cosine), −‖x‖² (Euclidean:
+    ‖q − c‖² = ‖q‖² − 2q·c + ‖c‖², ranked by 2q·c − ‖c‖²), nothing (dot); float32."""
+    if metric == "cosine":
+        sq = squared_norms
+        return (1.0 / np.sqrt(np.where(sq > 0, sq, 1.0))).astype(np.float32)
+    if metric == "euclidean":
+        return (-squared_norms).astype(np.float32)
+    return None
 
 
 def _squared_norms(vectors: np.ndarray, chunk: int = 8192) -> np.ndarray:

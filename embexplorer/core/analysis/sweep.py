@@ -37,6 +37,8 @@ from embexplorer.core.analysis.neighbors import (
     _finish_block,
     _fold,
     _merge,
+    _normalised_in_place,
+    score_term,
 )
 from embexplorer.core.embedding.variants import Int8Codes
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
@@ -93,7 +95,7 @@ def sweep_graphs_task(
     yield Progress(0.0, f"Sweep of {len(bounds) + with_int8} variants: norms")
     started = time.perf_counter()
     prefix_sq = _prefix_squared_norms(vectors, bounds)
-    terms = {d: _column_term(prefix_sq[:, b], metric) for b, d in enumerate(bounds)}
+    terms = {d: score_term(prefix_sq[:, b], metric) for b, d in enumerate(bounds)}
     del prefix_sq
     lists = {name: _Lists.empty(n, keep) for name in names.values()}
     folder = _Folder(metric, n)
@@ -157,16 +159,6 @@ def _prefix_squared_norms(vectors: np.ndarray, bounds: Sequence[int]) -> np.ndar
         block = vectors[lo:hi, : bounds[-1]].astype(np.float64)
         out[lo:hi] = np.cumsum(np.add.reduceat(block * block, starts, axis=1), axis=1)
     return out
-
-
-def _column_term(squared: np.ndarray, metric: str) -> np.ndarray | None:
-    """What turns a product into a score: 1/‖x‖ (cosine), −‖x‖² (Euclidean), nothing (dot);
-    as the full-precision search (``neighbors._Scorer``) does."""
-    if metric == "cosine":
-        return (1.0 / np.sqrt(np.where(squared > 0, squared, 1.0))).astype(np.float32)
-    if metric == "euclidean":  # ‖q − c‖² = ‖q‖² − 2q·c + ‖c‖²: rank by 2q·c − ‖c‖²
-        return (-squared).astype(np.float32)
-    return None
 
 
 def _scores(product, metric, term, pair) -> tuple[np.ndarray, np.ndarray]:
@@ -391,7 +383,7 @@ class _Int8Filter:
 
 
 def _normalised(x: np.ndarray) -> np.ndarray:
-    """Rows (the last axis) scaled to unit length; zero rows stay zero."""
+    """Rows of ``x`` (a new float32 array, decoded) scaled to unit length; zero rows stay."""
     x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=-1, keepdims=True)
-    return x / np.where(norms > 0, norms, 1.0)
+    _normalised_in_place(x, "cosine")
+    return x

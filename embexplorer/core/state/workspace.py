@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from embexplorer.core.analysis.analysis_columns import display_columns
+from embexplorer.core.analysis.analysis_columns import display_column, display_column_names
 from embexplorer.core.analysis.params import AnalysisParams
 from embexplorer.core.analysis.pipeline import AnalysisResult
 from embexplorer.core.corpus import Corpus
@@ -263,13 +263,13 @@ class Workspace:
         if name == OVERLAP:
             return None if self.comparison is None else self.comparison.overlap
         current = self.current
-        return display_columns(None if current is None else current.result).get(name)
+        return display_column(None if current is None else current.result, name)
 
     def extra_column_names(self) -> list[str]:
         """Columns beside the corpus's: the tags, the analysis's, the comparison's."""
         names = [TAGS] if self.tags is not None else []
         current = self.current
-        names += list(display_columns(None if current is None else current.result))
+        names += display_column_names(None if current is None else current.result)
         return names + ([OVERLAP] if self.comparison is not None else [])
 
     def describe_row(self, row: int, max_chars: int = 300) -> str:
