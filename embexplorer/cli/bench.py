@@ -176,11 +176,17 @@ def _bench_workspace_memory(compare, n: int, env: dict[str, str]) -> None:
     fig = compare.measure("workspace: A + its binary copy + its graph", n, env)
     d, vectors, extra = fig["details"], fig["vectors_mb"], fig["extra_mb"]
     other = extra - d["codes_mb"] - d["graph_mb"]
+    budget = 0.10 * vectors + d["graph_mb"]
+    verdict = "within" if extra <= budget else "OVER"
     print(f"  memory of a workspace holding A and its binary copy, {n:,} rows:")
     print(
         f"    vectors {vectors:.0f} MB; peak beyond them {extra:.0f} MB = codes "
         f"{d['codes_mb']:.0f} MB ({d['codes_mb'] / vectors:.1%} of the vectors) + graph "
         f"{d['graph_mb']:.0f} MB + {other:.0f} MB other; {fig['seconds']:.1f} s"
+    )
+    print(
+        f"    budget (10 % of the vectors for the codes + the graph) {budget:.0f} MB: {verdict}; "
+        f"the libraries and compiled kernel, loaded first, took {fig['libraries_mb']:.0f} MB"
     )
 
 
