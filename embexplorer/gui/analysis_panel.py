@@ -29,7 +29,7 @@ from embexplorer.core.analysis.params import (
     AnalysisParams,
 )
 from embexplorer.core.analysis.pipeline import AnalysisResult
-from embexplorer.core.analysis.projection import PROJECTIONS
+from embexplorer.core.analysis.projection import AUTO_LAYOUT_MAX_ROWS, PROJECTIONS
 from embexplorer.core.corpus import Corpus
 from embexplorer.gui.tables import result_table
 
@@ -41,6 +41,7 @@ LABELS = {
     "dot": "dot product",
     "hamming": "Hamming (1-bit codes)",
     "approx": "approximate",
+    "auto": f"automatic (UMAP up to {AUTO_LAYOUT_MAX_ROWS:,} rows, else PCA)",
     "pca": "PCA",
     "tsne": "t-SNE",
     "umap": "UMAP",

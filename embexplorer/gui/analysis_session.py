@@ -1,9 +1,11 @@
 """The analysis of the open corpus: parameters, cached stage results, and inspection of a point.
 
-The projection stage runs first on its own so the map appears at once; the other stages follow
-in a second job. Changing a parameter recomputes only the stale stages (core.pipeline). A
-clicked point's neighbours are always an exact single query in the original space (even when
-the graph is approximate), up to k = 1000.
+The map appears at once: a PCA projection runs first on its own. With a neighbour-preserving
+layout (UMAP, t-SNE, or ``auto``: UMAP up to a size), that PCA is a preview: the kNN graph,
+hubness and clusters follow, then the layout on that same graph, which replaces the preview
+when ready (the window moves the points over). Changing a parameter recomputes only the stale
+stages (core.pipeline). A clicked point's neighbours are always an exact single query in the
+original space (even when the graph is approximate), up to k = 1000.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from embexplorer.core.analysis.analysis_columns import display_column, display_column_names
 from embexplorer.core.analysis.neighbors import ExactIndex, Neighbors
 from embexplorer.core.analysis.params import AnalysisParams
-from embexplorer.core.analysis.pipeline import AnalysisResult, analysis_task
+from embexplorer.core.analysis.pipeline import AnalysisResult, analysis_task, stale_stages
+from embexplorer.core.analysis.projection import resolve_projection
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.tasks import Progress, Task
 from embexplorer.gui.plot.point_index import PointIndex
@@ -43,16 +46,57 @@ class Inspection:
     graph_k: int
 
 
-def _projection_then_index(vectors, params, previous, texts) -> Task[tuple]:
-    from embexplorer.core.analysis.pipeline import stage_key
-
-    if previous is not None and previous.cache.get("projection", (None,))[0] == stage_key(
-        "projection", params
-    ):
+def _projection_then_index(vectors, params, previous, texts, rest: bool = False) -> Task[tuple]:
+    """The projection stage (with ``rest``, every stale stage) and the new map, or None for
+    the map when the projection on screen is still current."""
+    stale = stale_stages(previous.cache, params) if previous is not None else ["projection"]
+    if "projection" not in stale and not rest:
         return previous, None
-    result = yield from analysis_task(vectors, params, previous, texts=texts, only=("projection",))
+    only = None if rest else ("projection",)
+    result = yield from analysis_task(vectors, params, previous, texts=texts, only=only)
+    if "projection" not in stale:
+        return result, None
     yield Progress(None, "Indexing points for picking")
     return result, MapData(result.projection, PointIndex(result.projection.coords))
+
+
+#: What a first start analyses with: UMAP when affordable (``auto``), k-means clusters.
+DEFAULT_PARAMS = AnalysisParams(clusters="kmeans:10", projection="auto")
+
+
+def _pca_preview(vectors) -> Task[MapData]:
+    """The instant map shown while a non-linear layout is computed (not a cached stage)."""
+    from embexplorer.core.analysis.projection import pca_task
+
+    projection = yield from pca_task(vectors)
+    yield Progress(None, "Indexing points for picking")
+    return MapData(projection, PointIndex(projection.coords))
+
+
+def _before_layout_task(rows, params, previous, texts, preview) -> Task[tuple]:
+    """The stages that need no layout, then the preview's trustworthiness (to set beside the
+    layout's when it comes)."""
+    from embexplorer.core.analysis.quality import trustworthiness_task
+
+    only = _before_layout(params)
+    result = yield from analysis_task(rows, params, previous, texts=texts, only=only)
+    trust = None
+    if params.quality and preview is not None:
+        yield Progress(None, "Trustworthiness of the PCA preview")
+        coords = preview.projection.coords
+        trust = yield from trustworthiness_task(
+            rows, coords, params.k, params.metric, seed=params.seed
+        )
+    return result, trust
+
+
+def _before_layout(params: AnalysisParams) -> tuple[str, ...]:
+    """The stages that need no layout: they run while the preview is on screen."""
+    from embexplorer.core.analysis.pipeline import STAGES, stage_dependencies
+
+    return tuple(
+        s for s in STAGES if s != "projection" and "projection" not in stage_dependencies(s, params)
+    )
 
 
 def _inspect_task(index: ExactIndex | None, vectors, metric, row, k, result) -> Task[tuple]:
@@ -92,7 +136,7 @@ class AnalysisSession(QObject):
         self.runner = runner
         #: the runner's channels of this session's jobs (a second map has its own)
         self.channel, self.inspect_channel = channel, f"{channel}: inspect"
-        self.params = AnalysisParams(clusters="kmeans:10")
+        self.params = DEFAULT_PARAMS
         self.corpus: Corpus | None = None
         #: what is analysed: the corpus's vectors, or another embedding of its rows (float
         #: vectors or a code view, core.variants)
@@ -101,6 +145,8 @@ class AnalysisSession(QObject):
         self.map_data: MapData | None = None
         self.inspection: Inspection | None = None
         self.inspect_k = 10
+        #: the PCA preview's trustworthiness, set beside a non-linear layout's
+        self.preview_trust = None
         self._exact_index: ExactIndex | None = None
         runner.channel_busy.connect(self._on_channel_busy)
 
@@ -119,7 +165,7 @@ class AnalysisSession(QObject):
         self.runner.cancel(self.inspect_channel)
         self.corpus, self.result, self.map_data = corpus, None, None
         self.rows = corpus.vectors if rows is None else rows
-        self.inspection, self._exact_index = None, None
+        self.inspection, self._exact_index, self.preview_trust = None, None, None
         if params is not None:
             self._set_params(params)
         if 2 <= corpus.n_rows <= self.params.k:  # a small corpus: as many neighbours as it has
@@ -151,8 +197,8 @@ class AnalysisSession(QObject):
         self.map_changed.emit(map_data)
         self.results_changed.emit(result)
         self.inspected.emit(None)
-        if result is None:
-            self._run()
+        if result is None or map_data is None or stale_stages(result.cache, result.params):
+            self._run()  # e.g. saved before its layout was ready
         else:
             self.finished.emit()
 
@@ -172,19 +218,77 @@ class AnalysisSession(QObject):
         if not self.runner.is_busy(self.channel) and self.result is not None:
             self._set_params(self.result.params)
 
+    def layout_method(self) -> str | None:
+        """The layout the parameters ask for on this corpus (``auto`` resolved)."""
+        if self.rows is None:
+            return None
+        return resolve_projection(self.params.projection, len(self.rows))
+
     def _run(self) -> None:
         corpus, params, previous, rows = self.corpus, self.params, self.result, self.rows
         if corpus is None or rows is None:
             return
         texts = corpus.texts
-        title = f"Projecting ({params.projection})"
+        if self.layout_method() != "pca":
+            if self.map_data is None:
+                self.runner.submit(
+                    self.channel,
+                    lambda: _pca_preview(rows),
+                    self._on_preview,
+                    title="Projecting (PCA, while the layout is computed)",
+                    on_error=self._on_error,
+                )
+            else:  # the map on screen stays until the new layout is ready
+                self._run_before_layout(previous)
+            return
         self.runner.submit(
             self.channel,
             lambda: _projection_then_index(rows, params, previous, texts),
             self._on_projected,
-            title=title,
+            title="Projecting (PCA)",
             on_error=self._on_error,
         )
+
+    def _on_preview(self, map_data: MapData) -> None:
+        self.map_data = map_data
+        self.map_changed.emit(map_data)
+        self._run_before_layout(self.result)
+
+    def _run_before_layout(self, previous: AnalysisResult | None) -> None:
+        corpus, params, rows = self.corpus, self.params, self.rows
+        preview = (
+            self.map_data if self.map_data and self.map_data.projection.method == "pca" else None
+        )
+        self.runner.submit(
+            self.channel,
+            lambda: _before_layout_task(rows, params, previous, corpus.texts, preview),
+            self._on_graph_ready,
+            title="Analysing (kNN, hubness, clusters)",
+            on_error=self._on_error,
+        )
+
+    def _on_graph_ready(self, outcome) -> None:
+        result, trust = outcome
+        if trust is not None:
+            self.preview_trust = trust
+        self.result = result
+        self.results_changed.emit(result)
+        corpus, params, rows = self.corpus, self.params, self.rows
+        method = self.layout_method()
+        self.runner.submit(
+            self.channel,
+            lambda: _projection_then_index(rows, params, result, corpus.texts, rest=True),
+            self._on_layout,
+            title=f"Layout ({method.upper() if method == 'umap' else method}) on the kNN graph",
+            on_error=self._on_error,
+        )
+
+    def _on_layout(self, outcome) -> None:
+        result, map_data = outcome
+        if map_data is not None:
+            self.map_data = map_data
+            self.map_changed.emit(map_data)
+        self._on_analysed(result)
 
     def _on_projected(self, outcome) -> None:
         result, map_data = outcome

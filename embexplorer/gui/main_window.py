@@ -48,6 +48,7 @@ from embexplorer.gui.encoder_controller import EncoderViews
 from embexplorer.gui.encoder_panel import EncoderPanel
 from embexplorer.gui.neighbors_panel import NeighborsPanel
 from embexplorer.gui.plot.panel import PlotPanel
+from embexplorer.gui.plot.transition import MapTransition
 from embexplorer.gui.query_panel import QueryPanel
 from embexplorer.gui.second_map import SecondMap
 from embexplorer.gui.selection_controller import SelectionViews
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self.analysis_panel = AnalysisPanel()
         self.neighbors_panel = NeighborsPanel()
         self.plot_panel = PlotPanel()
+        self.map_transition = MapTransition(self.plot_panel.view, self)
         self.second_map = SecondMap()
         self.embeddings_panel = EmbeddingsPanel()
         self.compare_panel = ComparePanel()
@@ -170,12 +172,13 @@ class MainWindow(QMainWindow):
         self.stability_dock = self._dock("Stability", self.stability_panel, right)
         self.tabifyDockWidget(self.compare_dock, self.stability_dock)
         self.neighbors_dock.raise_()
-        self.resizeDocks([self.neighbors_dock], [420], Qt.Orientation.Horizontal)
-        query = self._dock(
+        self.resizeDocks([self.neighbors_dock], [380], Qt.Orientation.Horizontal)
+        self.query_dock = self._dock(
             "Search by meaning", self.query_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.resizeDocks([dataset], [430], Qt.Orientation.Horizontal)
-        self.resizeDocks([query], [220], Qt.Orientation.Vertical)
+        self.resizeDocks([dataset], [360], Qt.Orientation.Horizontal)
+        self.query_panel.unfolded.connect(self._fit_query_dock)
+        self._fit_query_dock(self.query_panel.is_unfolded)
         self.settings_note_label.hide()
         # a long note is cut at the window's edge (the tooltip has it all), never widens it
         self.settings_note_label.setSizePolicy(
@@ -185,6 +188,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_message, 1)
         self.statusBar().addPermanentWidget(self.task_status)
         self.resize(1600, 960)
+
+    def _fit_query_dock(self, unfolded: bool) -> None:
+        """The search band: one line until a search shows its list, then room for ten rows."""
+        height = 240 if unfolded else self.query_panel.minimumSizeHint().height()
+        self.resizeDocks([self.query_dock], [height], Qt.Orientation.Vertical)
 
     def _action(self, text: str, slot, shortcut: str | QKeySequence | None = None) -> QAction:
         action = QAction(text, self)
@@ -329,9 +337,13 @@ class MainWindow(QMainWindow):
 
     def _on_map_changed(self, map_data: MapData | None) -> None:
         view = self.plot_panel.view
+        before = view.index
+        self.map_transition.stop()
         view.set_points(None if map_data is None else map_data.index, self.document.colors)
         if map_data is None:
             return
+        if before is not None and before is not map_data.index:  # a new layout of these rows
+            self.map_transition.start(before.coords, map_data.index.coords)
         # a new layout of the same rows: the selection and the focused point stay marked
         selection, focus = self.document.selection.selection, self.document.focus_row
         if len(selection) and selection.n_rows == len(map_data.index):
@@ -355,12 +367,35 @@ class MainWindow(QMainWindow):
             self.status_message.setText(f"Row {row} is hidden by the table's search filter.")
 
     def _on_pipeline_finished(self) -> None:
-        corpus, map_data = self.document.corpus, self.document.map_data
-        ratio = map_data.projection.params.get("explained_variance_ratio", [])
-        explained = f", PCA explains {sum(ratio):.0%} of the variance" if ratio else ""
+        corpus = self.document.corpus
         self.status_message.setText(
-            f"{corpus.summary()}; all {corpus.n_rows:,} points drawn{explained}."
+            f"{corpus.summary()}; all {corpus.n_rows:,} points drawn{self._layout_note()}."
         )
+
+    def _layout_note(self) -> str:
+        """What the map is: PCA's share of the variance, or the layout's trustworthiness beside
+        the PCA preview's; and why a large corpus stayed on PCA."""
+        from embexplorer.core.analysis.projection import AUTO_LAYOUT_MAX_ROWS
+
+        analysis = self.document.analysis
+        projection, result = self.document.map_data.projection, analysis.result
+        if projection.method == "pca":
+            ratio = projection.params.get("explained_variance_ratio", [])
+            note = f", PCA explains {sum(ratio):.0%} of the variance" if ratio else ""
+            if result is not None and result.params.projection == "auto":
+                note += (
+                    f" (above {AUTO_LAYOUT_MAX_ROWS:,} rows UMAP is not started by itself: "
+                    "choose it under Projection)"
+                )
+            return note
+        name = {"umap": "UMAP", "tsne": "t-SNE"}.get(projection.method, projection.method)
+        trust = None if result is None or result.quality is None else result.quality
+        note = f"; {name} layout on the kNN graph"
+        if trust is not None:
+            note += f", trustworthiness {trust.trustworthiness.value:.3f}"
+            if analysis.preview_trust is not None:
+                note += f" (PCA: {analysis.preview_trust.value:.3f})"
+        return note
 
     # -- errors and questions -----------------------------------------------------------------
     def show_error(self, title: str, message: str, details: str = "") -> None:
@@ -430,6 +465,7 @@ class MainWindow(QMainWindow):
         ]
         for key in refused:  # not offered again
             self.settings.remove(key)
+        self._fit_query_dock(self.query_panel.is_unfolded)  # no search yet: one line
         if refused:
             self.add_settings_note(
                 "The saved window layout is from another version of embexplorer (or damaged); "

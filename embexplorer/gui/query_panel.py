@@ -23,9 +23,14 @@ HEADERS = ["#", "distance", "id", "label", "text"]
 
 
 class QueryPanel(QWidget):
+    """One line until used: the caption and the list appear with a search's result (or its
+    error) and go again on Clear, so an unused search takes no room from the map."""
+
     query_submitted = Signal(str, int)  # text, k
     row_chosen = Signal(int)
     cleared = Signal()
+    #: the list is shown (True) or folded away (False)
+    unfolded = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -55,11 +60,24 @@ class QueryPanel(QWidget):
         self.clear_button.clicked.connect(self.clear)
         self.table.itemSelectionChanged.connect(self._on_pick)
         self._rows: list[int] = []
+        self._set_unfolded(False)
+
+    def _set_unfolded(self, unfolded: bool) -> None:
+        changed = self.table.isVisibleTo(self) != unfolded
+        self.table.setVisible(unfolded)
+        self.status.setVisible(unfolded or bool(self.status.text()))
+        if changed:
+            self.unfolded.emit(unfolded)
+
+    @property
+    def is_unfolded(self) -> bool:
+        return self.table.isVisibleTo(self)
 
     def _submit(self) -> None:
         text = self.field.text().strip()
         if text:
             self.status.setText(f"Searching for “{text}”…")
+            self.status.setVisible(True)
             self.query_submitted.emit(text, self.k.value())
 
     def clear(self) -> None:
@@ -72,6 +90,7 @@ class QueryPanel(QWidget):
         self.table.setRowCount(0)
         self._rows = []
         self.status.clear()
+        self._set_unfolded(False)
 
     def show_result(self, result: QueryResult, corpus: Corpus) -> None:
         self._rows = [int(r) for r in result.rows]
@@ -101,9 +120,11 @@ class QueryPanel(QWidget):
                 self.table.setItem(i, col, item)
         self.table.resizeColumnsToContents()
         self.table.setColumnWidth(4, 400)
+        self._set_unfolded(True)
 
     def show_error(self, message: str) -> None:
         self.status.setText(message)
+        self.status.setVisible(True)
 
     def result_rows(self) -> list[int]:
         return list(self._rows)

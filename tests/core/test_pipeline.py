@@ -9,7 +9,7 @@ from embexplorer.core.analysis.params import AnalysisParams
 from embexplorer.core.analysis.pipeline import analysis_task, stale_stages
 from embexplorer.core.tasks import run_task
 
-ALL = ["projection", "knn", "hubness", "reduction", "clusters", "quality"]
+ALL = ["knn", "projection", "hubness", "reduction", "clusters", "quality"]
 
 
 @pytest.fixture(scope="module")

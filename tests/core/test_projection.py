@@ -54,7 +54,7 @@ def test_pca_yields_progress_and_stops_when_closed():
 
 
 def test_unknown_projection_says_what_exists():
-    with pytest.raises(ValueError, match="choose one of pca, tsne, umap"):
+    with pytest.raises(ValueError, match="choose one of auto, pca, tsne, umap"):
         run_task(projection_task(np.zeros((3, 3), dtype=np.float32), "mds"))
 
 

@@ -13,6 +13,17 @@ from tests.gui.override_guard import pytest_runtest_makereport  # noqa: F401 (a 
 TIMEOUT = 60_000
 
 
+@pytest.fixture(autouse=True)
+def _pca_unless_asked(monkeypatch, request):
+    """GUI tests analyse with PCA (instant) unless marked ``auto_layout``: the automatic UMAP
+    of a first start is tested where it is the subject, not waited for by every test."""
+    if request.node.get_closest_marker("auto_layout") is None:
+        from embexplorer.gui import analysis_session
+
+        fast = analysis_session.DEFAULT_PARAMS.replace(projection="pca")
+        monkeypatch.setattr(analysis_session, "DEFAULT_PARAMS", fast)
+
+
 @pytest.fixture
 def opened_window(qtbot, tmp_path, small_corpus_data):
     """The main window, shown, with the 30-row test corpus opened and fully analysed."""

@@ -64,13 +64,18 @@ def window_problems(window) -> list[str]:
         check(
             len(index.coords) == corpus.n_rows, f"{len(index.coords)} points, {corpus.n_rows} rows"
         )
-        if result is not None:
+        if result is not None and result.projection is None:  # the preview of a layout
+            check(map_data.projection.method == "pca", "a preview map that is not PCA")
+        elif result is not None:
+            from embexplorer.core.analysis.projection import resolve_projection
+
             check(
                 result.projection is map_data.projection,
                 "the map's projection is not the result's",
             )
+            method = resolve_projection(result.params.projection, corpus.n_rows)
             check(
-                map_data.projection.method == result.params.projection,
+                map_data.projection.method == method,
                 f"map {map_data.projection.method} != params {result.params.projection}",
             )
     # the analysis panel: summary, histogram, hubs

@@ -104,11 +104,13 @@ def test_coloured_by_an_analysis_column_that_a_cancel_leaves_out(qtbot, window):
     from embexplorer.core.analysis.analysis_columns import PRESERVATION
 
     doc, analysis = window.document, window.document.analysis
-    with qtbot.waitSignal(doc.colors_changed, timeout=TIMEOUT):
+    with qtbot.waitSignal(analysis.finished, timeout=TIMEOUT):  # a t-SNE map, then PCA again:
+        analysis.set_params(analysis.params.replace(projection="tsne"))  # (a new t-SNE comes
+    with qtbot.waitSignal(doc.colors_changed, timeout=TIMEOUT):  # with its preservation)
         doc.set_color_column(PRESERVATION)
     assert _idle(qtbot, window) == [] and doc.colors.column == PRESERVATION
     with qtbot.waitSignal(analysis.map_changed, timeout=TIMEOUT):
-        analysis.set_params(analysis.params.replace(projection="tsne"))
+        analysis.set_params(analysis.params.replace(projection="pca"))
     window.runner.cancel()  # the new layout is drawn; its preservation is never computed
     assert _idle(qtbot, window) == []
     assert doc.colors.kind == "single" and doc.shown_color_column is None

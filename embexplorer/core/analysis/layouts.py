@@ -29,9 +29,25 @@ def _layout_metric(metric: str) -> str:
     return "euclidean" if metric in ("euclidean", "hamming") else "cosine"
 
 
-def _neighbours(data: Any, k: int, metric: str, seed: int) -> Task[Any]:
-    """Our kNN graph (exact or approximate, with progress and Cancel) for the layouts; 1-bit
-    codes by Hamming distance (popcount), their PCA-reduced rows by Euclidean."""
+def reusable_graph(graph: Any, metric: str, k: int) -> Any:
+    """The analysis's kNN graph cut to ``k`` columns when a layout can use it (it was searched
+    in the layout's own metric and holds at least ``k`` neighbours per row), else None."""
+    if graph is None or graph.indices.shape[1] < k:
+        return None
+    if graph.metric != metric or metric not in ("cosine", "euclidean", "hamming"):
+        return None
+    from embexplorer.core.analysis.neighbors import Neighbors
+
+    return Neighbors(graph.indices[:, :k], graph.distances[:, :k], graph.metric, graph.method)
+
+
+def _neighbours(data: Any, k: int, metric: str, seed: int, graph: Any = None) -> Task[Any]:
+    """The analysis's graph when it fits (no second neighbour search), else our kNN graph
+    (exact or approximate, with progress and Cancel) for the layouts; 1-bit codes by Hamming
+    distance (popcount), their PCA-reduced rows by Euclidean."""
+    reused = reusable_graph(graph, metric, k)
+    if reused is not None:
+        return reused
     from embexplorer.core.analysis.ann import knn_task
 
     graph_metric = "hamming" if metric == "hamming" and hasattr(data, "codes") else None
@@ -48,18 +64,31 @@ def _pca_layout(data: np.ndarray, spread: float) -> Task[np.ndarray]:
 
 
 def tsne_task(
-    vectors: np.ndarray, seed: int = 0, perplexity: float = 30.0, metric: str = "cosine"
+    vectors: np.ndarray,
+    seed: int = 0,
+    perplexity: float = 30.0,
+    metric: str = "cosine",
+    graph: Any = None,
 ) -> Task[Projection]:
-    """t-SNE: PCA to 50 dims, our kNN graph (3·perplexity neighbours), openTSNE's optimiser
-    started from the PCA layout. Only the optimisation runs inside openTSNE, which stops at its
-    next callback (every 5 iterations) after Cancel."""
+    """t-SNE: openTSNE's optimiser on a kNN graph (3·perplexity neighbours), started from the
+    PCA layout. With the analysis's ``graph`` (same metric), its neighbours in the original
+    space are used and the perplexity is a third of its width when that is less; without it,
+    PCA to 50 dims and our own search there. Only the optimisation runs inside openTSNE, which
+    stops at its next callback (every 5 iterations) after Cancel."""
     n = len(vectors)
-    data = vectors
-    if vectors.shape[1] > TSNE_PCA_DIMS:
-        data = yield from scaled(top_components_task(vectors, TSNE_PCA_DIMS), 0.0, 0.1, "t-SNE: ")
     perplexity = float(min(perplexity, max(1.0, (n - 1) / 3.0)))
+    width = 0 if graph is None else graph.indices.shape[1]
+    reused = reusable_graph(graph, metric, width) if width else None
+    data = vectors
+    if reused is not None:
+        perplexity = float(min(perplexity, max(1.0, width / 3.0)))
+    elif vectors.shape[1] > TSNE_PCA_DIMS:
+        data = yield from scaled(top_components_task(vectors, TSNE_PCA_DIMS), 0.0, 0.1, "t-SNE: ")
     k = int(min(n - 1, max(1, round(3 * perplexity))))
-    knn = yield from scaled(_neighbours(data, k, metric, seed), 0.1, 0.4, "t-SNE: ")
+    if reused is not None:
+        knn = reusable_graph(reused, metric, k)
+    else:
+        knn = yield from scaled(_neighbours(data, k, metric, seed), 0.1, 0.4, "t-SNE: ")
     initial = yield from _pca_layout(data, spread=1e-4)  # openTSNE's recommended scale
     total = sum(TSNE_ITERATIONS)
 
@@ -106,6 +135,7 @@ def tsne_task(
             "perplexity": perplexity,
             "neighbors": k,
             "knn_method": knn.method,
+            "graph": "the analysis's" if reused is not None else "its own",
             "pca_dims": TSNE_PCA_DIMS if data is not vectors else None,
             "iterations": list(TSNE_ITERATIONS),
         },
@@ -150,12 +180,17 @@ def umap_task(
     n_neighbors: int = 15,
     min_dist: float = 0.1,
     metric: str = "cosine",
+    graph: Any = None,
 ) -> Task[Projection]:
-    """UMAP: our kNN graph and a PCA start, umap-learn's optimiser. Only the fuzzy graph and
-    the epochs run inside umap-learn; Cancel stops it at the next epoch."""
+    """UMAP: our kNN graph (the analysis's ``graph`` when it has the metric and the width, so
+    no second search) and a PCA start, umap-learn's optimiser. Only the fuzzy graph and the
+    epochs run inside umap-learn; Cancel stops it at the next epoch."""
     n = len(vectors)
     n_neighbors = int(min(n_neighbors, max(2, n - 1)))
-    knn = yield from scaled(_neighbours(vectors, n_neighbors - 1, metric, seed), 0.0, 0.3, "UMAP: ")
+    reused = reusable_graph(graph, metric, n_neighbors - 1)
+    knn = yield from scaled(
+        _neighbours(vectors, n_neighbors - 1, metric, seed, graph), 0.0, 0.3, "UMAP: "
+    )
     # umap-learn's convention: each row's own index first, at distance 0
     indices = np.column_stack([np.arange(n), knn.indices]).astype(np.int64)
     distances = np.column_stack([np.zeros(n), knn.distances]).astype(np.float32)
@@ -195,5 +230,6 @@ def umap_task(
             "n_neighbors": n_neighbors,
             "min_dist": min_dist,
             "knn_method": knn.method,
+            "graph": "the analysis's" if reused is not None else "its own",
         },
     )

@@ -26,8 +26,8 @@ if TYPE_CHECKING:  # the stage values; imported lazily at run time (heavy, and c
 
 #: stage -> (parameters it reads, stages it uses). Order is a valid computation order.
 STAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "projection": (("projection", "seed", "metric"), ()),
     "knn": (("k", "metric", "knn", "seed"), ()),
+    "projection": (("projection", "seed", "metric"), ()),  # + knn for a non-linear layout
     "hubness": ((), ("knn",)),
     "reduction": (("reduction", "mp_method", "beta", "k", "seed"), ("knn",)),
     "clusters": (("clusters", "cluster_space", "seed"), ()),  # + projection when on the layout
@@ -39,6 +39,8 @@ def stage_dependencies(stage: str, params: AnalysisParams) -> tuple[str, ...]:
     uses = STAGES[stage][1]
     if stage == "clusters" and params.cluster_space == "layout":
         uses = (*uses, "projection")
+    if stage == "projection" and params.projection != "pca":
+        uses = (*uses, "knn")  # UMAP and t-SNE run on the analysis's graph: no second search
     return uses
 
 
@@ -58,10 +60,24 @@ def stale_stages(cache: dict[str, tuple[tuple, Any]], params: AnalysisParams) ->
         if (
             cached is None
             or cached[0] != stage_key(stage, params)
-            or any(dep in stale for dep in stage_dependencies(stage, params))
+            or any(
+                dep in stale and not _layout_keeps(stage, dep, cache, params)
+                for dep in stage_dependencies(stage, params)
+            )
         ):
             stale.append(stage)
     return stale
+
+
+def _layout_keeps(stage: str, dep: str, cache: dict, params: AnalysisParams) -> bool:
+    """A layout stays when only k of the graph changed: it uses the graph's first neighbours
+    (15 for UMAP), the same whatever k is, so a new k does not cost a new layout."""
+    if (stage, dep) != ("projection", "knn") or "knn" not in cache:
+        return False
+    old, new = dict(cache["knn"][0]), dict(stage_key("knn", params))
+    old.pop("k", None)
+    new.pop("k", None)
+    return old == new
 
 
 def _check_metric_fits(vectors: Any, metric: str) -> None:

@@ -42,9 +42,10 @@ class Quality:
 def run_projection(vectors, params: AnalysisParams, results, **_) -> Task[Any]:
     from embexplorer.core.analysis.projection import projection_task
 
+    graph = results.get("knn") if params.projection != "pca" else None
     return (
         yield from projection_task(
-            vectors, params.projection, seed=params.seed, metric=params.metric
+            vectors, params.projection, seed=params.seed, metric=params.metric, graph=graph
         )
     )
 

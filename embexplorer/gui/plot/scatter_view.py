@@ -57,6 +57,7 @@ class ScatterView(pg.PlotWidget):
         self.view_box.setAspectLocked(True)
         self.view_box.disableAutoRange()
         self._markers = PassiveScatter(pxMode=True, size=MARKER_SIZE, pen=None)
+        self._drawn_coords: np.ndarray | None = None  # see draw_at
         self._image = pg.ImageItem(axisOrder="row-major")
         self._highlight = PassiveScatter(
             pxMode=True, size=14, brush=None, pen=pg.mkPen("#111111", width=2)
@@ -94,7 +95,7 @@ class ScatterView(pg.PlotWidget):
     # -- data ---------------------------------------------------------------------------------
     def set_points(self, index: PointIndex | None, colors: ColorMapping | None = None) -> None:
         """Show new points (``None`` clears the map) and fit the view to them."""
-        self._index = index
+        self._index, self._drawn_coords = index, None
         n = 0 if index is None else len(index)
         self._colors = colors if colors is not None and len(colors.codes) == n else single_color(n)
         self._selected = None
@@ -234,8 +235,16 @@ class ScatterView(pg.PlotWidget):
         self._show_markers(rows)
         self._covered = rect
 
+    def draw_at(self, coords: np.ndarray | None) -> None:
+        """Draw the markers at ``coords`` (the same rows in motion between two layouts) rather
+        than at the map's own; None draws them where the map has them again. Picking and
+        everything else keep to the map's own coordinates."""
+        self._drawn_coords = coords
+        self._invalidate()
+        self.refresh()
+
     def _show_markers(self, rows: np.ndarray) -> None:
-        coords = self._index.coords
+        coords = self._index.coords if self._drawn_coords is None else self._drawn_coords
         self._image.clear()
         self._image.setVisible(False)
         self._markers.setData(
