@@ -77,6 +77,14 @@ def default_config(**changes: Any) -> EncoderConfig:
     return dataclasses.replace(config, **changes)
 
 
+def model_name(config: EncoderConfig) -> str:
+    """How the user knows the model: the bundled model's name, else its file's name."""
+    bundled = bundled_model_path()
+    if config.model_path == bundled or config.model_path.resolve() == bundled.resolve():
+        return BUNDLED_MODEL
+    return config.model_path.name
+
+
 def choose_providers(available: Sequence[str], device: str = "auto") -> list[str]:
     """Execution providers for ``device`` given what the installed onnxruntime offers."""
     device = device.lower()

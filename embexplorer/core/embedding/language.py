@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from embexplorer.core.tasks import Progress, Task
+
 #: texts looked at (a random sample, always the same for the same texts)
 SAMPLE_SIZE = 200
 #: a text needs this many letters for its language to be judged (one or two words are not)
@@ -106,14 +108,18 @@ class LanguageFit:
 
 
 def sample_texts(texts: Sequence[str | None], size: int = SAMPLE_SIZE) -> list[str]:
-    """Up to ``size`` texts that are long enough to judge, drawn at random (seeded)."""
-    long_enough = [
-        i for i, t in enumerate(texts) if t and sum(c.isalpha() for c in t[:400]) >= MIN_LETTERS
-    ]
-    if len(long_enough) > size:
-        picked = np.random.default_rng(0).choice(len(long_enough), size, replace=False)
-        long_enough = [long_enough[i] for i in np.sort(picked)]
-    return [str(texts[i])[:1000] for i in long_enough]
+    """Up to ``size`` texts long enough to judge, drawn at random (seeded), in corpus order.
+
+    Looks at no more than ``20 × size`` texts, so a corpus of millions costs the same.
+    """
+    picked = []
+    for i in np.random.default_rng(0).permutation(len(texts))[: 20 * size]:
+        text = texts[i]
+        if text and sum(c.isalpha() for c in str(text)[:400]) >= MIN_LETTERS:
+            picked.append(int(i))
+            if len(picked) == size:
+                break
+    return [str(texts[i])[:1000] for i in sorted(picked)]
 
 
 @functools.cache
@@ -227,6 +233,28 @@ def check_language(texts: Sequence[str | None], tokenizer: Any) -> LanguageFit:
         split_words=split_word_share(tokenizer, sample),
         unread=tuple(unread),
     )
+
+
+def language_warning(texts: Sequence[str | None], tokenizer_path: Path, model: str) -> str | None:
+    """What to tell the user before ``model`` embeds ``texts``, or None (see LanguageFit).
+
+    None too when the tokenizer file cannot be read: embedding then refuses it in its own words.
+    """
+    try:
+        tokenizer = load_plain_tokenizer(tokenizer_path)
+    except Exception:  # tokenizers raises a bare Exception for any unreadable file
+        return None
+    return check_language(texts, tokenizer).warning(model)
+
+
+def language_warning_task(
+    texts: Sequence[str | None], tokenizer_path: Path, model: str
+) -> Task[str | None]:
+    """:func:`language_warning` as a task (the detector's first load takes about 1 s)."""
+    yield Progress(None, "Checking the texts' language")
+    _identifier()
+    yield Progress(None, "Checking the texts' language")
+    return language_warning(texts, tokenizer_path, model)
 
 
 def stop_words(languages: Iterable[str]) -> frozenset[str]:
