@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +22,8 @@ from embexplorer.cli.common import (
 from embexplorer.core.corpus import describe_columns
 from embexplorer.core.embedding.embedding import embed_corpus_task
 from embexplorer.core.embedding.embedding_cache import EmbeddingCache
-from embexplorer.core.embedding.encoder import POOLINGS, default_config
+from embexplorer.core.embedding.encoder import POOLINGS, EncoderConfig, default_config, model_name
+from embexplorer.core.embedding.language import language_warning
 from embexplorer.core.errors import InputError
 from embexplorer.core.io import read_corpus
 from embexplorer.core.io.atomic import atomic_path, check_writable
@@ -85,6 +87,7 @@ def embed(args: argparse.Namespace) -> int:
             f"{args.path.name}: no text column found; name it with --text-column. "
             f"Columns: {describe_columns(corpus.columns)}."
         )
+    warn_about_language(corpus.texts, config)
     progress = TerminalProgress()
     start = time.perf_counter()
     cache = None if args.no_cache else EmbeddingCache()
@@ -102,3 +105,14 @@ def embed(args: argparse.Namespace) -> int:
         f"{corpus.text_column!r} in {seconds:.1f} s ({corpus.n_rows / seconds:,.0f} texts/s)"
     )
     return 0
+
+
+def warn_about_language(texts, config: EncoderConfig) -> None:
+    """One ``embexplorer: warning:`` line, before any text is embedded, when the model does
+    not read the texts' language (a sample of 200 texts; the embedding goes on, exit 0)."""
+    warning = language_warning(list(texts), config.tokenizer_path, model_name(config))
+    if warning is not None:
+        print(
+            f"embexplorer: warning: {warning} Give it with --model and --tokenizer.",
+            file=sys.stderr,
+        )

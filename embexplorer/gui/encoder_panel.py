@@ -1,4 +1,5 @@
-"""The Encoder panel: which texts, which ONNX model and settings; Run / Cancel; the cache."""
+"""The Encoder panel: which texts, which ONNX model and settings; Run / Cancel; the cache;
+a notice when the model does not read the texts' language, with the choice of another."""
 
 from __future__ import annotations
 
@@ -97,6 +98,16 @@ class EncoderPanel(QWidget):
         self.cancel_button.setEnabled(False)
         self.progress = QLabel()
         self.progress.setWordWrap(True)
+        #: the model does not read the texts' language (core/embedding/language.py)
+        self.language_note = QLabel()
+        self.language_note.setWordWrap(True)
+        self.language_note.setStyleSheet("QLabel { color: #9a4f00; }")
+        self.other_model_button = QPushButton("Choose another model…")
+        self.other_model_button.setToolTip(
+            "Choose an ONNX model file (and its tokenizer.json) made for the texts' language"
+        )
+        self.other_model_button.clicked.connect(self.choose_other_model)
+        self.show_language_note(None)
         self.cache_label = QLabel()
         self.cache_note = QLabel()  # a damaged entry or a failed store, from the last run
         self.cache_note.setWordWrap(True)
@@ -123,6 +134,8 @@ class EncoderPanel(QWidget):
         layout.addWidget(_row(self.run_button, self.cancel_button))
         layout.addWidget(self.add_button)
         layout.addWidget(self.progress)
+        layout.addWidget(self.language_note)
+        layout.addWidget(self.other_model_button)
         layout.addStretch(1)
         layout.addWidget(self.cache_note)
         layout.addWidget(_row(self.cache_label, self.clear_cache_button))
@@ -155,6 +168,20 @@ class EncoderPanel(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, "Choose a file", target.text(), pattern)
         if path:
             target.setText(path)
+        if path and target is self.model_path and not self.tokenizer_path.text().strip():
+            found = _tokenizer_beside(Path(path))
+            if found is not None:
+                self.tokenizer_path.setText(str(found))
+
+    def choose_other_model(self) -> None:
+        """Switch to a model file of the user's and ask for it (then Embed texts runs it)."""
+        self.model_combo.setCurrentText(CUSTOM_MODEL)
+        self._browse(self.model_path, "ONNX model (*.onnx)")
+
+    def show_language_note(self, note: str | None) -> None:
+        self.language_note.setText(note or "")
+        self.language_note.setVisible(bool(note))
+        self.other_model_button.setVisible(bool(note))
 
     def _on_text_column(self, *_) -> None:
         text = self.text_combo.currentText()
@@ -215,6 +242,15 @@ class EncoderPanel(QWidget):
     def show_cache_note(self, note: str | None) -> None:
         self.cache_note.setText(note or "")
         self.cache_note.setVisible(bool(note))
+
+
+def _tokenizer_beside(model: Path) -> Path | None:
+    """The tokenizer.json beside a model file, or one folder up (Hugging Face ONNX exports
+    keep the model in ``onnx/``)."""
+    for folder in (model.parent, model.parent.parent):
+        if (folder / "tokenizer.json").is_file():
+            return folder / "tokenizer.json"
+    return None
 
 
 def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:

@@ -71,6 +71,7 @@ def test_cancel_stops_within_one_batch(encoder, monkeypatch):
     encoder_small = dataclasses.replace(encoder.config, batch_size=2)
     monkeypatch.setattr(encoder, "config", encoder_small)
     task = encoder.encode_task([f"text {i}" for i in range(20)])
+    assert next(task).message == "Counting tokens: 20 of 20 texts"  # before any batch
     first = next(task)
     assert first.fraction == pytest.approx(0.1) and "texts/s" in first.message
     next(task)
