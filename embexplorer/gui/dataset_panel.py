@@ -55,6 +55,7 @@ class DatasetPanel(QWidget):
         self.select_shown_button = QPushButton("Select shown")
         self.select_shown_button.setToolTip("Select every row the search shows")
         self._filter_rows: np.ndarray | None = None
+        self._chart_rows: np.ndarray | None = None  # the charts' filter (None: all rows)
         self._selection_rows = np.empty(0, dtype=np.intp)
         self.model = CorpusTableModel(self)
         self.table = QTableView()
@@ -96,7 +97,7 @@ class DatasetPanel(QWidget):
 
     def set_corpus(self, corpus: Corpus | None, source_name: str = "") -> None:
         self.model.set_corpus(corpus)
-        self._filter_rows = None
+        self._filter_rows = self._chart_rows = None
         self._selection_rows = np.empty(0, dtype=np.intp)
         self.search.blockSignals(True)
         self.search.clear()
@@ -130,6 +131,11 @@ class DatasetPanel(QWidget):
         self._filter_rows = rows
         self._show_rows()
 
+    def set_filter_rows(self, rows: np.ndarray | None) -> None:
+        """The rows the charts' filters keep (None: no filter)."""
+        self._chart_rows = rows
+        self._show_rows()
+
     def set_selection_rows(self, rows: np.ndarray) -> None:
         self._selection_rows = rows
         if self.only_selected.isChecked():
@@ -139,6 +145,8 @@ class DatasetPanel(QWidget):
         rows = self._filter_rows
         if rows is None:
             rows = np.arange(self._total)
+        if self._chart_rows is not None:
+            rows = np.intersect1d(rows, self._chart_rows, assume_unique=True)
         if self.only_selected.isChecked():
             rows = np.intersect1d(rows, self._selection_rows, assume_unique=True)
         self.model.set_visible_rows(rows)

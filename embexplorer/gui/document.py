@@ -21,6 +21,7 @@ from embexplorer.core.embedding.embedding_cache import EmbeddingCache
 from embexplorer.core.embedding.encoder import EncoderConfig, default_config
 from embexplorer.core.errors import InputError, NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, load_task
+from embexplorer.core.state.filters import Filters
 from embexplorer.core.state.search import rows_matching_task
 from embexplorer.core.state.session_file import SessionState, session_state
 from embexplorer.core.state.workspace import OVERLAP, Workspace
@@ -48,6 +49,7 @@ class Document(QObject):
     map_changed = Signal(object)  # MapData | None
     colors_changed = Signal(object)  # ColorMapping
     rows_filtered = Signal(object)  # np.ndarray of source rows
+    filters_changed = Signal(object)  # Filters (the metadata charts' cross-filters)
     focus_changed = Signal(int)  # the inspected row, or -1
     query_changed = Signal(object)  # QueryResult | None
     query_failed = Signal(str)
@@ -66,6 +68,9 @@ class Document(QObject):
         self.corpus: Corpus | None = None
         self.source: Path | None = None
         self.map_data: MapData | None = None
+        #: the charts' cross-filters, and the rows that pass them (None: no filter)
+        self.filters = Filters()
+        self.filter_mask: np.ndarray | None = None
         self.colors: ColorMapping | None = None
         self.color_column: str | None = None
         self.focus_row = -1
@@ -122,6 +127,7 @@ class Document(QObject):
         self.selection.reset(corpus.n_rows, corpus.corpus_id)
         self.color_column = color_column
         self.embeddings.reset(corpus, path)
+        self.filters, self.filter_mask = Filters(), None
         self.corpus_changed.emit(corpus)
         self.focus_changed.emit(-1)
 
@@ -271,6 +277,25 @@ class Document(QObject):
             self.corpus = self.corpus.replace(label_column=column)
             self.columns_changed.emit(self.corpus)
             self.set_color_column(column)
+
+    def set_filters(self, filters: Filters) -> None:
+        """Keep the rows that pass ``filters`` (on the map: the others faded; in the table:
+        only them)."""
+        corpus = self.corpus
+        if corpus is None:
+            filters = Filters()
+        self.filters = filters
+        columns = {} if corpus is None else self.chart_columns()
+        self.filter_mask = None if corpus is None else filters.mask(columns, corpus.n_rows)
+        self.filters_changed.emit(filters)
+
+    def chart_columns(self) -> dict:
+        """The columns the charts show and filter: the metadata, and the tags when any."""
+        columns = dict(self.corpus.columns)
+        tags = self.selection.tags
+        if tags is not None:
+            columns["tags"] = tags
+        return columns
 
     def search(self, query: str) -> None:
         corpus = self.corpus

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -37,6 +38,8 @@ from embexplorer.gui.autosave import (
     recovery_candidate,
     take_for_recovery,
 )
+from embexplorer.gui.charts_controller import ChartsController
+from embexplorer.gui.charts_panel import ChartsPanel
 from embexplorer.gui.compare_controller import CompareViews
 from embexplorer.gui.compare_panel import ComparePanel
 from embexplorer.gui.curation import CurationActions
@@ -90,6 +93,7 @@ class MainWindow(QMainWindow):
         self.analysis_panel = AnalysisPanel()
         self.neighbors_panel = NeighborsPanel()
         self.plot_panel = PlotPanel()
+        self.charts_panel = ChartsPanel()
         self.map_transition = MapTransition(self.plot_panel.view, self)
         self.second_map = SecondMap()
         self.embeddings_panel = EmbeddingsPanel()
@@ -126,6 +130,7 @@ class MainWindow(QMainWindow):
             self.maps,
             self,
         )
+        self.charts_controller = ChartsController(self)
         self.autosaver = Autosaver(self.document, self.view_range, self)
         self._restore_geometry()
 
@@ -171,6 +176,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.neighbors_dock, self.compare_dock)
         self.stability_dock = self._dock("Stability", self.stability_panel, right)
         self.tabifyDockWidget(self.compare_dock, self.stability_dock)
+        self.charts_dock = self._dock("Charts", self.charts_panel, right)
+        self.tabifyDockWidget(self.stability_dock, self.charts_dock)
         self.neighbors_dock.raise_()
         self.resizeDocks([self.neighbors_dock], [380], Qt.Orientation.Horizontal)
         self.query_dock = self._dock(
@@ -188,6 +195,21 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_message, 1)
         self.statusBar().addPermanentWidget(self.task_status)
         self.resize(1600, 960)
+
+    def map_mask(self) -> np.ndarray | None:
+        """The points the map draws in full: the selected ones that pass the charts' filter
+        (None: all of them)."""
+        doc = self.document
+        selection, passing = doc.selection.selection, doc.filter_mask
+        mask = selection.to_mask() if len(selection) else None
+        if passing is not None and len(passing) == selection.n_rows:
+            mask = passing if mask is None else mask & passing
+        return mask
+
+    def update_map_mask(self) -> None:
+        view, n = self.plot_panel.view, self.document.selection.selection.n_rows
+        if view.index is not None and len(view.index) == n:
+            view.set_selection(self.map_mask())
 
     def _fit_query_dock(self, unfolded: bool) -> None:
         """The search band: one line until a search shows its list, then room for ten rows."""
@@ -345,9 +367,8 @@ class MainWindow(QMainWindow):
         if before is not None and before is not map_data.index:  # a new layout of these rows
             self.map_transition.start(before.coords, map_data.index.coords)
         # a new layout of the same rows: the selection and the focused point stay marked
-        selection, focus = self.document.selection.selection, self.document.focus_row
-        if len(selection) and selection.n_rows == len(map_data.index):
-            view.set_selection(selection.to_mask())
+        focus = self.document.focus_row
+        self.update_map_mask()
         if focus >= 0:
             view.set_highlight([focus])
 

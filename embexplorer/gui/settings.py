@@ -20,7 +20,7 @@ SCHEMA_VERSION = 1
 SCHEMA_KEY = "schemaVersion"
 #: Passed to QMainWindow.saveState/restoreState; bump it when the docks change, so a layout
 #: saved by another version is discarded (restoreState returns False) instead of misapplied.
-WINDOW_STATE_VERSION = 3  # 2: Embeddings, Compare and Stability docks; 3: the map's room
+WINDOW_STATE_VERSION = 3  # 2: Embeddings, Compare, Stability docks; 3: the map's room, Charts
 #: embexplorer writes a few kilobytes; anything much larger is not its settings file.
 MAX_SETTINGS_BYTES = 1 << 20
 

@@ -173,8 +173,10 @@ def _map_problems(window, coords: np.ndarray) -> list[str]:
             f"the map is coloured by {colors.column!r}, the column shown is {shown!r}",
         )
     selection = doc.selection.selection
-    drawn = view._selected  # the mask of points drawn unfaded, None when nothing is selected
+    drawn = view._selected  # the points drawn unfaded, None when all are
     want = selection.to_mask() if len(selection) else None
+    if doc.filter_mask is not None:  # the charts' filter fades the rows it leaves out too
+        want = doc.filter_mask if want is None else want & doc.filter_mask
     check(
         (drawn is None and want is None)
         or (drawn is not None and want is not None and np.array_equal(drawn, want)),

@@ -132,8 +132,9 @@ class ScatterView(pg.PlotWidget):
         return self._detail
 
     def set_selection(self, mask: np.ndarray | None) -> None:
-        """Show a selection: unselected points are drawn faded (None: nothing selected)."""
-        self._selected = None if mask is None or not mask.any() else mask
+        """Draw the points outside ``mask`` faded (the selection, and the charts' filter);
+        None draws every point in full."""
+        self._selected = mask
         self._brush_table = _brushes(self._palette())
         self._invalidate()
         self.refresh()

@@ -1,0 +1,75 @@
+"""The metadata charts filter the map and the table (cross-filtering), filters combine and
+clear, and every chart shows the selection's share."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+
+from tests.gui.invariants import window_problems
+
+TIMEOUT = 60_000
+
+
+def _charts(qtbot, window):
+    panel = window.charts_panel
+    qtbot.waitUntil(lambda: {"label", "score"} <= set(panel.views), timeout=TIMEOUT)
+    return panel, panel.views["label"], panel.views["score"]
+
+
+def _bar_heights(view, which: int) -> np.ndarray:
+    opts = view._bars[which].opts
+    return np.asarray(opts["width"] if view.chart.kind == "categorical" else opts["height"])
+
+
+def test_a_click_on_a_bar_filters_the_map_and_the_table(qtbot, opened_window):
+    window, doc = opened_window, opened_window.document
+    panel, labels, score = _charts(qtbot, window)
+    assert labels.chart.kind == "categorical" and score.chart.kind == "numeric"
+    assert "text" not in panel.views  # every text differs: no chart
+    assert list(labels.chart.labels) == ["alpha", "beta", "gamma"]
+    # a real click on the "beta" bar
+    bar = labels.chart.labels.index("beta")
+    scene = labels.plot_item.vb.mapViewToScene(QPointF(5.0, bar))
+    with qtbot.waitSignal(doc.filters_changed, timeout=5000):
+        qtbot.mouseClick(
+            labels.viewport(), Qt.MouseButton.LeftButton, pos=labels.mapFromScene(scene)
+        )
+    beta = np.asarray(doc.corpus.columns["label"]) == "beta"
+    assert np.array_equal(doc.filter_mask, beta)
+    assert np.array_equal(window.plot_panel.view._selected, beta)  # the others faded
+    assert window.dataset_panel.model.rowCount() == 10
+    assert "label is beta" in panel.header.text() and "10 of 30 rows" in panel.header.text()
+    assert _bar_heights(score, 1).sum() == 10  # the rows that pass, in every chart
+    assert window_problems(window) == []
+
+
+def test_filters_combine_show_the_selection_and_clear(qtbot, opened_window):
+    window, doc = opened_window, opened_window.document
+    panel, labels, score = _charts(qtbot, window)
+    values = np.asarray(doc.corpus.columns["score"], dtype=float)
+    with qtbot.waitSignal(doc.filters_changed, timeout=5000):
+        labels.category_clicked.emit("label", "alpha", Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(doc.filters_changed, timeout=5000):
+        labels.category_clicked.emit("label", "gamma", Qt.KeyboardModifier.ControlModifier)
+    with qtbot.waitSignal(doc.filters_changed, timeout=5000):
+        score.range_chosen.emit("score", (0.2, 0.9))
+    label = np.asarray(doc.corpus.columns["label"])
+    want = np.isin(label, ["alpha", "gamma"]) & (values >= 0.2) & (values <= 0.9)
+    assert np.array_equal(doc.filter_mask, want) and 0 < want.sum() < 20
+    assert window.dataset_panel.model.rowCount() == want.sum()
+    assert score.region.getRegion() == (0.2, 0.9)
+    # the selection's share is drawn in each chart
+    doc.selection.apply(np.array([0, 1, 2, 25]))
+    assert list(_bar_heights(labels, 2)) == [3, 0, 1]
+    expected = np.histogram(values[[0, 1, 2, 25]], score.chart.edges)[0]
+    assert np.array_equal(_bar_heights(score, 2), expected)
+    assert window_problems(window) == []
+    with qtbot.waitSignal(doc.filters_changed, timeout=5000):
+        panel.clear_button.click()
+    assert doc.filter_mask is None and not doc.filters
+    assert window.dataset_panel.model.rowCount() == 30
+    edges = score.chart.edges
+    assert score.region.getRegion() == (edges[0], edges[-1])
+    assert panel.header.text() == "No filter: every row is shown."
+    assert window_problems(window) == []
