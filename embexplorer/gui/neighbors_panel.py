@@ -75,10 +75,11 @@ class NeighborsPanel(QWidget):
         reduced_layout.setContentsMargins(0, 0, 0, 0)
         reduced_layout.addWidget(self.reduced_title)
         reduced_layout.addWidget(self.reduced)
-        split = QSplitter(Qt.Orientation.Horizontal)
+        # one above the other: each list has the dock's whole width, so its columns fit
+        split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(raw_box)
         split.addWidget(reduced_box)
-        split.setSizes([360, 200])
+        split.setSizes([320, 200])
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(controls)
