@@ -24,8 +24,8 @@ class ChartsController(QObject):
 
     def _recompute(self) -> None:
         doc, panel = self.main_window.document, self.main_window.charts_panel
+        panel.set_charts([])  # the old charts are of other rows or columns
         if doc.corpus is None:
-            panel.set_charts([])
             return
         columns = doc.chart_columns()
         self.main_window.runner.submit(

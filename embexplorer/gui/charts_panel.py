@@ -173,6 +173,8 @@ class ChartsPanel(QWidget):
         self._filters = filters
         for view in self.views.values():
             chart = view.chart
+            if len(chart.codes) != n_rows:  # charts of the rows before (new ones are coming)
+                continue
             view.show_counts(
                 chart.counts,
                 None if passing is None else chart_counts(chart, passing),

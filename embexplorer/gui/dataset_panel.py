@@ -133,8 +133,14 @@ class DatasetPanel(QWidget):
 
     def set_filter_rows(self, rows: np.ndarray | None) -> None:
         """The rows the charts' filters keep (None: no filter)."""
-        self._chart_rows = rows
-        self._show_rows()
+        same = (rows is None and self._chart_rows is None) or (
+            rows is not None
+            and self._chart_rows is not None
+            and np.array_equal(rows, self._chart_rows)
+        )
+        if not same:  # showing the rows again would clear the table's current row
+            self._chart_rows = rows
+            self._show_rows()
 
     def set_selection_rows(self, rows: np.ndarray) -> None:
         self._selection_rows = rows

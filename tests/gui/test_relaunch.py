@@ -31,6 +31,7 @@ DOCKS = [
     "Neighbours",
     "Compare",
     "Stability",
+    "Charts",
     "Search by meaning",
 ]
 ANALYSIS_TABS = ["Hubness", "Clusters"]
