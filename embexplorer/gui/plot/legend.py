@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
@@ -24,6 +24,9 @@ class LegendWidget(QWidget):
         self.entries.setFrameShape(QListWidget.Shape.NoFrame)
         self.entries.setIconSize(QSize(12, 12))
         self.entries.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        # long names (a cluster's three words) lose their middle, not their count
+        self.entries.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.entries.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.bar = QLabel()
         self.bar_max, self.bar_min = QLabel(), QLabel()
         layout = QVBoxLayout(self)
@@ -52,8 +55,13 @@ class LegendWidget(QWidget):
         self.title.setText(mapping.column or "")
         if numeric:
             lo, hi = mapping.value_range or (0.0, 0.0)
-            self.bar_max.setText(f"{hi:.4g}")
-            self.bar_min.setText(f"{lo:.4g}")
+            below, above = mapping.clipped
+            self.bar_max.setText(f"{'≥ ' if above else ''}{hi:.4g}")
+            self.bar_min.setText(f"{'≤ ' if below else ''}{lo:.4g}")
+            self.bar.setToolTip(
+                f"{mapping.column}: {lo:.4g} (dark) to {hi:.4g} (light)"
+                + ("; values beyond are drawn in the end colours" if below or above else "")
+            )
             self.bar.setPixmap(_gradient(mapping.palette[:N_LEVELS]))
             missing = mapping.entries
             palette_missing = [mapping.palette[N_LEVELS]] if missing else []
