@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from embexplorer.core.analysis.analysis_columns import display_column, display_column_names
+from embexplorer.core.analysis.clusters import naming_texts
 from embexplorer.core.analysis.neighbors import ExactIndex, Neighbors
 from embexplorer.core.analysis.params import AnalysisParams
 from embexplorer.core.analysis.pipeline import AnalysisResult, analysis_task
@@ -176,7 +177,7 @@ class AnalysisSession(QObject):
         corpus, params, previous, rows = self.corpus, self.params, self.result, self.rows
         if corpus is None or rows is None:
             return
-        texts = corpus.texts
+        texts = naming_texts(corpus)
         title = f"Projecting ({params.projection})"
         self.runner.submit(
             self.channel,
@@ -193,9 +194,10 @@ class AnalysisSession(QObject):
             self.map_changed.emit(map_data)
             self.results_changed.emit(result)
         corpus, params, rows = self.corpus, self.params, self.rows
+        texts = None if corpus is None else naming_texts(corpus)
         self.runner.submit(
             self.channel,
-            lambda: analysis_task(rows, params, result, texts=corpus.texts),
+            lambda: analysis_task(rows, params, result, texts=texts),
             self._on_analysed,
             title="Analysing (kNN, hubness, clusters)",
             on_error=self._on_error,
