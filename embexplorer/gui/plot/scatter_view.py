@@ -9,6 +9,9 @@ Level of detail, chosen for scale (figures from ``embexplorer bench``):
   (see :mod:`raster`). ``detail_changed`` says which, so the window can tell the user.
 
 Brushes come from a table with one ``QBrush`` per palette colour, indexed with numpy.
+
+Above ``DENSITY_DEFAULT_MIN`` points a density layer (contour lines, see :mod:`density`) is
+drawn over the points in view, whatever the level of detail, unless the user turns it off.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 
 from embexplorer.gui.plot.cluster_labels import ClusterLabels
 from embexplorer.gui.plot.colormap import ColorMapping, single_color
+from embexplorer.gui.plot.density import DENSITY_DEFAULT_MIN, density_contours
 from embexplorer.gui.plot.hover_card import HoverCard
 from embexplorer.gui.plot.overlays import HubOverlay, NeighborOverlay, PassiveScatter
 from embexplorer.gui.plot.point_index import PointIndex
@@ -44,6 +48,8 @@ class ScatterView(pg.PlotWidget):
     point_hovered = Signal(int)
     #: a sentence saying how the points are drawn now
     detail_changed = Signal(str)
+    #: whether the density layer is drawn (it follows the number of points until chosen)
+    density_toggled = Signal(bool)
 
     def __init__(self, parent=None):
         super().__init__(parent, background="w", viewBox=SelectViewBox())
@@ -61,7 +67,9 @@ class ScatterView(pg.PlotWidget):
         self._highlight = PassiveScatter(
             pxMode=True, size=14, brush=None, pen=pg.mkPen("#111111", width=2)
         )
-        for item, z in ((self._image, 0), (self._markers, 1), (self._highlight, 10)):
+        self._contours = pg.ImageItem(axisOrder="row-major")
+        layers = ((self._image, 0), (self._markers, 1), (self._contours, 5), (self._highlight, 10))
+        for item, z in layers:
             item.setZValue(z)
             self.plot_item.addItem(item, ignoreBounds=True)
         #: a typed query: its position (when the projection can place it) and its neighbours
@@ -82,6 +90,8 @@ class ScatterView(pg.PlotWidget):
         self._covered: tuple[float, float, float, float] | None = None
         self._hover_row = -1
         self._detail = ""
+        self._density_choice: bool | None = None  # None: on above DENSITY_DEFAULT_MIN points
+        self._density_on = False
         #: the text describing a row, shown in the hover card
         self.tooltip_text: Callable[[int], str] = lambda row: f"row {row}"
         self.hover_card = HoverCard(self.viewport())
@@ -106,6 +116,7 @@ class ScatterView(pg.PlotWidget):
             overlay.clear()
         self.hub_overlay.show(None, None, None)
         self.cluster_labels.clear()
+        self._follow_density_default()
         self.fit_view()
         self.refresh()
 
@@ -117,6 +128,37 @@ class ScatterView(pg.PlotWidget):
         self._brush_table = _brushes(self._palette())
         self._invalidate()
         self.refresh()
+
+    # -- density layer ------------------------------------------------------------------------
+    def set_density(self, on: bool | None) -> None:
+        """Draw the density layer (True), not (False), or as the number of points says (None).
+        A choice holds for every later set of points."""
+        self._density_choice = on
+        self._follow_density_default()
+        self.refresh()
+
+    @property
+    def density_on(self) -> bool:
+        return self._density_on
+
+    def _follow_density_default(self) -> None:
+        n = 0 if self._index is None else len(self._index)
+        on = n >= DENSITY_DEFAULT_MIN if self._density_choice is None else self._density_choice
+        if on != self._density_on:
+            self._density_on = on
+            self.density_toggled.emit(on)
+        if not on:
+            self._contours.clear()
+            self._contours.setVisible(False)
+
+    def _show_density(self, x0: float, x1: float, y0: float, y1: float) -> None:
+        ratio = self.devicePixelRatioF()
+        rect = self.view_box.boundingRect()
+        size = (int(rect.width() * ratio), int(rect.height() * ratio))
+        image = density_contours(self._index.coords, (x0, x1), (y0, y1), size)
+        self._contours.setImage(image, autoLevels=False)
+        self._contours.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self._contours.setVisible(True)
 
     @property
     def colors(self) -> ColorMapping:
@@ -194,9 +236,12 @@ class ScatterView(pg.PlotWidget):
         if index is None or not len(index):
             self._markers.setData(x=[], y=[])
             self._image.clear()
+            self._contours.clear()
             self._set_detail("")
             return
         (x0, x1), (y0, y1) = self.view_box.viewRange()
+        if self._density_on:
+            self._show_density(x0, x1, y0, y1)
         if len(index) <= MARKERS_MAX:
             if self._marker_rows is None:
                 self._show_markers(np.arange(len(index)))

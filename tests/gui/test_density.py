@@ -1,0 +1,106 @@
+"""The density layer: counts on the view's grid, halving levels, contour lines (numpy only)
+and the map's toggle (on by default above DENSITY_DEFAULT_MIN points)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from embexplorer.gui.plot import density as density_module
+from embexplorer.gui.plot.density import (
+    LEVELS,
+    contour_bands,
+    contour_image,
+    density_contours,
+    density_grid,
+)
+from embexplorer.gui.plot.point_index import PointIndex
+from embexplorer.gui.plot.scatter_view import ScatterView
+
+
+def test_grid_counts_match_histogram2d():
+    coords = np.random.default_rng(0).normal(size=(5000, 2)).astype(np.float32)
+    grid = density_grid(coords, (-2.0, 3.0), (-1.5, 2.5), (40, 50), sigma_cells=0)
+    want, _, _ = np.histogram2d(
+        coords[:, 1], coords[:, 0], bins=(40, 50), range=((-1.5, 2.5), (-2.0, 3.0))
+    )
+    assert np.array_equal(grid, want.astype(np.float32))
+
+
+def test_smoothing_keeps_the_mass_of_points_away_from_the_edges():
+    coords = np.random.default_rng(1).normal(0, 0.3, size=(2000, 2)).astype(np.float32)
+    grid = density_grid(coords, (-5.0, 5.0), (-5.0, 5.0), (100, 100), sigma_cells=3)
+    assert grid.sum() == pytest.approx(2000, rel=1e-4)
+    assert np.unravel_index(grid.argmax(), grid.shape) in {(49, 49), (49, 50), (50, 49), (50, 50)}
+
+
+def test_bands_count_the_halving_levels_reached():
+    density = np.array([[64.0, 32.0, 31.9, 16.0, 1.0, 0.99, 0.0]], dtype=np.float32)
+    # thresholds 1, 2, 4, 8, 16, 32 (the peak 64 times 2^-6 … 2^-1)
+    assert contour_bands(density, levels=6).tolist() == [[6, 6, 5, 5, 1, 0, 0]]
+    assert not contour_bands(np.zeros((3, 3), dtype=np.float32)).any()
+
+
+def test_lines_lie_on_band_changes_only():
+    yy, xx = np.mgrid[0:30, 0:30]
+    bands = ((yy - 15) ** 2 + (xx - 15) ** 2 <= 64).astype(np.int8) * 2  # a disc of band 2
+    image = contour_image(bands, levels=LEVELS)
+    drawn = image[..., 3] > 0
+    neighbour_differs = np.zeros_like(drawn)
+    neighbour_differs[:, :-1] |= bands[:, 1:] != bands[:, :-1]
+    neighbour_differs[:-1] |= bands[1:] != bands[:-1]
+    assert np.array_equal(drawn, neighbour_differs) and drawn.any()
+    assert not drawn[15, 15] and not drawn[0, 0]
+
+
+def test_denser_lines_are_darker():
+    rng = np.random.default_rng(2)
+    coords = np.vstack([rng.normal(0, 0.5, (20_000, 2)), rng.normal(4, 0.5, (2000, 2))])
+    image = density_contours(coords.astype(np.float32), (-3.0, 7.0), (-3.0, 7.0), (200, 200))
+    alphas = np.unique(image[..., 3])
+    assert len(alphas) > 3  # several levels drawn
+    centre, other = image[30:90, 30:90, 3], image[:, :, 3]
+    assert centre.max() == other.max()  # the innermost line circles the dense blob
+
+
+@pytest.fixture
+def view(qtbot):
+    v = ScatterView()
+    qtbot.addWidget(v)
+    v.resize(400, 300)
+    v.show()
+    qtbot.waitExposed(v)
+    return v
+
+
+def _index(n):
+    return PointIndex(np.random.default_rng(3).normal(size=(n, 2)).astype(np.float32))
+
+
+def test_density_layer_on_above_the_default_size_until_chosen(view, monkeypatch):
+    monkeypatch.setattr(density_module, "DENSITY_DEFAULT_MIN", 500)
+    monkeypatch.setattr("embexplorer.gui.plot.scatter_view.DENSITY_DEFAULT_MIN", 500)
+    view.set_points(_index(100))
+    assert not view.density_on and not view._contours.isVisible()
+    view.set_points(_index(600))
+    assert view.density_on and view._contours.isVisible()
+    rect = view.view_box.boundingRect()  # the view's grid of 2-pixel cells
+    assert view._contours.image.shape[:2] == (int(rect.height()) // 2, int(rect.width()) // 2)
+    view.set_density(False)  # the user's choice holds for the next points
+    view.set_points(_index(800))
+    assert not view.density_on and not view._contours.isVisible()
+    view.set_density(True)
+    view.set_points(_index(100))
+    assert view.density_on and view._contours.isVisible()
+
+
+def test_panel_checkbox_follows_and_drives_the_layer(qtbot, monkeypatch):
+    from embexplorer.gui.plot.panel import PlotPanel
+
+    monkeypatch.setattr("embexplorer.gui.plot.scatter_view.DENSITY_DEFAULT_MIN", 500)
+    panel = PlotPanel()
+    qtbot.addWidget(panel)
+    panel.view.set_points(_index(600))
+    assert panel.density.isChecked()
+    panel.density.click()
+    assert not panel.view.density_on and not panel.view._contours.isVisible()
