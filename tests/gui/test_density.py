@@ -9,10 +9,14 @@ import pytest
 from embexplorer.gui.plot import density as density_module
 from embexplorer.gui.plot.density import (
     LEVELS,
+    DensityIndex,
+    column_extent,
     contour_bands,
     contour_image,
     density_contours,
     density_grid,
+    smoothed,
+    upsample2,
 )
 from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.plot.scatter_view import ScatterView
@@ -32,6 +36,42 @@ def test_smoothing_keeps_the_mass_of_points_away_from_the_edges():
     grid = density_grid(coords, (-5.0, 5.0), (-5.0, 5.0), (100, 100), sigma_cells=3)
     assert grid.sum() == pytest.approx(2000, rel=1e-4)
     assert np.unravel_index(grid.argmax(), grid.shape) in {(49, 49), (49, 50), (50, 49), (50, 50)}
+
+
+def test_index_counts_match_histogram2d_on_its_cells():
+    coords = np.random.default_rng(5).normal(size=(20_000, 2)).astype(np.float32)
+    index = DensityIndex(coords, grid=64)
+    x0, y0 = index.lo
+    x1, y1 = index.lo + 64 * index.cell
+    counts = index.counts((x0, x1), (y0, y1), (16, 32))  # each view cell: 4 × 2 index cells
+    want, _, _ = np.histogram2d(
+        coords[:, 1], coords[:, 0], bins=(16, 32), range=((y0, y1), (x0, x1))
+    )
+    assert counts.sum() == pytest.approx(20_000)
+    assert np.abs(counts - want).max() < 1e-3 * want.max() + 1e-6
+
+
+def test_index_density_close_to_the_direct_count_in_any_view():
+    coords = np.random.default_rng(6).normal(size=(50_000, 2)).astype(np.float32)
+    index = DensityIndex(coords)
+    view = ((-1.3, 0.9), (-0.7, 1.1))
+    direct = density_grid(coords, *view, (90, 110), sigma_cells=3)
+    from_index = smoothed(index.counts(*view, (90, 110)), 3)
+    assert np.abs(from_index - direct).max() < 0.05 * direct.max()
+
+
+def test_column_extent():
+    coords = np.random.default_rng(7).normal(size=(1000, 2)).astype(np.float32)
+    lo, hi = column_extent(coords)
+    assert lo.tolist() == coords.min(axis=0).tolist() and hi.tolist() == coords.max(axis=0).tolist()
+
+
+def test_upsampling_is_bilinear_between_cell_centres():
+    i, j = np.mgrid[0:6, 0:8].astype(np.float64)
+    up = upsample2(3 * i + 2 * j)  # a plane, sampled at cell centres
+    fi, fj = np.mgrid[0:12, 0:16] / 2 - 0.25  # the centres of the half-size cells
+    assert np.allclose(up[1:-1, 1:-1], (3 * fi + 2 * fj)[1:-1, 1:-1])
+    assert upsample2(np.full((3, 4), 7.0)).tolist() == np.full((6, 8), 7.0).tolist()
 
 
 def test_bands_count_the_halving_levels_reached():
@@ -84,14 +124,34 @@ def test_density_layer_on_above_the_default_size_until_chosen(view, monkeypatch)
     assert not view.density_on and not view._contours.isVisible()
     view.set_points(_index(600))
     assert view.density_on and view._contours.isVisible()
-    rect = view.view_box.boundingRect()  # the view's grid of 2-pixel cells
-    assert view._contours.image.shape[:2] == (int(rect.height()) // 2, int(rect.width()) // 2)
+    rect = view.view_box.boundingRect()  # 2-pixel cells, from counts on 4-pixel cells
+    want = (int(rect.height()) // 4 * 2, int(rect.width()) // 4 * 2)
+    assert view._contours.image.shape[:2] == want
     view.set_density(False)  # the user's choice holds for the next points
     view.set_points(_index(800))
     assert not view.density_on and not view._contours.isVisible()
     view.set_density(True)
     view.set_points(_index(100))
     assert view.density_on and view._contours.isVisible()
+
+
+def test_large_maps_read_the_density_from_the_index(view, monkeypatch):
+    monkeypatch.setattr("embexplorer.gui.plot.scatter_view.DENSITY_DIRECT_MAX", 1000)
+    monkeypatch.setattr("embexplorer.gui.plot.point_index.DIRECT_MAX", 1000)
+    monkeypatch.setattr("embexplorer.gui.plot.scatter_view.MARKERS_MAX", 1000)
+    index = _index(6000)
+    assert index.density is not None
+    reads = []
+    counts = index.density.counts
+    monkeypatch.setattr(index.density, "counts", lambda *a: reads.append(a) or counts(*a))
+    view.set_points(index)
+    assert len(reads) == 1  # the frame read the index, not the points
+    from_index = (view._contours.image[..., 3] > 0).sum()
+    monkeypatch.setattr("embexplorer.gui.plot.scatter_view.DENSITY_DIRECT_MAX", 10**9)
+    view.refresh()  # the same view, counted point by point
+    assert len(reads) == 1
+    direct = (view._contours.image[..., 3] > 0).sum()
+    assert from_index > 0 and abs(from_index - direct) < 0.1 * direct  # the same lines
 
 
 def test_panel_checkbox_follows_and_drives_the_layer(qtbot, monkeypatch):

@@ -24,7 +24,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 
 from embexplorer.gui.plot.cluster_labels import ClusterLabels
 from embexplorer.gui.plot.colormap import ColorMapping, single_color
-from embexplorer.gui.plot.density import DENSITY_DEFAULT_MIN, density_contours
+from embexplorer.gui.plot.density import DENSITY_DEFAULT_MIN, column_extent, density_contours
+from embexplorer.gui.plot.density import DIRECT_MAX as DENSITY_DIRECT_MAX
 from embexplorer.gui.plot.hover_card import HoverCard
 from embexplorer.gui.plot.overlays import HubOverlay, NeighborOverlay, PassiveScatter
 from embexplorer.gui.plot.point_index import PointIndex
@@ -151,11 +152,18 @@ class ScatterView(pg.PlotWidget):
             self._contours.clear()
             self._contours.setVisible(False)
 
-    def _show_density(self, x0: float, x1: float, y0: float, y1: float) -> None:
+    def _show_density(self, x0: float, x1: float, y0: float, y1: float, in_view: int) -> None:
+        """Contours of the points in view: counted directly when few, else read from the
+        index's integral image (see :mod:`density`)."""
         ratio = self.devicePixelRatioF()
         rect = self.view_box.boundingRect()
         size = (int(rect.width() * ratio), int(rect.height() * ratio))
-        image = density_contours(self._index.coords, (x0, x1), (y0, y1), size)
+        index, coords, grid = self._index, self._index.coords, None
+        if index.density is not None and in_view > DENSITY_DIRECT_MAX:
+            grid = index.density
+        elif index.density is not None:
+            coords = coords[index.in_x_window(x0, x1)]
+        image = density_contours(coords, (x0, x1), (y0, y1), size, index=grid)
         self._contours.setImage(image, autoLevels=False)
         self._contours.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         self._contours.setVisible(True)
@@ -215,9 +223,8 @@ class ScatterView(pg.PlotWidget):
     def fit_view(self) -> None:
         if self._index is None or not len(self._index):
             return
-        # Python floats: pyqtgraph compares ranges with float64 limits (float32 overflows).
-        lo = self._index.coords.min(axis=0).astype(float)
-        hi = self._index.coords.max(axis=0).astype(float)
+        # float64: pyqtgraph compares ranges with float64 limits (float32 overflows).
+        lo, hi = column_extent(self._index.coords)
         pad = np.maximum((hi - lo) * 0.03, 1e-6)
         self.view_box.setRange(
             xRange=(float(lo[0] - pad[0]), float(hi[0] + pad[0])),
@@ -240,14 +247,16 @@ class ScatterView(pg.PlotWidget):
             self._set_detail("")
             return
         (x0, x1), (y0, y1) = self.view_box.viewRange()
-        if self._density_on:
-            self._show_density(x0, x1, y0, y1)
         if len(index) <= MARKERS_MAX:
+            if self._density_on:
+                self._show_density(x0, x1, y0, y1, len(index))
             if self._marker_rows is None:
                 self._show_markers(np.arange(len(index)))
             self._set_detail(f"{len(index):,} points, drawn as markers")
             return
         in_view = index.count_in_rect(x0, x1, y0, y1)
+        if self._density_on:
+            self._show_density(x0, x1, y0, y1, in_view)
         if in_view <= MARKERS_IN_VIEW_MAX:
             if not self._covers(x0, x1, y0, y1):
                 self._show_markers_around(index, x0, x1, y0, y1)
