@@ -53,54 +53,27 @@ N_LEVELS = 256
 #: Text categories hash into the first this many palette slots (see preferred_slot).
 HASHED_SLOTS = 20
 
+# fmt: off
 #: 40 colours, distinct to people with normal and with deuteranomalous colour vision, in the
-#: order glasbey adds them (each as far as possible from all before it). Source: glasbey 0.4.0
-#: (Glasbey et al. 2007, as implemented by L. McInnes; pypi.org/project/glasbey),
-#: ``glasbey.create_palette(palette_size=40, colorblind_safe=True, cvd_type="deuteranomaly",
+#: order glasbey adds them (each as far as possible from all before it). The first six are
+#: Okabe & Ito's colour-blind-safe set ("Color Universal Design", 2008) without its yellow
+#: (invisible on the white map) and black (the colour of the density lines); glasbey 0.4.0
+#: (Glasbey et al. 2007, as implemented by L. McInnes; pypi.org/project/glasbey) added the
+#: rest: ``glasbey.extend_palette(["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9",
+#: "#CC79A7"], palette_size=40, colorblind_safe=True, cvd_type="deuteranomaly",
 #: cvd_severity=50.0, lightness_bounds=(30, 70), chroma_bounds=(30, 90))``: mid lightness and
 #: chroma, so every colour shows on the white map and none is the grey of "other".
 CATEGORY_HEX = (
-    "#0079fb",
-    "#c62d00",
-    "#ff39ba",
-    "#3de331",
-    "#146d61",
-    "#20d2ff",
-    "#04be92",
-    "#9e089e",
-    "#a23d5d",
-    "#ce55ff",
-    "#db8265",
-    "#089eb6",
-    "#2daa49",
-    "#ff9ace",
-    "#007131",
-    "#e7a2fb",
-    "#ff3182",
-    "#9a618a",
-    "#006d96",
-    "#518a65",
-    "#00a2ff",
-    "#10dbc2",
-    "#9ece8e",
-    "#b200eb",
-    "#aa86b6",
-    "#be5551",
-    "#c69a00",
-    "#d200b6",
-    "#ae102d",
-    "#be7d9a",
-    "#866db2",
-    "#a60c75",
-    "#df108a",
-    "#f74518",
-    "#2d9e92",
-    "#ff3deb",
-    "#fb9aa2",
-    "#657d00",
-    "#750cff",
-    "#71b6c2",
+    "#0072b2", "#e69f00", "#009e73", "#d55e00", "#56b4e9",
+    "#cc79a7", "#516900", "#92ceaa", "#a21086", "#ef35f7",
+    "#246d61", "#e7a6db", "#00be00", "#55a29a", "#7ddb00",
+    "#ae00d2", "#9e719e", "#7586ff", "#aa5100", "#828a4d",
+    "#2ddbd2", "#d29671", "#750cff", "#d7a2ff", "#518eae",
+    "#5d598a", "#f724c6", "#00be96", "#dbba69", "#ca14ba",
+    "#107141", "#79b2c2", "#965579", "#8a49ff", "#be8ac6",
+    "#925d3d", "#00d271", "#009200", "#aa9a3d", "#008a86",
 )
+# fmt: on
 DEFAULT_RGBA = (31, 119, 180, 200)
 MISSING_RGBA = (190, 190, 190, 160)
 OTHER_RGBA = (140, 140, 140, 160)
