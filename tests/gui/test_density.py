@@ -9,12 +9,14 @@ import pytest
 from embexplorer.gui.plot import density as density_module
 from embexplorer.gui.plot.density import (
     LEVELS,
+    LINE_RGB,
     DensityIndex,
     column_extent,
     contour_bands,
     contour_image,
     density_contours,
     density_grid,
+    draw_over,
     smoothed,
     upsample2,
 )
@@ -103,6 +105,25 @@ def test_denser_lines_are_darker():
     assert centre.max() == other.max()  # the innermost line circles the dense blob
 
 
+def test_draw_over_composites_line_cells_onto_the_pixels_they_cover():
+    image = np.zeros((4, 6, 4), dtype=np.uint8)
+    image[:, :] = (200, 100, 0, 210)
+    image[0, 0] = (0, 0, 0, 0)  # an empty pixel
+    lines = np.zeros((2, 3, 4), dtype=np.uint8)  # each line cell covers 2 × 2 pixels
+    lines[0, 0] = lines[1, 2] = (20, 20, 20, 128)
+    before = image.copy()
+    draw_over(image, lines)
+    a_s, a_t = 128 / 255, 210 / 255
+    alpha = a_s + a_t * (1 - a_s)
+    want = (np.array([20, 20, 20]) * a_s + np.array([200, 100, 0]) * a_t * (1 - a_s)) / alpha
+    assert image[1, 1].tolist() == [*np.round(want).astype(int).tolist(), round(alpha * 255)]
+    assert image[0, 0].tolist() == [20, 20, 20, 128]  # over nothing: the line itself
+    assert image[3, 5].tolist() == image[1, 1].tolist()
+    untouched = np.ones((4, 6), dtype=bool)
+    untouched[:2, :2] = untouched[2:, 4:] = False
+    assert np.array_equal(image[untouched], before[untouched])
+
+
 @pytest.fixture
 def view(qtbot):
     v = ScatterView()
@@ -152,6 +173,21 @@ def test_large_maps_read_the_density_from_the_index(view, monkeypatch):
     assert len(reads) == 1
     direct = (view._contours.image[..., 3] > 0).sum()
     assert from_index > 0 and abs(from_index - direct) < 0.1 * direct  # the same lines
+
+
+def test_raster_level_of_detail_draws_the_lines_into_its_image(view, monkeypatch):
+    monkeypatch.setattr("embexplorer.gui.plot.scatter_view.MARKERS_MAX", 1000)
+    monkeypatch.setattr("embexplorer.gui.plot.scatter_view.MARKERS_IN_VIEW_MAX", 1000)
+    view.set_density(False)
+    view.set_points(_index(6000))
+    plain = view._image.image.copy()
+    view.set_density(True)
+    assert view._image.isVisible() and not view._contours.isVisible()  # one image, lines in it
+    lined = view._image.image
+    changed = (lined != plain).any(axis=2)
+    assert changed.any() and (lined[changed][:, 3] >= plain[changed][:, 3]).all()  # lines add
+    over_nothing = changed & (plain[..., 3] == 0)
+    assert (lined[over_nothing][:, :3] == LINE_RGB).all() and over_nothing.any()
 
 
 def test_panel_checkbox_follows_and_drives_the_layer(qtbot, monkeypatch):
