@@ -176,6 +176,24 @@ def test_naming_texts_and_short_labels():
     both = Corpus(ids, {"t": texts, "w": words}, text_column="t", label_column="w")
     assert clusters.naming_texts(both) is texts
     assert clusters.naming_texts(both.replace(text_column=None)) is words
-    numbers = Corpus(ids, {"n": np.arange(3)}, label_column="n")
-    assert clusters.naming_texts(numbers) is None
+    digits = Corpus(ids, {"n": np.arange(3)}, label_column="n")
+    assert clusters.naming_texts(digits) is digits.labels
+    scores = Corpus(ids, {"s": np.linspace(0, 1, 3)}, label_column="s")
+    assert clusters.naming_texts(scores) is None
     assert clusters.short_labels(words) and not clusters.short_labels(texts)
+
+
+def test_repeated_labels_name_clusters_by_their_most_frequent():
+    labels = np.array([0] * 10 + [1] * 10 + [-1] * 3)
+    digits = np.array([0] * 9 + [6] + [2] * 5 + [1] * 3 + [7, 2] + [5] * 3, dtype=np.int64)
+    names = clusters.frequent_names(labels, digits)
+    # cluster 0: 90 % zeros (6 is under 25 %); cluster 1: 2 (60 %), 1 (30 %); noise unnamed
+    assert names == {0: ["0"], 1: ["2", "1"]}
+    assert clusters.repeated_labels(digits) and not clusters.repeated_labels(np.arange(23))
+
+
+def test_cluster_task_names_digit_clusters_by_their_digit():
+    x, _, truth = _word_blobs()
+    result = run_task(cluster_task(x, "kmeans:3", seed=0, texts=truth * 3))
+    names = sorted(result.label_text(c) for c in result.sizes)
+    assert names == ["0", "3", "6"]

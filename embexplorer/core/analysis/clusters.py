@@ -6,11 +6,13 @@ yields progress and stops on Cancel. HDBSCAN (scikit-learn) holds the GIL for se
 runs in a child process (see :mod:`child_process`). Labels: -1 is noise (HDBSCAN only).
 
 Names come from whatever text the rows have (:func:`naming_texts`): the text column, else a
-string label column. Texts are named by c-TF-IDF keywords (:mod:`keywords`). Short labels (a
-word, a name: at most ``SHORT_LABEL_WORDS`` words in the median row) repeat no word across rows,
-so c-TF-IDF finds nothing in them; a cluster of those is named by its most central members
-instead, those nearest its centre in the space it was clustered in (a GloVe cluster of
-"paris, rome, berlin" rather than "cluster 8").
+label column of strings or whole numbers. Texts are named by c-TF-IDF keywords
+(:mod:`keywords`). Short labels (a word, a name: at most ``SHORT_LABEL_WORDS`` words in the
+median row) give c-TF-IDF too few words. When they repeat (a class per row, as in a digits
+set), a cluster is named by its most frequent labels ("0", or "2, 1" for a mixed one); when
+nearly every row has its own (a word per row), by its most central members, those nearest its
+centre in the space it was clustered in (a GloVe cluster of "paris, rome, berlin" rather than
+"cluster 8").
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ SHORT_LABEL_WORDS = 3
 NAMES_PER_CLUSTER = 5
 #: Rows looked at per cluster when collecting distinct central names.
 CENTRAL_CANDIDATES = 200
+#: A repeated label names its cluster when it holds at least this share of the cluster's rows.
+MIN_SHARE = 0.25
 CHUNK_ROWS = 65_536
 KMEANS_FULL_MAX = 20_000
 MINIBATCH = 4096
@@ -116,7 +120,10 @@ def cluster_task(
         )
         number = min_size
     keywords = {}
-    if texts is not None and short_labels(texts):
+    if texts is not None and short_labels(texts) and repeated_labels(texts):
+        yield Progress(0.9, "Clusters: naming by their most frequent labels")
+        keywords = frequent_names(labels, texts)
+    elif texts is not None and short_labels(texts):
         yield Progress(0.9, "Clusters: naming by their central members")
         keywords = central_names(data, transform, labels, texts)
     elif texts is not None:
@@ -134,11 +141,12 @@ def cluster_task(
 
 def naming_texts(corpus) -> np.ndarray | None:
     """The text clusters are named from: the corpus's texts, else its label column when that
-    holds strings (a word column), else None (the clusters are numbered)."""
+    holds strings or whole numbers (a word column; a digit per row), else None (the clusters
+    are numbered)."""
     if corpus.texts is not None:
         return corpus.texts
     labels = corpus.labels
-    return labels if labels is not None and labels.dtype.kind in "OU" else None
+    return labels if labels is not None and labels.dtype.kind in "OUiu" else None
 
 
 def short_labels(texts, sample_rows: int = 2000) -> bool:
@@ -146,6 +154,40 @@ def short_labels(texts, sample_rows: int = 2000) -> bool:
     sample = texts[:: max(1, len(texts) // sample_rows)]
     words = [len(str(t).split()) for t in sample if t is not None and str(t).strip()]
     return bool(words) and float(np.median(words)) <= SHORT_LABEL_WORDS
+
+
+def repeated_labels(texts, sample_rows: int = 20_000) -> bool:
+    """Whether the labels repeat (a class per row, as in a digits set: at most half as many
+    distinct values as rows in a regular sample), rather than name each row (a word)."""
+    sample = texts[:: max(1, len(texts) // sample_rows)]
+    return len({str(t) for t in sample}) <= len(sample) / 2
+
+
+def frequent_names(
+    labels: np.ndarray, texts, top_n: int = NAMES_PER_CLUSTER, min_share: float = MIN_SHARE
+) -> dict[int, list[str]]:
+    """Per cluster (noise excluded), its most frequent labels, most frequent first, those
+    that hold at least ``min_share`` of its rows (and at least the first): a cluster of
+    zeros is "0", one of twos and ones "2, 1"."""
+    labels = np.asarray(labels)
+    keys = np.array(["" if t is None else str(t) for t in texts], dtype=object)
+    valid = (labels >= 0) & (keys != "")
+    if not valid.any():
+        return {}
+    values, key_index = np.unique(keys[valid], return_inverse=True)
+    pair_ids, counts = np.unique(
+        labels[valid].astype(np.int64) * len(values) + key_index.ravel(), return_counts=True
+    )
+    clusters, value_of = np.divmod(pair_ids, len(values))
+    totals = np.bincount(labels[valid])
+    names: dict[int, list[str]] = {}
+    for c in np.unique(clusters):
+        mine = np.flatnonzero(clusters == c)
+        order = mine[np.argsort(-counts[mine], kind="stable")[:top_n]]
+        share = counts[order] / totals[c]
+        kept = order[(share >= min_share) | (np.arange(len(order)) == 0)]
+        names[int(c)] = [str(values[v]) for v in value_of[kept]]
+    return names
 
 
 def central_names(
