@@ -30,6 +30,7 @@ from embexplorer.core.analysis.analysis_columns import (
     row_columns,
     summary_fields,
 )
+from embexplorer.core.analysis.clusters import naming_texts
 from embexplorer.core.analysis.neighbors import METRICS
 from embexplorer.core.analysis.params import (
     CLUSTER_SPACES,
@@ -140,7 +141,7 @@ def analyze(args: argparse.Namespace) -> int:
     if corpus.vectors is None:
         corpus = _embed(corpus, progress, timings)
     result = run_task(
-        analysis_task(corpus.vectors, params, None, texts=corpus.texts, bank=bank), progress
+        analysis_task(corpus.vectors, params, None, texts=naming_texts(corpus), bank=bank), progress
     )
     progress.done()
     if (zero := summary_fields(result).get("zero_vectors")) and params.metric == "cosine":

@@ -16,6 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from embexplorer.core.analysis.analysis_columns import display_column, display_column_names
+from embexplorer.core.analysis.clusters import naming_texts
 from embexplorer.core.analysis.neighbors import ExactIndex, Neighbors
 from embexplorer.core.analysis.params import AnalysisParams
 from embexplorer.core.analysis.pipeline import AnalysisResult, analysis_task, stale_stages
@@ -228,7 +229,7 @@ class AnalysisSession(QObject):
         corpus, params, previous, rows = self.corpus, self.params, self.result, self.rows
         if corpus is None or rows is None:
             return
-        texts = corpus.texts
+        texts = naming_texts(corpus)
         if self.layout_method() != "pca":
             if self.map_data is None:
                 self.runner.submit(
@@ -261,7 +262,7 @@ class AnalysisSession(QObject):
         )
         self.runner.submit(
             self.channel,
-            lambda: _before_layout_task(rows, params, previous, corpus.texts, preview),
+            lambda: _before_layout_task(rows, params, previous, naming_texts(corpus), preview),
             self._on_graph_ready,
             title="Analysing (kNN, hubness, clusters)",
             on_error=self._on_error,
@@ -277,7 +278,7 @@ class AnalysisSession(QObject):
         method = self.layout_method()
         self.runner.submit(
             self.channel,
-            lambda: _projection_then_index(rows, params, result, corpus.texts, rest=True),
+            lambda: _projection_then_index(rows, params, result, naming_texts(corpus), rest=True),
             self._on_layout,
             title=f"Layout ({method.upper() if method == 'umap' else method}) on the kNN graph",
             on_error=self._on_error,
@@ -297,9 +298,10 @@ class AnalysisSession(QObject):
             self.map_changed.emit(map_data)
             self.results_changed.emit(result)
         corpus, params, rows = self.corpus, self.params, self.rows
+        texts = None if corpus is None else naming_texts(corpus)
         self.runner.submit(
             self.channel,
-            lambda: analysis_task(rows, params, result, texts=corpus.texts),
+            lambda: analysis_task(rows, params, result, texts=texts),
             self._on_analysed,
             title="Analysing (kNN, hubness, clusters)",
             on_error=self._on_error,

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from embexplorer.core.analysis.analysis_columns import DISPLAY_COLUMNS
+from embexplorer.core.analysis.analysis_columns import CLUSTER, DISPLAY_COLUMNS
 from embexplorer.core.analysis.query import QueryResult, semantic_query_task
 from embexplorer.core.corpus import Corpus, describe_columns
 from embexplorer.core.embedding.embedding import ModelConsentError, embed_corpus_task
@@ -28,15 +28,34 @@ from embexplorer.core.state.workspace import OVERLAP, Workspace
 from embexplorer.core.tasks import Progress, Task
 from embexplorer.gui.analysis_session import AnalysisSession, MapData
 from embexplorer.gui.embedding_set import EmbeddingSet
-from embexplorer.gui.plot.colormap import ColorMapping, color_mapping, single_color
+from embexplorer.gui.plot.colormap import (
+    ColorMapping,
+    cluster_mapping,
+    color_mapping,
+    default_color_column,
+    single_color,
+)
 from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.selection_state import TAGS, SelectionState
 from embexplorer.gui.worker import TaskRunner, error_message
 
 
-def colors_task(values: np.ndarray | None, column: str | None, n: int) -> Task[ColorMapping]:
+def colors_task(
+    values: np.ndarray | None, column: str | None, n: int, clustering=None
+) -> Task[ColorMapping]:
+    """The colours of a column; for the analysis's clusters (``clustering``), by number."""
     yield Progress(None, f"Colouring by {column}" if column else "Colouring")
+    if clustering is not None:
+        return cluster_mapping(clustering.labels, clustering.label_text, column)
     return single_color(n) if values is None else color_mapping(values, column)
+
+
+def initial_color_column(corpus: Corpus, options: ReadOptions) -> str | None:
+    """The label column the user named; else the guessed one when it is categorical enough
+    to read on the map, else the clusters (coloured once the analysis has them)."""
+    if options.label_column is not None:
+        return corpus.label_column
+    return default_color_column(corpus.columns, corpus.label_column, CLUSTER)
 
 
 class Document(QObject):
@@ -133,7 +152,7 @@ class Document(QObject):
 
     def _on_loaded(self, path: Path, options: ReadOptions, corpus: Corpus) -> None:
         self.read_options = options  # how this corpus was read (not a load that failed)
-        self._adopt(path, corpus, corpus.label_column)
+        self._adopt(path, corpus, initial_color_column(corpus, options))
         if corpus.vectors is not None:
             self.analysis.start(corpus)
         elif corpus.text_column is not None:
@@ -242,14 +261,22 @@ class Document(QObject):
         corpus, column = self.corpus, self.color_column
         if corpus is None:
             return
-        values = self.column_values(column)
+        clustering = self._analysis_clusters(column)
+        values = None if clustering is not None else self.column_values(column)
         self._colors_pending = True
         self.runner.submit(
             "colors",
-            lambda: colors_task(values, column, corpus.n_rows),
+            lambda: colors_task(values, column, corpus.n_rows, clustering),
             self._on_colored,
             title="Colouring",
         )
+
+    def _analysis_clusters(self, column: str | None):
+        """The analysis's clustering when ``column`` is its cluster column (not the corpus's)."""
+        if column != CLUSTER or self.corpus is None or column in self.corpus.columns:
+            return None
+        result = self.analysis.result
+        return None if result is None else result.clusters
 
     def _on_colored(self, colors: ColorMapping) -> None:
         self.colors, self._colors_pending = colors, False

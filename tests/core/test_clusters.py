@@ -132,3 +132,68 @@ def test_child_process_cancel_terminates_at_once():
 def test_child_process_errors_come_back():
     with pytest.raises(ZeroDivisionError):
         run_task(child_process_task(divmod, 1, 0))
+
+
+def _word_blobs():
+    """Three blobs of 41 rows: the centre (named) and 40 rows around it whose mean is 0."""
+    rng = np.random.default_rng(4)
+    centres = np.eye(3, 8) * 20
+    rows, words, truth = [], [], []
+    for c, centre in enumerate(centres):
+        offsets = rng.normal(size=(40, 8)) * (1 + np.arange(40)[:, None] / 10)
+        rows += [centre, *(centre + offsets - offsets.mean(axis=0))]
+        words += [f"centre{c}", *[f"w{c}_{i}" for i in range(40)]]
+        truth += [c] * 41
+    return np.array(rows, dtype=np.float32), np.array(words, dtype=object), np.array(truth)
+
+
+def test_short_labels_name_clusters_by_their_central_members():
+    x, words, truth = _word_blobs()
+    names = clusters.central_names(x, lambda r: r, truth, words, top_n=3)
+    for c in range(3):
+        distance = ((x[truth == c] - x[truth == c].mean(axis=0)) ** 2).sum(axis=1)
+        want = list(words[truth == c][np.argsort(distance, kind="stable")[:3]])
+        assert names[c] == want and want[0] == f"centre{c}"
+    labels = truth.copy()
+    labels[:5] = -1  # noise is not named, and its rows name nobody
+    assert -1 not in clusters.central_names(x, lambda r: r, labels, words)
+
+
+def test_cluster_task_names_word_clusters_from_the_words():
+    x, words, truth = _word_blobs()
+    result = run_task(cluster_task(x, "kmeans:3", seed=0, texts=words))
+    assert adjusted_rand_score(truth, result.labels) == 1.0
+    names = sorted(result.label_text(c) for c in result.sizes)
+    assert [n.split(", ")[0] for n in names] == ["centre0", "centre1", "centre2"]
+
+
+def test_naming_texts_and_short_labels():
+    from embexplorer.core.corpus import Corpus
+
+    words = np.array(["paris", "rome", "new york"], dtype=object)
+    texts = np.array(["a long text about a city", "another long text on it", "and more"], object)
+    ids = np.arange(3)
+    both = Corpus(ids, {"t": texts, "w": words}, text_column="t", label_column="w")
+    assert clusters.naming_texts(both) is texts
+    assert clusters.naming_texts(both.replace(text_column=None)) is words
+    digits = Corpus(ids, {"n": np.arange(3)}, label_column="n")
+    assert clusters.naming_texts(digits) is digits.labels
+    scores = Corpus(ids, {"s": np.linspace(0, 1, 3)}, label_column="s")
+    assert clusters.naming_texts(scores) is None
+    assert clusters.short_labels(words) and not clusters.short_labels(texts)
+
+
+def test_repeated_labels_name_clusters_by_their_most_frequent():
+    labels = np.array([0] * 10 + [1] * 10 + [-1] * 3)
+    digits = np.array([0] * 9 + [6] + [2] * 5 + [1] * 3 + [7, 2] + [5] * 3, dtype=np.int64)
+    names = clusters.frequent_names(labels, digits)
+    # cluster 0: 90 % zeros (6 is under 25 %); cluster 1: 2 (60 %), 1 (30 %); noise unnamed
+    assert names == {0: ["0"], 1: ["2", "1"]}
+    assert clusters.repeated_labels(digits) and not clusters.repeated_labels(np.arange(23))
+
+
+def test_cluster_task_names_digit_clusters_by_their_digit():
+    x, _, truth = _word_blobs()
+    result = run_task(cluster_task(x, "kmeans:3", seed=0, texts=truth * 3))
+    names = sorted(result.label_text(c) for c in result.sizes)
+    assert names == ["0", "3", "6"]

@@ -2,34 +2,148 @@
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 
-from embexplorer.gui.plot.colormap import MAX_CATEGORY_COLORS, N_LEVELS, color_mapping
+from embexplorer.gui.plot.colormap import (
+    CATEGORY_HEX,
+    HASHED_SLOTS,
+    MAX_CATEGORY_COLORS,
+    N_LEVELS,
+    OTHER_RGBA,
+    _hex_rgba,
+    assign_slots,
+    categorical_enough,
+    cluster_mapping,
+    color_mapping,
+    default_color_column,
+    natural_key,
+    preferred_slot,
+)
 from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.plot.raster import rasterize
 
 
-def test_categories_most_frequent_first():
+def test_categories_in_natural_order_not_by_count():
     values = np.array(["b", "a", "b", None, "c", "b", "a"], dtype=object)
     m = color_mapping(values, "label")
     assert m.kind == "categorical"
-    assert m.entries == [("b", 3), ("a", 2), ("c", 1), ("(missing)", 1)]
+    assert m.entries == [("a", 2), ("b", 3), ("c", 1), ("(missing)", 1)]
     assert len(m.palette) == 4
-    assert m.codes.tolist() == [0, 1, 0, 3, 2, 0, 1]
+    assert m.codes.tolist() == [1, 0, 1, 3, 2, 1, 0]
 
 
-def test_many_categories_share_other():
-    values = np.array([f"v{i:03d}" for i in range(50)] * 2, dtype=object)
+def test_natural_sort_numbers_by_value():
+    words = ["item 10", "Item 1", "item 2", "beta", "Alpha", "-3", "20", "3"]
+    assert sorted(words, key=natural_key) == [
+        "-3", "3", "20", "Alpha", "beta", "Item 1", "item 2", "item 10"
+    ]  # fmt: skip
+
+
+def test_digits_legend_in_order_with_the_first_colours():
+    digits = np.random.default_rng(0).permutation(np.repeat(np.arange(10), 7))
+    m = color_mapping(digits, "label")
+    assert [label for label, _ in m.entries] == [str(d) for d in range(10)]
+    want = np.array([_hex_rgba(CATEGORY_HEX[d]) for d in range(10)], dtype=np.uint8)
+    assert np.array_equal(m.palette, want)
+    assert np.array_equal(m.rgba(), want[digits])
+    # the same digits as strings, in another file, take the same colours
+    as_text = color_mapping(np.array([str(d) for d in digits[::-1]], dtype=object), "digit")
+    assert np.array_equal(as_text.palette, want)
+
+
+def _rgba_of(mapping, category):
+    return tuple(mapping.palette[[label for label, _ in mapping.entries].index(category)])
+
+
+def test_a_category_keeps_its_colour_across_files():
+    slot = zlib.crc32(b"History") % HASHED_SLOTS
+    alone = [c for c in ("Science", "Art", "Sport", "Music") if preferred_slot(c) != slot]
+    a = color_mapping(np.array(["History", *alone[:2]] * 3, dtype=object), "topic")
+    b = color_mapping(np.array(["History", *alone[2:], "History"], dtype=object), "other")
+    assert _rgba_of(a, "History") == _rgba_of(b, "History") == _hex_rgba(CATEGORY_HEX[slot])
+
+
+def test_colliding_categories_get_distinct_colours():
+    seen: dict[int, str] = {}
+    for i in range(1000):  # two texts that hash to the same slot
+        name = f"name{i}"
+        slot = preferred_slot(name)
+        if slot in seen:
+            first, second = sorted([seen[slot], name], key=natural_key)
+            break
+        seen[slot] = name
+    m = color_mapping(np.array([second, first, second], dtype=object), "x")
+    assert _rgba_of(m, first) == _hex_rgba(CATEGORY_HEX[slot])
+    assert _rgba_of(m, second) == _hex_rgba(CATEGORY_HEX[(slot + 1) % MAX_CATEGORY_COLORS])
+    assert assign_slots([first, second]) == [slot, (slot + 1) % MAX_CATEGORY_COLORS]
+
+
+def test_the_palette_has_40_distinct_colours_none_grey():
+    rgb = np.array([_hex_rgba(code)[:3] for code in CATEGORY_HEX])
+    assert len(rgb) == MAX_CATEGORY_COLORS == len({tuple(c) for c in rgb})
+    assert (rgb.max(axis=1) - rgb.min(axis=1)).min() > 40  # coloured: never "other"'s grey
+
+
+def test_many_categories_colour_the_most_frequent():
+    values = np.array([f"v{i}" for i in range(45)] + [f"v{i}" for i in range(5, 45)], dtype=object)
     m = color_mapping(values, "x")
     assert len(m.entries) == MAX_CATEGORY_COLORS + 1
-    assert m.entries[-1] == ("30 other values", 60)
+    assert m.entries[-1] == ("5 other values", 5)  # v0 … v4 appear once: no colour
+    assert [label for label, _ in m.entries[:3]] == ["v5", "v6", "v7"]
     assert m.codes.max() == MAX_CATEGORY_COLORS
+    assert (m.codes[:5] == MAX_CATEGORY_COLORS).all()
+
+
+def test_categorical_enough():
+    words = np.array([f"w{i}" for i in range(20_000)], dtype=object)
+    assert not categorical_enough(words)  # a GloVe word column
+    assert categorical_enough(np.arange(1000) % 10)  # digits
+    assert not categorical_enough(np.arange(1000) % 50)  # too many integers: a number
+    assert not categorical_enough(np.linspace(0, 1, 100))  # floats: a number
+    even = np.array([f"c{i % 45}" for i in range(4500)], dtype=object)
+    assert not categorical_enough(even)  # 40 of 45 even values cover 89 %
+    tail = np.array([f"c{i % 40}" for i in range(4500)] + [f"r{i}" for i in range(40)], object)
+    assert categorical_enough(tail)  # 40 values cover 99 %: a long tail of rare ones
+    sparse = np.array(["a", "b"] + [None] * 8, dtype=object)
+    assert not categorical_enough(sparse)  # mostly missing
+    assert not categorical_enough(np.array(["a"] * 10, dtype=object))  # one value
+
+
+def test_default_column_is_the_label_or_the_clusters():
+    columns = {
+        "topic": np.array(["x", "y"] * 50, dtype=object),
+        "word": np.array([f"w{i}" for i in range(100)], dtype=object),
+    }
+    assert default_color_column(columns, "topic", "cluster") == "topic"
+    assert default_color_column(columns, "word", "cluster") == "cluster"
+    assert default_color_column(columns, None, "cluster") == "cluster"
+
+
+def test_clusters_coloured_by_number_and_named():
+    ids = np.array([2, 0, -1, 1, 0, 2, 2])
+    m = cluster_mapping(ids, lambda c: "noise" if c < 0 else f"name {c}", "cluster")
+    assert m.entries == [("noise", 1), ("name 0", 2), ("name 1", 1), ("name 2", 3)]
+    assert tuple(m.palette[0]) == OTHER_RGBA
+    for c in range(3):
+        assert tuple(m.palette[c + 1]) == _hex_rgba(CATEGORY_HEX[c])
+    assert np.array_equal(m.codes, ids + 1)
 
 
 def test_few_integers_are_categories_many_are_numeric():
     assert color_mapping(np.array([0, 1, 2, 1])).kind == "categorical"
     assert color_mapping(np.arange(100)).kind == "numeric"
+
+
+def test_numeric_scale_skips_a_far_outlier():
+    values = np.append(np.linspace(0.0, 1.0, 1001), 1000.0)
+    m = color_mapping(values, "score")
+    p1, p99 = np.percentile(values, [1, 99])
+    assert m.value_range == (pytest.approx(p1), pytest.approx(p99)) and m.clipped == (True, True)
+    assert m.codes[-1] == N_LEVELS - 1 and m.codes[0] == 0
+    assert m.codes[500] == round((0.5 - p1) / (p99 - p1) * (N_LEVELS - 1))
 
 
 def test_numeric_scale_and_missing():

@@ -4,6 +4,15 @@ k-means runs on the vectors (PCA-reduced first when they have many dimensions) o
 layout; beyond ``KMEANS_FULL_MAX`` rows it is mini-batch k-means driven batch by batch, so it
 yields progress and stops on Cancel. HDBSCAN (scikit-learn) holds the GIL for seconds, so it
 runs in a child process (see :mod:`child_process`). Labels: -1 is noise (HDBSCAN only).
+
+Names come from whatever text the rows have (:func:`naming_texts`): the text column, else a
+label column of strings or whole numbers. Texts are named by c-TF-IDF keywords
+(:mod:`keywords`). Short labels (a word, a name: at most ``SHORT_LABEL_WORDS`` words in the
+median row) give c-TF-IDF too few words. When they repeat (a class per row, as in a digits
+set), a cluster is named by its most frequent labels ("0", or "2, 1" for a mixed one); when
+nearly every row has its own (a word per row), by its most central members, those nearest its
+centre in the space it was clustered in (a GloVe cluster of "paris, rome, berlin" rather than
+"cluster 8").
 """
 
 from __future__ import annotations
@@ -18,6 +27,15 @@ from embexplorer.core.analysis.keywords import class_tfidf_keywords
 from embexplorer.core.child_process import child_process_task
 from embexplorer.core.tasks import Progress, Task, scaled
 
+#: Rows whose median holds at most this many words are labels, named by central members.
+SHORT_LABEL_WORDS = 3
+#: How many names a cluster gets (label_text shows the first three).
+NAMES_PER_CLUSTER = 5
+#: Rows looked at per cluster when collecting distinct central names.
+CENTRAL_CANDIDATES = 200
+#: A repeated label names its cluster when it holds at least this share of the cluster's rows.
+MIN_SHARE = 0.25
+CHUNK_ROWS = 65_536
 KMEANS_FULL_MAX = 20_000
 MINIBATCH = 4096
 MINIBATCH_EPOCHS = 5
@@ -102,7 +120,13 @@ def cluster_task(
         )
         number = min_size
     keywords = {}
-    if texts is not None:
+    if texts is not None and short_labels(texts) and repeated_labels(texts):
+        yield Progress(0.9, "Clusters: naming by their most frequent labels")
+        keywords = frequent_names(labels, texts)
+    elif texts is not None and short_labels(texts):
+        yield Progress(0.9, "Clusters: naming by their central members")
+        keywords = central_names(data, transform, labels, texts)
+    elif texts is not None:
         yield Progress(0.9, "Clusters: keywords (c-TF-IDF)")
         keywords = class_tfidf_keywords(texts, labels)
     params = {
@@ -113,6 +137,115 @@ def cluster_task(
         ("n_clusters" if method == "kmeans" else "min_cluster_size"): number,
     }
     return Clustering(labels=labels, method=method, params=params, keywords=keywords)
+
+
+def naming_texts(corpus) -> np.ndarray | None:
+    """The text clusters are named from: the corpus's texts, else its label column when that
+    holds strings or whole numbers (a word column; a digit per row), else None (the clusters
+    are numbered)."""
+    if corpus.texts is not None:
+        return corpus.texts
+    labels = corpus.labels
+    return labels if labels is not None and labels.dtype.kind in "OUiu" else None
+
+
+def short_labels(texts, sample_rows: int = 2000) -> bool:
+    """Whether the median of a regular sample of rows has at most SHORT_LABEL_WORDS words."""
+    sample = texts[:: max(1, len(texts) // sample_rows)]
+    words = [len(str(t).split()) for t in sample if t is not None and str(t).strip()]
+    return bool(words) and float(np.median(words)) <= SHORT_LABEL_WORDS
+
+
+def repeated_labels(texts, sample_rows: int = 20_000) -> bool:
+    """Whether the labels repeat (a class per row, as in a digits set: at most half as many
+    distinct values as rows in a regular sample), rather than name each row (a word)."""
+    sample = texts[:: max(1, len(texts) // sample_rows)]
+    return len({str(t) for t in sample}) <= len(sample) / 2
+
+
+def frequent_names(
+    labels: np.ndarray, texts, top_n: int = NAMES_PER_CLUSTER, min_share: float = MIN_SHARE
+) -> dict[int, list[str]]:
+    """Per cluster (noise excluded), its most frequent labels, most frequent first, those
+    that hold at least ``min_share`` of its rows (and at least the first): a cluster of
+    zeros is "0", one of twos and ones "2, 1"."""
+    labels = np.asarray(labels)
+    keys = np.array(["" if t is None else str(t) for t in texts], dtype=object)
+    valid = (labels >= 0) & (keys != "")
+    if not valid.any():
+        return {}
+    values, key_index = np.unique(keys[valid], return_inverse=True)
+    pair_ids, counts = np.unique(
+        labels[valid].astype(np.int64) * len(values) + key_index.ravel(), return_counts=True
+    )
+    clusters, value_of = np.divmod(pair_ids, len(values))
+    totals = np.bincount(labels[valid])
+    names: dict[int, list[str]] = {}
+    for c in np.unique(clusters):
+        mine = np.flatnonzero(clusters == c)
+        order = mine[np.argsort(-counts[mine], kind="stable")[:top_n]]
+        share = counts[order] / totals[c]
+        kept = order[(share >= min_share) | (np.arange(len(order)) == 0)]
+        names[int(c)] = [str(values[v]) for v in value_of[kept]]
+    return names
+
+
+def central_names(
+    data: np.ndarray, transform, labels: np.ndarray, texts, top_n: int = NAMES_PER_CLUSTER
+) -> dict[int, list[str]]:
+    """Per cluster (noise excluded), the distinct texts of the rows nearest its centroid in
+    ``transform(data)``, nearest first. Two chunked passes; nothing of size N × D is held."""
+    labels = np.asarray(labels)
+    classes = np.unique(labels[labels >= 0])
+    if not len(classes):
+        return {}
+    position = np.searchsorted(classes, labels)
+    valid = labels >= 0
+    sums = sum(
+        _class_sums(
+            transform(data[lo : lo + CHUNK_ROWS]),
+            position[lo : lo + CHUNK_ROWS],
+            valid[lo : lo + CHUNK_ROWS],
+            len(classes),
+        )
+        for lo in range(0, len(data), CHUNK_ROWS)
+    )
+    centroids = sums / np.bincount(position[valid], minlength=len(classes))[:, None]
+    distance = np.full(len(data), np.inf)
+    for lo in range(0, len(data), CHUNK_ROWS):
+        hi = lo + CHUNK_ROWS
+        owner = np.where(valid[lo:hi], position[lo:hi], 0)
+        gap = transform(data[lo:hi]) - centroids[owner]
+        distance[lo:hi] = np.where(valid[lo:hi], np.einsum("ij,ij->i", gap, gap), np.inf)
+    order = np.lexsort((distance, labels))
+    sorted_labels = labels[order]
+    starts = np.searchsorted(sorted_labels, classes, side="left")
+    ends = np.searchsorted(sorted_labels, classes, side="right")
+    return {
+        int(c): _distinct_names(texts, order[lo : min(hi, lo + CENTRAL_CANDIDATES)], top_n)
+        for c, lo, hi in zip(classes, starts, ends, strict=True)
+    }
+
+
+def _class_sums(block: np.ndarray, position: np.ndarray, valid: np.ndarray, n: int) -> np.ndarray:
+    """(n, D) sums of the block's rows per class (a sparse one-hot product: no np.add.at)."""
+    from scipy import sparse
+
+    rows = np.flatnonzero(valid)
+    onehot = sparse.csr_matrix((np.ones(len(rows)), (position[rows], rows)), shape=(n, len(block)))
+    return np.asarray(onehot @ np.asarray(block, dtype=np.float64))
+
+
+def _distinct_names(texts, rows: np.ndarray, top_n: int) -> list[str]:
+    names: list[str] = []
+    for row in rows:
+        text = texts[row]
+        name = "" if text is None else str(text).strip()
+        if name and name not in names:
+            names.append(name)
+            if len(names) == top_n:
+                break
+    return names
 
 
 def _identity(rows: np.ndarray) -> np.ndarray:

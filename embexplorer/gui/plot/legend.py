@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from embexplorer.gui.plot.colormap import N_LEVELS, ColorMapping
+
+BAR_WIDTH = 16
 
 
 class LegendWidget(QWidget):
@@ -24,12 +26,18 @@ class LegendWidget(QWidget):
         self.entries.setFrameShape(QListWidget.Shape.NoFrame)
         self.entries.setIconSize(QSize(12, 12))
         self.entries.setSelectionMode(QListWidget.SelectionMode.NoSelection)
-        self.bar = QLabel()
-        self.bar_max, self.bar_min = QLabel(), QLabel()
+        # long names (a cluster's three words) lose their middle, not their count
+        self.entries.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.entries.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.bar = QLabel()  # a numeric column's colour bar, with its ticks
+        #: the values at the bar's ticks, top (maximum) first, as shown
+        self.bar_ticks: list[str] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        for widget in (self.title, self.bar_max, self.bar, self.bar_min, self.entries):
+        for widget in (self.title, self.bar, self.entries):
             layout.addWidget(widget)
+        layout.addStretch(0)  # takes the height the entries leave (a bar with no entries)
+        self._layout = layout
         self.entries.setToolTip("Click an entry to select its rows (Shift adds, Alt subtracts)")
         self.entries.itemClicked.connect(
             lambda item: self.entry_clicked.emit(self._codes[self.entries.row(item)])
@@ -42,8 +50,8 @@ class LegendWidget(QWidget):
         self.entries.clear()
         self._codes = []
         numeric = mapping is not None and mapping.kind == "numeric"
-        for widget in (self.bar, self.bar_max, self.bar_min):
-            widget.setVisible(numeric)
+        self.bar.setVisible(numeric)
+        self._show_entries(True)
         if mapping is None or mapping.kind == "single":
             self.title.setText("")
             self.setVisible(False)
@@ -52,13 +60,18 @@ class LegendWidget(QWidget):
         self.title.setText(mapping.column or "")
         if numeric:
             lo, hi = mapping.value_range or (0.0, 0.0)
-            self.bar_max.setText(f"{hi:.4g}")
-            self.bar_min.setText(f"{lo:.4g}")
-            self.bar.setPixmap(_gradient(mapping.palette[:N_LEVELS]))
+            below, above = mapping.clipped
+            self.bar_ticks = tick_labels(lo, hi, below, above)
+            self.bar.setToolTip(
+                f"{mapping.column}: {lo:.4g} (dark) to {hi:.4g} (light)"
+                + ("; values beyond are drawn in the end colours" if below or above else "")
+            )
+            self.bar.setPixmap(self._colour_bar(mapping.palette[:N_LEVELS]))
             missing = mapping.entries
             palette_missing = [mapping.palette[N_LEVELS]] if missing else []
             self._add_entries(missing, palette_missing)
             self._codes = [N_LEVELS] if missing else []
+            self._show_entries(bool(missing))
         else:
             self._add_entries(mapping.entries, list(mapping.palette))
             self._codes = list(range(len(mapping.entries)))
@@ -69,8 +82,44 @@ class LegendWidget(QWidget):
             item.setToolTip(f"{label}: {count:,} rows")
             self.entries.addItem(item)
 
+    def _show_entries(self, shown: bool) -> None:
+        """The entries fill the legend's height; with none, the bar stays at the top."""
+        self.entries.setVisible(shown)
+        self._layout.setStretch(self._layout.indexOf(self.entries), int(shown))
+        self._layout.setStretch(self._layout.count() - 1, int(not shown))
+
+    def _colour_bar(self, palette: np.ndarray, height: int = 200) -> QPixmap:
+        """The gradient (maximum at the top) with a tick and its value at each of
+        ``self.bar_ticks``, evenly spaced."""
+        metrics = QFontMetrics(self.font())
+        pad = metrics.height() // 2 + 1  # the top and bottom labels centre on the bar's ends
+        width = BAR_WIDTH + 6 + max(metrics.horizontalAdvance(t) for t in self.bar_ticks)
+        pixmap = QPixmap(width, height + 2 * pad)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.drawPixmap(0, pad, _gradient(palette, BAR_WIDTH, height))
+        painter.setPen(self.palette().windowText().color())
+        last = len(self.bar_ticks) - 1
+        for i, text in enumerate(self.bar_ticks):
+            y = pad + round(i * (height - 1) / last)
+            painter.drawLine(BAR_WIDTH - 4, y, BAR_WIDTH + 2, y)
+            painter.drawText(BAR_WIDTH + 6, y + metrics.ascent() // 2 - 1, text)
+        painter.end()
+        return pixmap
+
     def labels(self) -> list[str]:
         return [self.entries.item(i).text() for i in range(self.entries.count())]
+
+
+def tick_labels(lo: float, hi: float, below: bool, above: bool, ticks: int = 5) -> list[str]:
+    """The values at evenly spaced ticks, top (``hi``) first; ``≥``/``≤`` at a clipped end."""
+    values = np.linspace(hi, lo, ticks) if hi > lo else np.array([hi])
+    labels = [f"{v:.4g}" for v in values]
+    if above:
+        labels[0] = "≥ " + labels[0]
+    if below:
+        labels[-1] = "≤ " + labels[-1]
+    return labels if len(labels) > 1 else labels * 2
 
 
 def _swatch(rgba) -> QIcon:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from embexplorer.core.corpus import Corpus
+from embexplorer.gui.plot.density import DENSITY_DEFAULT_MIN
 from embexplorer.gui.plot.legend import LegendWidget
 from embexplorer.gui.plot.scatter_view import ScatterView
 
@@ -54,6 +55,12 @@ class PlotPanel(QWidget):
         self.mark_hubs.setToolTip("Ring hubs (N_k > 2k) in red; cross antihubs (N_k = 0)")
         self.cluster_labels = QCheckBox("Cluster labels")
         self.cluster_labels.setChecked(True)
+        self.density = QCheckBox("Density")
+        self.density.setToolTip(
+            "Contour lines of the point density over the map: where markers pile up, each "
+            f"line marks twice the density of the one outside it (on above {DENSITY_DEFAULT_MIN:,} "
+            "points)"
+        )
         self.fit_button = QPushButton("Fit view")
         self.fit_button.setToolTip("Show all points (F)")
         self.view = ScatterView()
@@ -71,7 +78,7 @@ class PlotPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(toolbar)
         toggles = QHBoxLayout()
-        for box in (self.size_by_nk, self.mark_hubs, self.cluster_labels):
+        for box in (self.size_by_nk, self.mark_hubs, self.cluster_labels, self.density):
             toggles.addWidget(box)
         toggles.addStretch(1)
         layout.addLayout(toggles)
@@ -108,7 +115,14 @@ class PlotPanel(QWidget):
         layout.addWidget(self.detail)
         self.fit_button.clicked.connect(self.view.fit_view)
         self.view.detail_changed.connect(self.detail.setText)
+        self.view.density_toggled.connect(self._show_density_state)
+        self.density.clicked.connect(self.view.set_density)  # the user's click only
         self.color_combo.activated.connect(self._on_color_chosen)
+
+    def _show_density_state(self, on: bool) -> None:
+        self.density.blockSignals(True)
+        self.density.setChecked(on)
+        self.density.blockSignals(False)
 
     def choose_tool(self, name: str) -> None:
         self.tool_buttons[name].setChecked(True)

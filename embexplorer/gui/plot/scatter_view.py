@@ -9,6 +9,9 @@ Level of detail, chosen for scale (figures from ``embexplorer bench``):
   (see :mod:`raster`). ``detail_changed`` says which, so the window can tell the user.
 
 Brushes come from a table with one ``QBrush`` per palette colour, indexed with numpy.
+
+Above ``DENSITY_DEFAULT_MIN`` points a density layer (contour lines, see :mod:`density`) is
+drawn over the points in view, whatever the level of detail, unless the user turns it off.
 """
 
 from __future__ import annotations
@@ -21,6 +24,13 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 
 from embexplorer.gui.plot.cluster_labels import ClusterLabels
 from embexplorer.gui.plot.colormap import ColorMapping, single_color
+from embexplorer.gui.plot.density import (
+    DENSITY_DEFAULT_MIN,
+    column_extent,
+    density_contours,
+    draw_over,
+)
+from embexplorer.gui.plot.density import DIRECT_MAX as DENSITY_DIRECT_MAX
 from embexplorer.gui.plot.hover_card import HoverCard
 from embexplorer.gui.plot.overlays import HubOverlay, NeighborOverlay, PassiveScatter
 from embexplorer.gui.plot.point_index import PointIndex
@@ -44,6 +54,8 @@ class ScatterView(pg.PlotWidget):
     point_hovered = Signal(int)
     #: a sentence saying how the points are drawn now
     detail_changed = Signal(str)
+    #: whether the density layer is drawn (it follows the number of points until chosen)
+    density_toggled = Signal(bool)
 
     def __init__(self, parent=None):
         super().__init__(parent, background="w", viewBox=SelectViewBox())
@@ -62,7 +74,9 @@ class ScatterView(pg.PlotWidget):
         self._highlight = PassiveScatter(
             pxMode=True, size=14, brush=None, pen=pg.mkPen("#111111", width=2)
         )
-        for item, z in ((self._image, 0), (self._markers, 1), (self._highlight, 10)):
+        self._contours = pg.ImageItem(axisOrder="row-major")
+        layers = ((self._image, 0), (self._markers, 1), (self._contours, 5), (self._highlight, 10))
+        for item, z in layers:
             item.setZValue(z)
             self.plot_item.addItem(item, ignoreBounds=True)
         #: a typed query: its position (when the projection can place it) and its neighbours
@@ -83,6 +97,8 @@ class ScatterView(pg.PlotWidget):
         self._covered: tuple[float, float, float, float] | None = None
         self._hover_row = -1
         self._detail = ""
+        self._density_choice: bool | None = None  # None: on above DENSITY_DEFAULT_MIN points
+        self._density_on = False
         #: the text describing a row, shown in the hover card
         self.tooltip_text: Callable[[int], str] = lambda row: f"row {row}"
         self.hover_card = HoverCard(self.viewport())
@@ -107,6 +123,7 @@ class ScatterView(pg.PlotWidget):
             overlay.clear()
         self.hub_overlay.show(None, None, None)
         self.cluster_labels.clear()
+        self._follow_density_default()
         self.fit_view()
         self.refresh()
 
@@ -118,6 +135,49 @@ class ScatterView(pg.PlotWidget):
         self._brush_table = _brushes(self._palette())
         self._invalidate()
         self.refresh()
+
+    # -- density layer ------------------------------------------------------------------------
+    def set_density(self, on: bool | None) -> None:
+        """Draw the density layer (True), not (False), or as the number of points says (None).
+        A choice holds for every later set of points."""
+        self._density_choice = on
+        self._follow_density_default()
+        self.refresh()
+
+    @property
+    def density_on(self) -> bool:
+        return self._density_on
+
+    def _follow_density_default(self) -> None:
+        n = 0 if self._index is None else len(self._index)
+        on = n >= DENSITY_DEFAULT_MIN if self._density_choice is None else self._density_choice
+        if on != self._density_on:
+            self._density_on = on
+            self.density_toggled.emit(on)
+        if not on:
+            self._contours.clear()
+            self._contours.setVisible(False)
+
+    def _show_density(self, x0: float, x1: float, y0: float, y1: float, in_view: int) -> None:
+        """The contour lines as their own image over the markers."""
+        self._contours.setImage(self._density_lines(x0, x1, y0, y1, in_view), autoLevels=False)
+        self._contours.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self._contours.setVisible(True)
+
+    def _density_lines(self, x0: float, x1: float, y0: float, y1: float, in_view: int):
+        """Contours of the points in view: counted directly when few, else read from the
+        index's integral image (see :mod:`density`)."""
+        index, coords, grid = self._index, self._index.coords, None
+        if index.density is not None and in_view > DENSITY_DIRECT_MAX:
+            grid = index.density
+        elif index.density is not None:
+            coords = coords[index.in_x_window(x0, x1)]
+        return density_contours(coords, (x0, x1), (y0, y1), self._device_size(), index=grid)
+
+    def _device_size(self) -> tuple[int, int]:
+        ratio = self.devicePixelRatioF()
+        rect = self.view_box.boundingRect()
+        return int(rect.width() * ratio), int(rect.height() * ratio)
 
     @property
     def colors(self) -> ColorMapping:
@@ -175,9 +235,8 @@ class ScatterView(pg.PlotWidget):
     def fit_view(self) -> None:
         if self._index is None or not len(self._index):
             return
-        # Python floats: pyqtgraph compares ranges with float64 limits (float32 overflows).
-        lo = self._index.coords.min(axis=0).astype(float)
-        hi = self._index.coords.max(axis=0).astype(float)
+        # float64: pyqtgraph compares ranges with float64 limits (float32 overflows).
+        lo, hi = column_extent(self._index.coords)
         pad = np.maximum((hi - lo) * 0.03, 1e-6)
         self.view_box.setRange(
             xRange=(float(lo[0] - pad[0]), float(hi[0] + pad[0])),
@@ -196,21 +255,26 @@ class ScatterView(pg.PlotWidget):
         if index is None or not len(index):
             self._markers.setData(x=[], y=[])
             self._image.clear()
+            self._contours.clear()
             self._set_detail("")
             return
         (x0, x1), (y0, y1) = self.view_box.viewRange()
         if len(index) <= MARKERS_MAX:
+            if self._density_on:
+                self._show_density(x0, x1, y0, y1, len(index))
             if self._marker_rows is None:
                 self._show_markers(np.arange(len(index)))
             self._set_detail(f"{len(index):,} points, drawn as markers")
             return
         in_view = index.count_in_rect(x0, x1, y0, y1)
         if in_view <= MARKERS_IN_VIEW_MAX:
+            if self._density_on:
+                self._show_density(x0, x1, y0, y1, in_view)
             if not self._covers(x0, x1, y0, y1):
                 self._show_markers_around(index, x0, x1, y0, y1)
             self._set_detail(f"{in_view:,} of {len(index):,} points in view, drawn as markers")
         else:
-            self._show_raster(index, x0, x1, y0, y1)
+            self._show_raster(index, x0, x1, y0, y1, in_view)
             self._set_detail(
                 f"{in_view:,} of {len(index):,} points in view, drawn as an image "
                 "(level of detail: zoom in for markers)"
@@ -257,10 +321,10 @@ class ScatterView(pg.PlotWidget):
         self._markers.setVisible(True)
         self._marker_rows = rows
 
-    def _show_raster(self, index: PointIndex, x0, x1, y0, y1) -> None:
-        ratio = self.devicePixelRatioF()
-        rect = self.view_box.boundingRect()
-        size = (int(rect.width() * ratio), int(rect.height() * ratio))
+    def _show_raster(self, index: PointIndex, x0, x1, y0, y1, in_view: int) -> None:
+        """All points in view as one image; the density lines, when on, drawn into it (one
+        image to paint instead of two: a second full-view image costs ~5 ms a paint)."""
+        size = self._device_size()
         image = rasterize(
             index.coords,
             self._codes(),
@@ -268,8 +332,11 @@ class ScatterView(pg.PlotWidget):
             (x0, x1),
             (y0, y1),
             size,
-            point_px=max(1, round(3 * ratio)),
+            point_px=max(1, round(3 * self.devicePixelRatioF())),
         )
+        if self._density_on:
+            draw_over(image, self._density_lines(x0, x1, y0, y1, in_view))
+            self._contours.setVisible(False)
         self._markers.setVisible(False)
         self._marker_rows, self._covered = None, None
         self._image.setImage(image, autoLevels=False)
