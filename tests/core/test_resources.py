@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-import embexplorer.__main__ as entry
+from embexplorer import frozen
 from embexplorer.core import resources
 from embexplorer.core.embedding.encoder import bundled_model_path
 
@@ -78,18 +78,53 @@ def test_missing_resources_name_every_place_looked(tmp_path):
 def test_a_frozen_app_puts_numbas_cache_in_the_user_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("EMBEXPLORER_CACHE_DIR", str(tmp_path / "cache" / "embeddings"))
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.delenv("NUMBA_CACHE_LOCATOR_CLASSES", raising=False)
     monkeypatch.setattr(sys, "frozen", True, raising=False)
-    entry.prepare_frozen()
+    frozen.prepare()
     assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "cache" / "numba")
+    assert os.environ["NUMBA_CACHE_LOCATOR_CLASSES"] == frozen.LOCATORS
 
 
 def test_numbas_cache_is_left_alone_unfrozen_or_when_set(tmp_path, monkeypatch):
-
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.delenv("NUMBA_CACHE_LOCATOR_CLASSES", raising=False)
     monkeypatch.delattr(sys, "frozen", raising=False)
-    entry.prepare_frozen()
+    frozen.prepare()
     assert "NUMBA_CACHE_DIR" not in os.environ
+    assert "NUMBA_CACHE_LOCATOR_CLASSES" not in os.environ
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "mine"))
-    entry.prepare_frozen()
+    frozen.prepare()
     assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "mine")
+
+
+def test_the_frozen_numba_cache_folder_does_not_depend_on_the_current_folder(tmp_path, monkeypatch):
+    """PyInstaller keeps code file names relative; numba's own locators would make them
+    absolute from the current folder. Ours resolves them in the bundle, under NUMBA_CACHE_DIR."""
+    import numba.core.caching as caching
+    from numba.core import config
+
+    bundle = tmp_path / "_internal"
+    (bundle / "somepkg").mkdir(parents=True)
+    (bundle / "somepkg" / "mod.py").write_text("def f(x):\n    return x\n")
+    namespace: dict = {}
+    exec(compile("def f(x):\n    return x\n", "somepkg/mod.py", "exec"), namespace)
+    monkeypatch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
+    monkeypatch.setattr(config, "CACHE_DIR", str(tmp_path / "numba-cache"))
+    locator_class = frozen.BundleCacheLocator
+    assert issubclass(locator_class, caching.UserProvidedCacheLocator)
+    paths = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        locator = locator_class.from_function(namespace["f"], "somepkg/mod.py")
+        paths.append(locator.get_cache_path())
+    assert paths[0] == paths[1]
+    assert Path(paths[0]).parent == tmp_path / "numba-cache"
+    assert Path(paths[0]).name.startswith("somepkg_")
+    # numba's own user-wide locator, for comparison, moves with the current folder
+    wide = []
+    for folder in ("a", "b"):
+        monkeypatch.chdir(tmp_path / folder)
+        wide.append(caching.UserWideCacheLocator(namespace["f"], "somepkg/mod.py").get_cache_path())
+    assert wide[0] != wide[1]
