@@ -2,9 +2,10 @@
 
 The archive (the newest ``dist/embexplorer-*.tar.gz`` by default) is unpacked into an empty
 temporary folder outside the repository, and its executable runs there with a clean
-environment (``PATH=/usr/bin:/bin``, a fresh ``HOME``: no Python, no virtual environment, no
-caches). Each step's output is checked against an independent reference, not only its exit
-code:
+environment: a fresh ``HOME`` (no settings, no caches) and a ``PATH`` of one folder holding
+links to the system's tools (``/usr/bin``, ``/bin``) except every ``python*``, ``pip*`` and
+``pydoc*``: no Python at all, let alone a virtual environment. Each step's output is checked
+against an independent reference, not only its exit code:
 
 1. ``--version`` names the version of this checkout;
 2. ``--screenshot`` on the demo corpus (in a real X server under ``xvfb-run`` when it is there,
@@ -15,9 +16,12 @@ code:
    first UMAP of the app (numba compiles, its cache goes to the user's cache folder, nothing is
    written inside the app's folder), HDBSCAN in its child process (the app started again):
    every row placed, the clusters found equal the blobs (adjusted Rand index);
-5. ``export --select "topic == History"`` of the demo corpus: the rows and bit-identical
+5. ``analyze --projection tsne`` (openTSNE) on 600 of those rows: each point's nearest
+   neighbour on the map is in its own blob;
+6. ``export --select "topic == History"`` of the demo corpus: the rows and bit-identical
    vectors of the corpus read here with pyarrow;
-6. ``install.sh`` into a temporary data folder: the desktop entry points at the executable.
+7. ``install.sh`` into a temporary data folder: the desktop entry points at the executable,
+   the MIME database knows ``*.embx``, ``*.npy`` and ``*.parquet``.
 
 This script runs with a Python that has numpy, pyarrow, scikit-learn and PySide6 (the CI's
 environment); the app does not use it. Prints each step's time; exits 1 on the first failure.
@@ -36,6 +40,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+PYTHON_PROGRAMS = ("python", "pip", "pydoc", "idle", "2to3")
 DEMO_IN_APP = Path("_internal/embexplorer/resources/demo/wikipedia_topics.parquet")
 
 
@@ -57,7 +62,7 @@ class App:
         self.home = work / "home"
         self.home.mkdir()
         self.env = {
-            "PATH": "/usr/bin:/bin",
+            "PATH": str(tools_without_python(work / "bin")),
             "HOME": str(self.home),
             "LANG": "C.UTF-8",
             "EMBEXPLORER_REPORT_START": "1",
@@ -82,6 +87,20 @@ class App:
             f"{' '.join(args[:1])} exited {done.returncode}:\n{output[-4000:]}",
         )
         return output
+
+
+def tools_without_python(folder: Path) -> Path:
+    """A folder of links to the programs in /usr/bin and /bin, except Python's."""
+    folder.mkdir()
+    for system in (Path("/usr/bin"), Path("/bin")):
+        if not system.is_dir():
+            continue
+        for program in system.iterdir():
+            if program.name.startswith(PYTHON_PROGRAMS) or (folder / program.name).exists():
+                continue
+            (folder / program.name).symlink_to(program)
+    check(shutil.which("python3", path=str(folder)) is None, "python3 is still on PATH")
+    return folder
 
 
 def unpack(archive: Path, into: Path) -> Path:
@@ -153,15 +172,22 @@ def step_embed(app: App) -> str:
     return f"{len(got)} texts, {got.shape[1]} dims, min cosine to the stored {cosine.min():.5f}"
 
 
+def blobs():
+    """3,000 rows of 32 dims in 6 seeded Gaussian blobs, and each row's blob."""
+    import numpy as np
+
+    rng = np.random.default_rng(12)
+    centres = rng.normal(size=(6, 32)) * 6
+    truth = rng.integers(0, 6, 3000)
+    return (centres[truth] + rng.normal(size=(3000, 32))).astype(np.float32), truth
+
+
 def step_analyze(app: App) -> str:
     import numpy as np
     import pyarrow.parquet as pq
     from sklearn.metrics import adjusted_rand_score
 
-    rng = np.random.default_rng(12)
-    centres = rng.normal(size=(6, 32)) * 6
-    truth = rng.integers(0, 6, 3000)
-    vectors = (centres[truth] + rng.normal(size=(3000, 32))).astype(np.float32)
+    vectors, truth = blobs()
     source = app.work / "blobs.npy"
     np.save(source, vectors)
     out = app.work / "blobs_analysis.parquet"
@@ -203,6 +229,25 @@ def step_analyze(app: App) -> str:
     )
 
 
+def step_tsne(app: App) -> str:
+    import numpy as np
+    import pyarrow.parquet as pq
+    from sklearn.neighbors import NearestNeighbors
+
+    vectors, truth = blobs()
+    source = app.work / "blobs600.npy"
+    np.save(source, vectors[:600])
+    out = app.work / "blobs600_tsne.parquet"
+    app.run("analyze", str(source), "--projection", "tsne", "-o", str(out))
+    table = pq.read_table(out)
+    xy = np.column_stack([table["x"].to_numpy(), table["y"].to_numpy()])
+    check(xy.shape == (600, 2) and bool(np.isfinite(xy).all()), "t-SNE placed rows badly")
+    _, nearest = NearestNeighbors(n_neighbors=2).fit(xy).kneighbors(xy)
+    same = float(np.mean(truth[:600][nearest[:, 1]] == truth[:600]))
+    check(same > 0.95, f"t-SNE: only {same:.0%} of the points lie beside their own blob")
+    return f"600 rows, {same:.1%} of the nearest map neighbours in the same blob"
+
+
 def step_export(app: App) -> str:
     import numpy as np
     import pyarrow.compute as pc
@@ -237,7 +282,12 @@ def step_install(app: App) -> str:
     check(f'Exec="{app.exe}" %f' in entry, f"the desktop entry's Exec is wrong:\n{entry}")
     check((data / "icons/hicolor/scalable/apps/embexplorer.svg").is_file(), "no icon installed")
     check((data / "mime/packages/embexplorer.xml").is_file(), "no MIME types installed")
-    return "desktop entry, icon and MIME types under XDG_DATA_HOME"
+    globs = data / "mime" / "globs2"
+    if shutil.which("update-mime-database", path=app.env["PATH"]):  # the database was rebuilt
+        known = globs.read_text(encoding="utf-8") if globs.is_file() else ""
+        for glob in ("*.embx", "*.npy", "*.parquet"):
+            check(glob in known, f"the MIME database does not know {glob}:\n{done.stderr}")
+    return "desktop entry, icon and MIME types (.embx, .npy, .parquet) under XDG_DATA_HOME"
 
 
 STEPS = [
@@ -245,6 +295,7 @@ STEPS = [
     ("screenshot", step_screenshot),
     ("embed", step_embed),
     ("analyze", step_analyze),
+    ("tsne", step_tsne),
     ("export", step_export),
     ("install", step_install),
 ]
