@@ -4,9 +4,10 @@
 launches ``EXE --screenshot OUT.png`` (the frozen ``dist/embexplorer/embexplorer``, or the
 pip-installed ``embexplorer``) ``--runs`` times with a fresh ``HOME`` each (no settings, no
 caches) and ``EMBEXPLORER_REPORT_START=1``: the app prints when its first map has been painted
-(``gui/app.py``). Two figures per run: measured here (from just before the process is started to
-the printed wall-clock time) and by the app (from its process's start time). Prints each run
-and the median.
+(``gui/app.py``). Three figures per run: measured here (from just before the process is started
+to the printed wall-clock time), by the app (from its process's start time), and the CPU time
+the app used until then (what a machine busy with other work stretches least). Prints each run,
+the medians and the load average.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ import time
 from pathlib import Path
 
 REPORT = re.compile(
-    r"first map painted (?:(?P<since>[\d.]+) s after launch )?\(at (?P<at>[\d.]+)\)"
+    r"first map painted(?: (?P<since>[\d.]+) s after launch)?"
+    r"(?:, (?P<cpu>[\d.]+) s of CPU)? \(at (?P<at>[\d.]+)\)"
 )
 
 
-def one_run(command: list[str], timeout_s: float) -> tuple[float, float | None]:
+def one_run(command: list[str], timeout_s: float) -> tuple[float, float | None, float | None]:
     with tempfile.TemporaryDirectory(prefix="embexplorer-start-") as tmp:
         env = {**os.environ, "HOME": tmp, "EMBEXPLORER_REPORT_START": "1"}
         for key in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"):
@@ -43,8 +45,12 @@ def one_run(command: list[str], timeout_s: float) -> tuple[float, float | None]:
     match = REPORT.search(done.stdout)
     if done.returncode != 0 or match is None:
         raise SystemExit(f"measure_start: {command[0]} failed:\n{done.stdout}{done.stderr}")
-    since = match.group("since")
-    return float(match.group("at")) - launched, None if since is None else float(since)
+    since, cpu = match.group("since"), match.group("cpu")
+    return (
+        float(match.group("at")) - launched,
+        None if since is None else float(since),
+        None if cpu is None else float(cpu),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,18 +59,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("command", nargs="+", help="the app's executable (and options)")
     args = p.parse_args(argv)
-    outside, inside = [], []
+    outside, inside, cpus = [], [], []
     for run in range(1, args.runs + 1):
-        measured, reported = one_run(args.command, args.timeout)
+        measured, reported, cpu = one_run(args.command, args.timeout)
         outside.append(measured)
+        told = ""
         if reported is not None:
             inside.append(reported)
-        told = "" if reported is None else f", {reported:.2f} s by the app's clock"
+            told += f", {reported:.2f} s by the app's clock"
+        if cpu is not None:
+            cpus.append(cpu)
+            told += f", {cpu:.2f} s of CPU"
         print(f"run {run}: first map painted {measured:.2f} s after launch{told}", flush=True)
-    told = f" ({statistics.median(inside):.2f} s by the app's clock)" if inside else ""
+    told = f"; {statistics.median(inside):.2f} s by the app's clock" if inside else ""
+    told += f"; {statistics.median(cpus):.2f} s of CPU" if cpus else ""
+    with open("/proc/loadavg", encoding="ascii") as f:
+        load = f.read().split()[0]
     print(
         f"{' '.join(args.command)}: median {statistics.median(outside):.2f} s "
-        f"(min {min(outside):.2f}, max {max(outside):.2f}) over {args.runs} runs{told}"
+        f"(min {min(outside):.2f}, max {max(outside):.2f}) over {args.runs} runs{told} "
+        f"(load average {load})"
     )
     return 0
 

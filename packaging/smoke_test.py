@@ -149,6 +149,7 @@ def step_screenshot(app: App) -> str:
     check(coloured > 500, f"the screenshot shows {coloured} coloured pixels: no map drawn")
     check(len(hues) >= 6, f"the screenshot's points have {len(hues)} hues, expected the topics'")
     first = next((line for line in out.splitlines() if "first map painted" in line), "")
+    check(bool(first), f"the app did not report its first painted map:\n{out[-2000:]}")
     platform = "Xvfb (xcb)" if real else "offscreen"
     return f"{image.width()}×{image.height()} on {platform}, {coloured} coloured pixels; {first}"
 
