@@ -1,8 +1,10 @@
 """Help ▸ About: the version, the model's and the corpus's licences (with the CC BY-SA
-attribution) and every library with its installed version; and the window's icon."""
+attribution) and every library with its installed version; the window's icon; the clock of the
+first-start report."""
 
 from __future__ import annotations
 
+import time
 from importlib import metadata
 
 from PySide6.QtCore import QSettings
@@ -10,8 +12,11 @@ from PySide6.QtWidgets import QApplication
 
 from embexplorer import __version__
 from embexplorer.gui.about_dialog import LIBRARIES, AboutDialog
-from embexplorer.gui.app import set_identity
+from embexplorer.gui.app import seconds_since_launch, set_identity
 from embexplorer.gui.main_window import MainWindow
+
+#: when this module was imported: the process started before
+IMPORTED = time.monotonic()
 
 
 def _window(qtbot, tmp_path) -> MainWindow:
@@ -62,3 +67,11 @@ def test_the_window_shows_the_application_icon(qtbot, tmp_path):
         app.setWindowIcon(before[0])
         app.setApplicationName(before[1])
         app.setOrganizationName(before[2])
+
+
+def test_seconds_since_launch_counts_from_the_process_start():
+    """The first-start report's clock (/proc, 10 ms ticks) has run at least as long as this
+    module has been loaded, and not for days."""
+    since = seconds_since_launch()
+    assert since is not None
+    assert time.monotonic() - IMPORTED - 0.02 <= since < 24 * 3600
