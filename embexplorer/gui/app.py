@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 
 from embexplorer.core.io import ReadOptions
-from embexplorer.core.resources import demo_corpus_path
+from embexplorer.core.resources import app_icon_path, demo_corpus_path
 from embexplorer.gui.platform_check import window_problem
 
 
@@ -33,8 +35,7 @@ def run_gui(
     from embexplorer.gui.settings import reset_settings as move_settings_aside
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    app.setApplicationName("embexplorer")
-    app.setOrganizationName("embexplorer")
+    set_identity(app)
     from embexplorer.gui.collector import GuiThreadCollector
 
     collector = GuiThreadCollector(app)  # cycles are freed between events, on this thread
@@ -50,6 +51,8 @@ def run_gui(
     if window.settings_note:
         print(f"embexplorer: {window.settings_note}", file=sys.stderr)
     window.show()
+    if os.environ.get("EMBEXPLORER_REPORT_START"):
+        _report_first_map(window)
     if query:
         _run_query_when_drawn(window, query)
     if inspect is not None:
@@ -69,6 +72,55 @@ def run_gui(
         crash_log.close()  # a clean exit: nothing to report next time
     hook.uninstall()
     return status
+
+
+def set_identity(app) -> None:
+    """Name, desktop entry and icon of the application (every window shows the icon)."""
+    from PySide6.QtGui import QIcon
+
+    app.setApplicationName("embexplorer")
+    app.setOrganizationName("embexplorer")
+    app.setDesktopFileName("embexplorer")  # Wayland finds the icon through embexplorer.desktop
+    app.setWindowIcon(QIcon(str(app_icon_path())))
+
+
+def seconds_since_launch() -> float | None:
+    """How long this process has run (Linux, 10 ms resolution); None elsewhere."""
+    try:
+        stat = Path("/proc/self/stat").read_text().rpartition(")")[2].split()
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return uptime - int(stat[19]) / os.sysconf("SC_CLK_TCK")
+
+
+def _report_first_map(window) -> None:
+    """``EMBEXPLORER_REPORT_START=1``: print when the first map has been painted (read by
+    ``packaging/measure_start.py``): the seconds since launch, the CPU time the process has
+    used (on a loaded machine the first is stretched, the second hardly) and the wall clock."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    viewport = window.plot_panel.view.viewport()
+
+    def report() -> None:
+        since = seconds_since_launch()
+        since_text = "" if since is None else f" {since:.2f} s after launch"
+        cpu = sum(os.times()[:2])  # user + system, all threads: what a busy machine stretches
+        print(
+            f"embexplorer: first map painted{since_text}, {cpu:.2f} s of CPU "
+            f"(at {time.time():.3f})",
+            flush=True,
+        )
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched, event) -> bool:
+            if event.type() == QEvent.Type.Paint and window.document.map_data is not None:
+                viewport.removeEventFilter(self)
+                QTimer.singleShot(0, report)  # after this paint has been done
+            return False
+
+    watcher = FirstPaint(window)
+    viewport.installEventFilter(watcher)
 
 
 def _run_query_when_drawn(window, text: str) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from embexplorer import __version__
 from embexplorer.core.embedding.embedding import ModelConsentError
 from embexplorer.core.errors import NonFiniteRowsError
 
@@ -72,12 +71,3 @@ def show_shortcuts(window: QWidget) -> None:
         f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in (*SHORTCUTS, *SHORTCUTS_SELECT)
     )
     QMessageBox.information(window, "Keyboard shortcuts", f"<table>{rows}</table>")
-
-
-def show_about(window: QWidget) -> None:
-    QMessageBox.about(
-        window,
-        "About embexplorer",
-        f"embexplorer {__version__}: explore embedding spaces, offline.<br>"
-        "Demo corpus text: Wikipedia contributors, CC BY-SA 4.0.",
-    )

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from embexplorer.core.embedding.embedding import ModelConsentError
 from embexplorer.core.errors import NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, file_dialog_filter
+from embexplorer.gui.about_dialog import show_about
 from embexplorer.gui.analysis_controller import AnalysisViews
 from embexplorer.gui.analysis_panel import AnalysisPanel
 from embexplorer.gui.autosave import (
@@ -44,7 +45,7 @@ from embexplorer.gui.compare_controller import CompareViews
 from embexplorer.gui.compare_panel import ComparePanel
 from embexplorer.gui.curation import CurationActions
 from embexplorer.gui.dataset_panel import DatasetPanel
-from embexplorer.gui.dialogs import ask_drop, ask_model, ask_recovery, show_about, show_shortcuts
+from embexplorer.gui.dialogs import ask_drop, ask_model, ask_recovery, show_shortcuts
 from embexplorer.gui.document import Document, MapData
 from embexplorer.gui.embeddings_panel import EmbeddingsPanel
 from embexplorer.gui.encoder_controller import EncoderViews
