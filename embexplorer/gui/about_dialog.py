@@ -50,6 +50,8 @@ LIBRARIES: tuple[Library, ...] = (
     Library("joblib", "joblib", "BSD-3-Clause", "https://joblib.readthedocs.io"),
     Library("threadpoolctl", "threadpoolctl", "BSD-3-Clause", "https://github.com/joblib/threadpoolctl"),
     Library("tqdm", "tqdm", "MPL-2.0 AND MIT", "https://github.com/tqdm/tqdm"),
+    Library("py3langid", "py3langid", "BSD-3-Clause", "https://github.com/adbar/py3langid"),
+    Library("stopwords-iso (stopwordsiso)", "stopwordsiso", "MIT", "https://github.com/bact/stopwords-iso"),
 )  # fmt: skip
 
 MODEL_HTML = (
