@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.neighbors import NearestNeighbors
 
-from embexplorer.core.analysis.hamming import hamming_knn_task, tournament
+from embexplorer.core.analysis.hamming import hamming_knn_task, tournament, tournament_rounds
 from embexplorer.core.analysis.neighbors import knn_graph_task
 from embexplorer.core.embedding.variants import (
     binarize,
@@ -88,7 +88,8 @@ def test_binary_codes_are_the_sign_bits(x):
 
 def test_the_tournament_visits_every_block_pair_once_in_disjoint_rounds():
     for blocks in (1, 2, 5, 8):
-        rounds = tournament(blocks)
+        rounds = [[tuple(int(b) for b in p) for p in r] for r in tournament(blocks)]
+        assert len(rounds) == tournament_rounds(blocks)
         pairs = [p for r in rounds for p in r]
         assert sorted(pairs) == sorted(itertools.combinations_with_replacement(range(blocks), 2))
         for r in rounds:

@@ -19,6 +19,8 @@ The kernels are compiled by numba (which umap-learn already requires), cached on
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from embexplorer.core.analysis.neighbors import MAX_GRAPH_K, Neighbors
@@ -105,23 +107,33 @@ def _build_kernels():
     return run_round
 
 
-def tournament(blocks: int) -> list[list[tuple[int, int]]]:
+def tournament(blocks: int) -> Iterator[np.ndarray]:
     """Rounds of block pairs (I, J), I ≤ J, covering every pair once (the diagonal included),
-    each round's pairs touching distinct blocks (the circle method of round-robin schedules)."""
-    players = list(range(blocks)) + ([-1] if blocks % 2 else [])
+    each round's pairs touching distinct blocks (the circle method of round-robin schedules).
+
+    Each round is an (m, 2) int64 array, made when asked for: at 1M rows (977 blocks) the
+    whole schedule as Python tuples took some 50 MB."""
+    players = np.array(list(range(blocks)) + ([-1] if blocks % 2 else []), dtype=np.int64)
     m = len(players)
-    rounds = []
+    half = m // 2
     for _ in range(m - 1):
-        pairs = []
-        for p in range(m // 2):
-            a, b = players[p], players[m - 1 - p]
-            if a >= 0 and b >= 0:
-                pairs.append((min(a, b), max(a, b)))
-        rounds.append(pairs)
-        players = [players[0], players[-1], *players[1:-1]]
+        a, b = players[:half], players[::-1][:half]
+        real = (a >= 0) & (b >= 0)
+        pairs = np.column_stack([np.minimum(a, b)[real], np.maximum(a, b)[real]])
+        if len(pairs):
+            yield pairs
+        players = np.concatenate([players[:1], players[-1:], players[1:-1]])
     # the diagonal (I, I): disjoint by construction, all in one round
-    rounds.append([(b, b) for b in range(blocks)])
-    return [r for r in rounds if r]
+    if blocks:
+        yield np.column_stack([np.arange(blocks), np.arange(blocks)]).astype(np.int64)
+
+
+def tournament_rounds(blocks: int) -> int:
+    """How many rounds :func:`tournament` yields."""
+    if blocks <= 1:
+        return blocks
+    m = blocks + blocks % 2
+    return m - 1 + 1
 
 
 def as_words(bits: np.ndarray) -> np.ndarray:
@@ -175,10 +187,18 @@ def hamming_knn_task(bits: np.ndarray, k: int, block: int = BLOCK) -> Task[Neigh
     # integer compare in the inner loop: float32 there was 40 % slower), float32 at the end.
     best_d = np.full((n, k), np.iinfo(np.uint32).max, dtype=np.uint32)
     best_i = np.full((n, k), np.iinfo(np.intp).max, dtype=np.intp)
-    rounds = tournament(-(-n // block))
-    for r, pairs in enumerate(rounds):
-        firsts = np.array([a for a, _ in pairs], dtype=np.int64)
-        seconds = np.array([b for _, b in pairs], dtype=np.int64)
-        run_round(words, block, firsts, seconds, best_d, best_i)
-        yield Progress((r + 1) / len(rounds), f"Exact {k}-NN (Hamming): round {r + 1:,}")
-    return Neighbors(best_i, best_d.astype(np.float32), "hamming", "exact")
+    blocks = -(-n // block)
+    total = tournament_rounds(blocks)
+    for r, pairs in enumerate(tournament(blocks)):
+        run_round(words, block, pairs[:, 0].copy(), pairs[:, 1].copy(), best_d, best_i)
+        yield Progress((r + 1) / total, f"Exact {k}-NN (Hamming): round {r + 1:,} of {total:,}")
+    return Neighbors(best_i, _as_float32_in_place(best_d), "hamming", "exact")
+
+
+def _as_float32_in_place(counts: np.ndarray, chunk: int = 65_536) -> np.ndarray:
+    """The uint32 distances as float32 in the same memory (whole numbers below 2**24 are exact),
+    a chunk of rows at a time: no second (n, k) array."""
+    out = counts.view(np.float32)
+    for lo in range(0, len(counts), chunk):
+        out[lo : lo + chunk] = counts[lo : lo + chunk].astype(np.float32)
+    return out
