@@ -16,11 +16,23 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from embexplorer.core.analysis.analysis_columns import display_column, display_column_names
 from embexplorer.core.analysis.neighbors import ExactIndex, Neighbors
 from embexplorer.core.analysis.params import AnalysisParams
-from embexplorer.core.analysis.pipeline import AnalysisResult, analysis_task
+from embexplorer.core.analysis.pipeline import STAGES, AnalysisResult, analysis_task, stale_stages
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.tasks import Progress, Task
 from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.worker import TaskRunner, error_message
+
+#: Every reduction side by side is slow: it runs as a job of its own after the other stages,
+#: so their results show at once.
+LATE_STAGES = ("comparison",)
+MAIN_STAGES = tuple(stage for stage in STAGES if stage not in LATE_STAGES)
+
+
+def corpus_labels(corpus: Corpus | None) -> tuple[str, np.ndarray] | None:
+    """(label column, values): what the k-NN accuracy of the comparison is measured by."""
+    if corpus is None or corpus.label_column is None:
+        return None
+    return corpus.label_column, corpus.labels
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,7 +104,7 @@ class AnalysisSession(QObject):
         self.runner = runner
         #: the runner's channels of this session's jobs (a second map has its own)
         self.channel, self.inspect_channel = channel, f"{channel}: inspect"
-        self.params = AnalysisParams(clusters="kmeans:10")
+        self.params = AnalysisParams(clusters="kmeans:10", compare_reductions=True)
         self.corpus: Corpus | None = None
         #: what is analysed: the corpus's vectors, or another embedding of its rows (float
         #: vectors or a code view, core.variants)
@@ -195,7 +207,7 @@ class AnalysisSession(QObject):
         corpus, params, rows = self.corpus, self.params, self.rows
         self.runner.submit(
             self.channel,
-            lambda: analysis_task(rows, params, result, texts=corpus.texts),
+            lambda: analysis_task(rows, params, result, texts=corpus.texts, only=MAIN_STAGES),
             self._on_analysed,
             title="Analysing (kNN, hubness, clusters)",
             on_error=self._on_error,
@@ -206,6 +218,26 @@ class AnalysisSession(QObject):
         self.results_changed.emit(result)
         if self.inspection is not None:
             self.inspect(self.inspection.row)
+        late = [s for s in stale_stages(result.cache, result.params) if s in LATE_STAGES]
+        if late and result.params.compare_reductions:
+            self._compare(result)
+        else:
+            self.finished.emit()
+
+    def _compare(self, result: AnalysisResult) -> None:
+        """The comparison of reductions, on the worker, after everything else is shown."""
+        rows, labels = self.rows, corpus_labels(self.corpus)
+        self.runner.submit(
+            self.channel,
+            lambda: analysis_task(rows, result.params, result, labels=labels, only=LATE_STAGES),
+            self._on_compared,
+            title="Comparing hubness reductions",
+            on_error=self._on_error,
+        )
+
+    def _on_compared(self, result: AnalysisResult) -> None:
+        self.result = result
+        self.results_changed.emit(result)
         self.finished.emit()
 
     def _on_error(self, exc: Exception, details: str) -> None:
