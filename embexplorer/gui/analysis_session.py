@@ -81,8 +81,19 @@ def _inspect_task(index: ExactIndex | None, vectors, metric, row, k, result) -> 
     )
     reduction = result.reduction if result is not None else None
     reduced = None if reduction is None else reduction.neighbors.indices[row]
-    method = None if reduction is None else reduction.neighbors.method
+    method = None if reduction is None else reduced_title(reduction.neighbors)
     return Inspection(row, found, reduced, method, listed_by, graph_k), index
+
+
+def reduced_title(reduced) -> str:
+    """The reduction and how its lists were made: exact, or from candidates (overlap)."""
+    p = reduced.params
+    name = reduced.method + (f" {p['variant']}" if p.get("variant") else "")
+    if p.get("exact"):
+        return f"{name}, exact"
+    if p.get("overlap") is not None:
+        return f"{name}, from {p['candidates']} candidates, overlap {p['overlap']:.2f}"
+    return name
 
 
 class AnalysisSession(QObject):

@@ -154,6 +154,8 @@ class _FullRanker:
         self.vectors, self.scorer, self.knn, self.n = vectors, scorer, knn, len(vectors)
         self.distances_from = hs.float32_distances_to(hs.rows_of(vectors, slice(None)), knn.metric)
         self.block = max(1, hs.block_rows(self.n, width=4) // 2)
+        if scorer.reach is None:  # every pair scored, slowly (empirical MP): a cancel waits
+            self.block = min(self.block, 8)  # for one block only
         self.columns = np.arange(self.n)
         typical = np.abs(knn.distances[:, -1])
         typical = typical[np.isfinite(typical)]
@@ -244,7 +246,7 @@ def _candidates_task(vectors, scorer, knn: Neighbors, k, method, variant, seed) 
     sample = hs.sample_rows(n, size, seed + 2)
     ranker = _FullRanker(vectors, scorer, knn)
     reference, ranks = np.empty((len(sample), k), dtype=np.intp), np.empty((len(sample), k))
-    for lo, hi in chunk_ranges(len(sample), max(1, min(64, ranker.block))):
+    for lo, hi in chunk_ranges(len(sample), min(64, ranker.block)):
         reference[lo:hi], _, d = ranker.rank(sample[lo:hi], k)
         d_members = np.take_along_axis(d, reference[lo:hi], axis=1)
         for j in range(k):  # each member's position in its row's distance order
