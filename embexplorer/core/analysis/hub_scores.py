@@ -9,8 +9,10 @@ only in which pairs they score. Formulas (d the distance, s a similarity, k the 
 - mutual proximity (Schnitzer et al., 2012), Gaussian: MP(x, y) = SF_x(d)·SF_y(d), SF the
   survival function of N(μ, σ²) fitted to each point's distances to the others (population σ,
   as scikit-hubness). Empirical: the share of the points j ≠ x, y with d(x, j) > d and
-  d(y, j) > d, counted on a fixed random sample of ``EMPIRICAL_SAMPLE`` rows (a row's distances
-  to it are computed when needed, so memory does not grow with N and the sample never shrinks).
+  d(y, j) > d, counted on a fixed random sample of ``EMPIRICAL_SAMPLE`` rows (every row when
+  N is smaller: then it is the exact count). The sample never shrinks with N: the rows'
+  distances to it are kept while they fit in ``EMPIRICAL_STORE_BYTES``, else computed when
+  needed. Its counts tie often; the ties go by distance (hub_reduction), never by row.
 - CSLS (Conneau et al., 2018): 2·s − r_x − r_y, s = −d, r = mean s to the k nearest.
 - local scaling (Schnitzer et al., 2012), standard: LS = exp(−d² / (σ_x σ_y)), σ = the distance
   to the k-th nearest neighbour; the score is its logarithm −d² / (σ_x σ_y) (same order, no
