@@ -91,7 +91,7 @@ def parser() -> argparse.ArgumentParser:
         "--reduction-search",
         choices=list(REDUCTION_SEARCHES),
         default="auto",
-        help="re-rank over every row (exact), over candidates chosen to keep 95%% overlap "
+        help="re-rank over every row (exact), over candidates chosen to keep ≥ 95%% overlap "
         "with it (measured, reported), or auto (exact up to 20,000 rows)",
     )
     p.add_argument(

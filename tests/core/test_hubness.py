@@ -185,17 +185,44 @@ def test_inverted_softmax_with_a_separate_bank():
     assert reduced.params["bank"] == "queries" and reduced.params["bank_size"] == 15
 
 
-def test_gaussian_mutual_proximity_against_the_formula():
+@pytest.mark.parametrize("metric", ["cosine", "euclidean", "dot"])
+def test_gaussian_mutual_proximity_against_the_formula(metric):
+    """μ, σ over every other row (closed form for cosine and dot, a pass for Euclidean)."""
     x = _tiny(seed=4)
-    reduced = _reduced(x, "euclidean", 3, "mp")
-    d = pairwise_distances(x, x, "euclidean")
+    reduced = _reduced(x, metric, 3, "mp")
+    d = -(x.astype(np.float64) @ x.T.astype(np.float64))
+    if metric != "dot":
+        d = pairwise_distances(x, x, metric)
     off = ~np.eye(len(x), dtype=bool)
     mu = np.array([d[i][off[i]].mean() for i in range(len(x))])
     sd = np.array([d[i][off[i]].std() for i in range(len(x))])
     sf = 0.5 * erfc((d - mu[:, None]) / (sd[:, None] * np.sqrt(2)))  # sf[i, j] = SF_i(d_ij)
     mp = sf * sf.T
     np.testing.assert_array_equal(reduced.indices, _best(mp, d, 3))
+    np.testing.assert_allclose(  # scores are log MP
+        reduced.scores, np.log(np.take_along_axis(mp, reduced.indices, 1)), rtol=1e-5
+    )
     assert reduced.params["sample"] == len(x) - 1  # every other row
+
+
+def test_mutual_proximity_ranks_near_neighbours_whose_survival_rounds_to_one():
+    """Tight clusters put near neighbours 10σ below μ: SF_x·SF_y is 1.0 in floating point for
+    all of them, so a product would keep the raw order; log SF keeps MP's."""
+    from scipy.special import log_ndtr
+
+    rng = np.random.default_rng(5)
+    centres = rng.normal(size=(200, 256))  # pairs of near rows, far from all the others
+    x = (centres[np.repeat(np.arange(200), 3)] + 0.05 * rng.normal(size=(600, 256))).astype(
+        np.float32
+    )
+    reduced = _reduced(x, "cosine", 5, "mp")
+    d = pairwise_distances(x, x, "cosine")
+    off = ~np.eye(len(x), dtype=bool)
+    mu = np.array([d[i][off[i]].mean() for i in range(len(x))])
+    sd = np.array([d[i][off[i]].std() for i in range(len(x))])
+    log_sf = log_ndtr(-(d - mu[:, None]) / sd[:, None])
+    assert (np.exp(log_sf + log_sf.T)[off] == 1.0).sum() >= 1000  # the product saturates
+    np.testing.assert_array_equal(reduced.indices, _best(log_sf + log_sf.T, d, 5))
 
 
 def test_empirical_mutual_proximity_against_the_formula():

@@ -8,8 +8,12 @@ only in which pairs they score. Formulas (d the distance, s a similarity, k the 
 
 - mutual proximity (Schnitzer et al., 2012), Gaussian: MP(x, y) = SF_x(d)·SF_y(d), SF the
   survival function of N(μ, σ²) fitted to each point's distances to the others (population σ,
-  as scikit-hubness). Empirical: the share of the points j ≠ x, y with d(x, j) > d and
-  d(y, j) > d, counted on a fixed random sample of ``EMPIRICAL_SAMPLE`` rows (every row when
+  as scikit-hubness); the score is log MP. μ and σ over every other row: in closed form for
+  cosine, dot and Hamming (sums of the rows and of their outer products: O(N·D²)), by a pass
+  over every pair for Euclidean. (Estimated on a sample they moved near neighbours' log SF far
+  enough to keep the raw lists: 0.955 overlap with the exact lists at 5,000 rows, no
+  reduction.) Empirical: the share of the points j ≠ x, y with d(x, j) > d and d(y, j) > d,
+  counted on a fixed random sample of ``EMPIRICAL_SAMPLE`` rows (every row when
   N is smaller: then it is the exact count). The sample never shrinks with N: the rows'
   distances to it are kept while they fit in ``EMPIRICAL_STORE_BYTES``, else computed when
   needed. Its counts tie often; the ties go by distance (hub_reduction), never by row.
@@ -36,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import erfc, erfcinv
+from scipy.special import log_ndtr, ndtri_exp
 
 from embexplorer.core.analysis.neighbors import Neighbors, _normalised_in_place, distances_to
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
@@ -60,7 +64,9 @@ def _root(x: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(x, 0.0))
 
 
-#: Rows sampled to fit each point's distance distribution (Gaussian MP over candidates).
+#: Gaussian MP's μ and σ over every row up to this many (Euclidean: a pass over every pair;
+#: other metrics: always, in closed form); above, over a sample of MP_SAMPLE rows.
+FULL_STATS_MAX = 200_000
 MP_SAMPLE = 2048
 #: Rows against which empirical MP counts (fixed: the count's resolution never drops with N).
 EMPIRICAL_SAMPLE = 1024
@@ -123,6 +129,8 @@ def _gather(stat: np.ndarray, cols: np.ndarray) -> np.ndarray:
 def moments_task(vectors, metric: str, targets: np.ndarray | None) -> Task[Any]:
     """(μ, σ) of each row's distances to ``targets`` (rows; None: every row), itself left out."""
     n = len(vectors)
+    if targets is None and metric != "euclidean":
+        return (yield from _closed_form_moments(vectors, metric))
     target_rows = np.arange(n) if targets is None else targets
     distances_from = float32_distances_to(rows_of(vectors, target_rows), metric)
     mu, sigma = np.empty(n), np.empty(n)
@@ -140,16 +148,53 @@ def moments_task(vectors, metric: str, targets: np.ndarray | None) -> Task[Any]:
     return mu, np.where(sigma > 0, sigma, 1e-12)
 
 
-def gaussian_mp(mu: np.ndarray, sigma: np.ndarray) -> Scorer:
-    def score(rows, d, cols):
-        sf_x = 0.5 * erfc((d - mu[rows, None]) / (sigma[rows, None] * np.sqrt(2)))
-        sf_y = 0.5 * erfc((d - _gather(mu, cols)) / (_gather(sigma, cols) * np.sqrt(2)))
-        return sf_x * sf_y
+def _closed_form_moments(vectors, metric: str) -> Task[Any]:
+    """μ, σ of every row's distances to all others when d is affine in x·j (cosine on unit
+    rows, dot, Hamming on ±1 rows): from S = Σ j and M = Σ j jᵀ, Σ_j d and Σ_j d² are
+    affine in x·S and xᵀ M x."""
+    n, dim = len(vectors), vectors.shape[1]
+    total, second = np.zeros(dim), np.zeros((dim, dim))
+    blocks = chunk_ranges(n, max(16, block_rows(dim) // 4))
+    for lo, hi in blocks:
+        v = _unit_rows(rows_of(vectors, slice(lo, hi)), metric)
+        total += v.sum(axis=0)
+        second += v.T @ v
+    yield Progress(0.5, "Mutual proximity: sums of the rows")
+    mu, sigma = np.empty(n), np.empty(n)
+    for lo, hi in blocks:
+        v = _unit_rows(rows_of(vectors, slice(lo, hi)), metric)
+        a, q, own = v @ total, np.einsum("ij,ij->i", v @ second, v), np.einsum("ij,ij->i", v, v)
+        if metric == "cosine":  # d = 1 − x·j; d(x, x) = 1 − ‖x‖² (0, or 1 for a zero row)
+            s1, s2, d_self = n - a, n - 2 * a + q, 1.0 - own
+        elif metric == "dot":  # d = −x·j
+            s1, s2, d_self = -a, q, -own
+        else:  # Hamming on ±1 rows: d = (D − x·j) / 2
+            s1, s2, d_self = (n * dim - a) / 2, (n * dim**2 - 2 * dim * a + q) / 4, (dim - own) / 2
+        mu[lo:hi] = (s1 - d_self) / (n - 1)
+        sigma[lo:hi] = np.sqrt(np.maximum((s2 - d_self**2) / (n - 1) - mu[lo:hi] ** 2, 0.0))
+    yield Progress(1.0, "Mutual proximity: μ and σ")
+    return mu, np.where(sigma > 0, sigma, 1e-12)
 
-    def reach(rows, t):  # MP ≤ SF_x(d)
-        with np.errstate(invalid="ignore"):
-            z = erfcinv(2.0 * np.clip(t, 0.0, 0.999999))
-        return np.where(t > 0, mu[rows] + sigma[rows] * np.sqrt(2) * z, np.inf)
+
+def _unit_rows(x: np.ndarray, metric: str) -> np.ndarray:
+    x = x.astype(np.float64)
+    if metric == "cosine":
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        x /= np.where(norms > 0, norms, 1.0)
+    return x
+
+
+def gaussian_mp(mu: np.ndarray, sigma: np.ndarray) -> Scorer:
+    """log MP = log SF_x(d) + log SF_y(d), in log space: near neighbours have SF within 1e-16
+    of 1, where a product rounds to 1.0 and every such pair would tie (the lists would be the
+    raw ones, whatever μ and σ say)."""
+
+    def score(rows, d, cols):
+        z_x = (d - mu[rows, None]) / sigma[rows, None]
+        return log_ndtr(-z_x) + log_ndtr(-(d - _gather(mu, cols)) / _gather(sigma, cols))
+
+    def reach(rows, t):  # log MP ≤ log SF_x(d) = log Φ(−z_x)
+        return mu[rows] - sigma[rows] * ndtri_exp(np.minimum(t, 0.0))
 
     return Scorer(score, reach)
 
