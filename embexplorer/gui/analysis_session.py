@@ -8,6 +8,7 @@ the graph is approximate), up to k = 1000.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -178,6 +179,22 @@ class AnalysisSession(QObject):
             self._run()
         else:
             self.finished.emit()
+
+    def use_columns(self, corpus: Corpus) -> None:
+        """The text or label column changed (same rows): later jobs read them from here, and a
+        comparison whose accuracy was measured by another label column is measured again."""
+        if self.corpus is None or corpus.n_rows != self.corpus.n_rows:
+            return
+        self.corpus = corpus
+        result = self.result
+        table = None if result is None else result.comparison
+        if table is None or table.label_column == corpus.label_column:
+            return
+        if not self.runner.is_busy(self.channel):  # else the running job's result comes next
+            cache = {k: v for k, v in result.cache.items() if k != "comparison"}
+            self.result = dataclasses.replace(result, cache=cache)
+            self.results_changed.emit(self.result)
+            self._compare(self.result)
 
     def set_params(self, params: AnalysisParams) -> None:
         if params != self.params:

@@ -120,6 +120,16 @@ def test_the_reductions_table_compares_every_method_with_accuracy(qtbot, window)
     assert "Tick “Compare reductions”" in view.caption.text() and view.methods.rowCount() == 0
 
 
+def test_another_label_column_measures_the_accuracy_again(qtbot, window):
+    assert window.document.analysis.result.comparison.label_column == "label"
+    with qtbot.waitSignal(window.document.analysis.finished, timeout=TIMEOUT):
+        window.document.set_label_column(None)
+    table = window.document.analysis.result.comparison
+    assert table.label_column is None and all(row["accuracy"] is None for row in table.rows)
+    assert "k-NN accuracy" not in window.analysis_panel.summary.text()
+    assert "needs a label column" in window.analysis_panel.reduction_table.caption.text()
+
+
 def test_colour_and_size_by_k_occurrence_and_mark_hubs(qtbot, window):
     combo = window.plot_panel.color_combo
     assert combo.findText(N_K) >= 0 and combo.findText(PRESERVATION) >= 0
