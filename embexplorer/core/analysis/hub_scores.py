@@ -70,8 +70,9 @@ FULL_STATS_MAX = 200_000
 MP_SAMPLE = 2048
 #: Rows against which empirical MP counts (fixed: the count's resolution never drops with N).
 EMPIRICAL_SAMPLE = 1024
-#: Memory for every row's distances to the empirical sample (beyond: computed when needed).
-EMPIRICAL_STORE_BYTES = 256 << 20
+#: Memory for every row's float32 distances to the empirical sample (up to 131,072 rows;
+#: beyond, computed when needed: at 100,000 rows that took 678 s of the 10-NN lists' 700 s).
+EMPIRICAL_STORE_BYTES = 512 << 20
 #: Inverted softmax normalises over the whole bank up to this many rows (one pass over every
 #: pair, about two exact kNN graphs: a sampled normaliser misses the few nearest terms that
 #: dominate it, and changed 30 % of the lists in a measurement at 3,000 rows); above, over a
@@ -210,8 +211,8 @@ def empirical_mp(vectors, metric: str, sample: np.ndarray) -> Scorer:
         return d
 
     stored = None
-    if len(vectors) * len(sample) * 8 <= EMPIRICAL_STORE_BYTES:  # every row's, once
-        stored = np.empty((len(vectors), len(sample)))
+    if len(vectors) * len(sample) * 4 <= EMPIRICAL_STORE_BYTES:  # every row's, once
+        stored = np.empty((len(vectors), len(sample)), dtype=np.float32)
         for lo, hi in chunk_ranges(len(vectors), block_rows(len(sample))):
             stored[lo:hi] = compute(np.arange(lo, hi))
 
