@@ -67,6 +67,11 @@ def parser() -> argparse.ArgumentParser:
         help="knn: rows for the hubness reductions (each exact and from candidates)",
     )
     p.add_argument(
+        "--reduction-methods",
+        metavar="M[:V],…",
+        help="knn: only these reductions, e.g. mp:empirical,csls (default: all)",
+    )
+    p.add_argument(
         "--reduction-exact-max",
         type=int,
         default=100_000,
@@ -265,7 +270,7 @@ def _bench_reductions(args: argparse.Namespace, knn) -> None:
                 f"{graph['method']}{recall} in {graph['seconds']:.1f} s, skewness "
                 f"{graph['skewness']:.3f}:"
             )
-            for method, variant in knn.REDUCTIONS:
+            for method, variant in _chosen_reductions(args, knn):
                 name = method + (f" ({variant})" if variant else "")
                 for search in ("exact", "candidates"):
                     limit = args.reduction_exact_max
@@ -276,6 +281,13 @@ def _bench_reductions(args: argparse.Namespace, knn) -> None:
                         continue
                     fig = knn.reduction_figures(n, method, variant, search, folder)
                     print(_reduction_line(name, search, fig), flush=True)
+
+
+def _chosen_reductions(args: argparse.Namespace, knn) -> list[tuple[str, str | None]]:
+    if not args.reduction_methods:
+        return list(knn.REDUCTIONS)
+    wanted = {tuple(m.strip().split(":")) for m in args.reduction_methods.split(",")}
+    return [(m, v) for m, v in knn.REDUCTIONS if (m,) in wanted or (m, v) in wanted]
 
 
 def _reduction_line(name: str, search: str, fig: dict) -> str:
