@@ -250,6 +250,37 @@ def test_analyze_writes_every_analysis_column(tmp_path, files, small_corpus_data
     assert summary["skewness"] == pytest.approx(skew(n_k, bias=True))
 
 
+def test_analyze_states_the_reduction_its_provenance_and_the_comparison(tmp_path, files):
+    """The issue's point 4 and the methods table: method, variant, β, samples, candidates,
+    exactness in the JSON and the Parquet's provenance; accuracy before and after; every
+    method's skewness, antihubs and accuracy with --compare-reductions."""
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "r.parquet"
+    argv = ["analyze", str(files["csv"]), "-k", "5", "--hubness-reduction", "isoftmax"]
+    argv += ["--compare-reductions", "--no-quality", "-o", str(out)]
+    assert main(argv) == 0
+    summary = json.loads(out.with_suffix(".json").read_text())
+    info = summary["reduction"]
+    assert (info["method"], info["exact"], info["search"]) == ("isoftmax", True, "exact")
+    assert info["candidates"] == 29 and info["overlap"] == 1.0
+    assert info["beta_rule"] == "auto" and info["beta"] > 0 and info["bank_size"] == 30
+    assert summary["label_column"] == "label"
+    accuracy = summary["knn_accuracy"]
+    assert accuracy["label_column"] == "label" and accuracy["raw"] == 1.0  # 3 far groups
+    assert 0 <= accuracy["reduced"] <= 1
+    methods = summary["reduction_comparison"]["methods"]
+    assert [row["method"] for row in methods] == [
+        "none", "mp", "mp", "csls", "ls", "ls", "dsl", "isoftmax"
+    ]  # fmt: skip
+    assert all({"skewness", "n_antihubs", "accuracy", "exact"} <= set(row) for row in methods)
+    from embexplorer.core.io.writers import PROVENANCE_KEY
+
+    stored = json.loads(pq.read_metadata(out).metadata[PROVENANCE_KEY])
+    assert stored["analysis"]["reduction_params"]["beta"] == info["beta"]
+    assert stored["analysis"]["reduction_params"]["exact"] is True
+
+
 def test_analyze_approximate_reports_recall(tmp_path, files):
     out = tmp_path / "a.parquet"
     assert main(["analyze", str(files["npy"]), "-k", "3", "--knn", "approx", "-o", str(out)]) == 0

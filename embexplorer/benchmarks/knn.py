@@ -8,7 +8,10 @@ seeded), so its wall time and its peak memory beyond the vectors are its own.
   ``NearestNeighbors``.
 - approximate: the whole graph with our faiss IVF-SQ4 path, hnswlib and pynndescent; recall@10
   of each against exact search on the same 1,000 random rows.
-- hubness and the three reductions on our approximate graph.
+- hubness reductions (``reduction_figures``): each method, exact (re-ranked over every row)
+  and from candidates, on the graph the app would use (exact up to 30,000 rows, else faiss
+  IVF): time, peak memory, overlap of the candidate lists with the exact ones (every row),
+  skewness after.
 """
 
 from __future__ import annotations
@@ -133,33 +136,6 @@ def _pynndescent_tuned(x):
     return _pynndescent(x, n_neighbors=40)
 
 
-def _hubness_and_reductions(x):
-    """Times of hubness and each reduction on our approximate candidate graph (k + 10)."""
-    from embexplorer.core.analysis.ann import ivf_knn_task
-    from embexplorer.core.analysis.hub_reduction import reduce_hubness_task
-    from embexplorer.core.analysis.hubness import hubness
-    from embexplorer.core.analysis.stages import candidate_count
-    from embexplorer.core.tasks import run_task
-
-    candidates = run_task(ivf_knn_task(x, candidate_count(K, len(x)), "cosine"))
-    times = {}
-    start = time.perf_counter()
-    before = hubness(candidates.indices[:, :K], len(x))
-    times["hubness"] = (time.perf_counter() - start, before.skewness)
-    for method, kwargs in (
-        ("mp", {}),
-        ("mp", {"mp_method": "empirical"}),
-        ("csls", {}),
-        ("isoftmax", {}),
-    ):
-        start = time.perf_counter()
-        reduced = run_task(reduce_hubness_task(x, candidates, K, method, **kwargs))
-        name = method if not kwargs else f"{method} ({kwargs['mp_method']})"
-        times[name] = (time.perf_counter() - start, hubness(reduced.indices, len(x)).skewness)
-        del reduced  # one reduced graph alive at a time
-    return times
-
-
 RUNNERS: dict[str, Callable] = {
     "embexplorer exact (blocked, symmetric)": _ours_exact,
     "faiss IndexFlatIP": _faiss_flat,
@@ -169,7 +145,6 @@ RUNNERS: dict[str, Callable] = {
     "pynndescent": _pynndescent,
     "hnswlib (M=32, ef_construction=200, ef=200)": _hnswlib_tuned,
     "pynndescent (n_neighbors=40)": _pynndescent_tuned,
-    "hubness + reductions": _hubness_and_reductions,
 }
 
 
@@ -208,3 +183,80 @@ def fixed_blas_env() -> dict[str, str]:
     if "avx512f" in flags:
         return {"OPENBLAS_CORETYPE": "SkylakeX"}
     return {"OPENBLAS_CORETYPE": "Haswell"} if "avx2" in flags else {}
+
+
+#: The reductions benchmarked, as (method, variant).
+REDUCTIONS = (
+    ("mp", "gaussian"),
+    ("mp", "empirical"),
+    ("csls", None),
+    ("ls", "standard"),
+    ("ls", "nicdm"),
+    ("dsl", None),
+    ("isoftmax", None),
+)
+
+
+def _graph_child(n: int, folder: str) -> dict:
+    """The candidate graph of ``synthetic_vectors(n)`` (as the app builds it), saved."""
+    from embexplorer.core.analysis.ann import knn_task
+    from embexplorer.core.analysis.hubness import hubness
+    from embexplorer.core.analysis.stages import candidate_count
+    from embexplorer.core.tasks import run_task
+
+    x = synthetic_vectors(n)
+    start = time.perf_counter()
+    graph = run_task(knn_task(x, candidate_count(K, n), "cosine", "auto"))
+    seconds = time.perf_counter() - start
+    np.savez(
+        os.path.join(folder, f"graph-{n}.npz"), indices=graph.indices, distances=graph.distances
+    )
+    return {
+        "seconds": seconds,
+        "method": graph.method,
+        "recall": graph.recall,
+        "skewness": hubness(graph.indices[:, :K], n).skewness,
+    }
+
+
+def _reduction_child(method: str, variant: str | None, search: str, n: int, folder: str) -> dict:
+    from embexplorer.core.analysis.hub_reduction import list_overlap, reduce_hubness_task
+    from embexplorer.core.analysis.hubness import hubness
+    from embexplorer.core.analysis.neighbors import Neighbors
+    from embexplorer.core.tasks import run_task
+
+    x = synthetic_vectors(n)
+    with np.load(os.path.join(folder, f"graph-{n}.npz")) as saved:
+        graph = Neighbors(saved["indices"], saved["distances"], "cosine", "exact")
+    _reset_peak()
+    baseline = _rss_mb()
+    start = time.perf_counter()
+    task = reduce_hubness_task(x, graph, K, method, variant=variant, search=search)
+    reduced = run_task(task)
+    out = {
+        "seconds": time.perf_counter() - start,
+        "extra_mb": max(0.0, _status_mb("VmHWM") - baseline),
+        "skewness": hubness(reduced.indices, n).skewness,
+        "candidates": reduced.params["candidates"],
+        "sample_overlap": reduced.params["overlap"],
+    }
+    exact_file = os.path.join(folder, f"exact-{n}-{method}-{variant}.npy")
+    if search == "exact":
+        np.save(exact_file, reduced.indices)
+    elif os.path.exists(exact_file):
+        out["overlap"] = list_overlap(reduced.indices, np.load(exact_file))
+    return out
+
+
+def reduction_figures(n: int, method: str, variant: str | None, search: str, folder: str):
+    """One reduction's figures, in a fresh process (exact before candidates: the candidates'
+    overlap over every row is measured against the exact run's saved lists)."""
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(_reduction_child, (method, variant, search, n, folder))
+
+
+def graph_figures(n: int, folder: str) -> dict:
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(_graph_child, (n, folder))

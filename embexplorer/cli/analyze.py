@@ -35,7 +35,9 @@ from embexplorer.core.analysis.neighbors import METRICS
 from embexplorer.core.analysis.params import (
     CLUSTER_SPACES,
     KNN_METHODS,
+    LS_METHODS,
     MP_METHODS,
+    REDUCTION_SEARCHES,
     REDUCTIONS,
     AnalysisParams,
 )
@@ -76,7 +78,29 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster-space", choices=list(CLUSTER_SPACES), default="vectors")
     p.add_argument("--hubness-reduction", choices=list(REDUCTIONS), default="none")
     p.add_argument("--mp-method", choices=list(MP_METHODS), default="gaussian")
-    p.add_argument("--beta", type=float, default=20.0, help="inverted softmax temperature")
+    p.add_argument(
+        "--ls-method", choices=list(LS_METHODS), default="standard", help="local scaling variant"
+    )
+    p.add_argument(
+        "--beta",
+        type=float,
+        default=None,
+        help="inverted softmax temperature on similarities (default: chosen by a rule, "
+        "ln(bank size) / the typical gap between a row's nearest and typical similarity)",
+    )
+    p.add_argument(
+        "--reduction-search",
+        choices=list(REDUCTION_SEARCHES),
+        default="auto",
+        help="re-rank over every row (exact), over candidates chosen to keep ≥ 95%% overlap "
+        "with it (measured, reported), or auto (exact up to 20,000 rows)",
+    )
+    p.add_argument(
+        "--compare-reductions",
+        action="store_true",
+        help="also compute every hubness reduction: skewness, antihubs and, with a label "
+        "column, k-NN accuracy (in OUT.json)",
+    )
     p.add_argument(
         "--query-bank",
         type=Path,
@@ -120,7 +144,10 @@ def _params(args: argparse.Namespace) -> AnalysisParams:
         cluster_space=args.cluster_space,
         reduction=args.hubness_reduction,
         mp_method=args.mp_method,
+        ls_method=args.ls_method,
         beta=args.beta,
+        reduction_search=args.reduction_search,
+        compare_reductions=args.compare_reductions,
         quality=not args.no_quality,
     )
 
@@ -140,9 +167,11 @@ def analyze(args: argparse.Namespace) -> int:
     bank = _bank(args, corpus) if args.query_bank else None
     if corpus.vectors is None:
         corpus = _embed(corpus, progress, timings)
-    result = run_task(
-        analysis_task(corpus.vectors, params, None, texts=naming_texts(corpus), bank=bank), progress
+    labels = corpus_labels(corpus)
+    task = analysis_task(
+        corpus.vectors, params, None, texts=naming_texts(corpus), bank=bank, labels=labels
     )
+    result = run_task(task, progress)
     progress.done()
     if (zero := summary_fields(result).get("zero_vectors")) and params.metric == "cosine":
         print(
@@ -173,6 +202,11 @@ def _write_outputs(
         text = json.dumps(summary(corpus, result, timings), indent=2, default=str)
         with writing(json_temp):
             json_temp.write_text(text, encoding="utf-8")
+
+
+def corpus_labels(corpus: Corpus) -> tuple[str, np.ndarray] | None:
+    """(label column, values) when the corpus has one: for the k-NN accuracy."""
+    return None if corpus.label_column is None else (corpus.label_column, corpus.labels)
 
 
 def _bank(args: argparse.Namespace, corpus: Corpus) -> np.ndarray:
@@ -232,7 +266,7 @@ def summary(corpus: Corpus, result: AnalysisResult, timings: dict[str, float]) -
         "columns": list(corpus.columns),
         "text_column": corpus.text_column,
         "label_column": corpus.label_column,
-        **summary_fields(result),
+        **summary_fields(result, corpus_labels(corpus)),
     }
     out["timings"] = {key: round(value, 4) for key, value in timings.items()}
     info = analysis_provenance(result)

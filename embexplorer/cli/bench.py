@@ -59,6 +59,26 @@ def parser() -> argparse.ArgumentParser:
         "--skip-reductions", action="store_true", help="knn: skip hubness and reductions"
     )
     p.add_argument(
+        "--only-reductions", action="store_true", help="knn: only hubness and reductions"
+    )
+    p.add_argument(
+        "--reduction-sizes",
+        default="20000,100000",
+        metavar="N,N",
+        help="knn: rows for the hubness reductions (each exact and from candidates)",
+    )
+    p.add_argument(
+        "--reduction-methods",
+        metavar="M[:V],…",
+        help="knn: only these reductions, e.g. mp:empirical,csls (default: all)",
+    )
+    p.add_argument(
+        "--reduction-exact-max",
+        type=int,
+        default=100_000,
+        help="knn: largest size at which the reductions also run exact (N² work)",
+    )
+    p.add_argument(
         "--approx-runs",
         metavar="NAMES",
         help="knn: comma-separated subset of the approximate runs (ours, hnswlib, "
@@ -220,6 +240,9 @@ def bench_knn(args: argparse.Namespace) -> None:
         f"knn: whole 10-NN graph, cosine, synthetic unit vectors ({knn.D} dims), "
         f"{os.cpu_count()} cores, each in its own process"
     )
+    if args.only_reductions:
+        _bench_reductions(args, knn)
+        return
     if not args.skip_exact:
         _bench_exact(args, knn, line)
     n = args.approx_n
@@ -234,15 +257,60 @@ def bench_knn(args: argparse.Namespace) -> None:
     print(f"  approximate, {n:,} rows (build + query of every row):")
     for key in chosen:
         print(line(knn.measure(runs[key], n)))
-    if args.skip_reductions:
-        return
-    fig = knn.measure("hubness + reductions", n)
-    print(
-        f"  hubness and reductions, {n:,} rows, on our approximate 20-NN candidates (as the "
-        f"app uses; peak extra memory of the whole run {fig['extra_mb']:.0f} MB):"
+    if not args.skip_reductions:
+        _bench_reductions(args, knn)
+
+
+def _bench_reductions(args: argparse.Namespace, knn) -> None:
+    """Each reduction, exact and from candidates, at each size: time, peak memory, overlap of
+    the candidate lists with the exact lists (every row), skewness after."""
+    import tempfile
+
+    from embexplorer.core.analysis.hub_reduction import exact_limit
+
+    for n in [int(v) for v in args.reduction_sizes.split(",") if v.strip()]:
+        with tempfile.TemporaryDirectory(prefix="embx-bench-") as folder:
+            graph = knn.graph_figures(n, folder)
+            recall = "" if graph["recall"] is None else f", recall {graph['recall']:.3f}"
+            print(
+                f"  hubness reductions, {n:,} rows × {knn.D}, k = {knn.K}, cosine; graph "
+                f"{graph['method']}{recall} in {graph['seconds']:.1f} s, skewness "
+                f"{graph['skewness']:.3f}:"
+            )
+            for method, variant in _chosen_reductions(args, knn):
+                name = method + (f" ({variant})" if variant else "")
+                for search in ("exact", "candidates"):
+                    limit = args.reduction_exact_max
+                    if variant == "empirical":  # N² pairs × 1,024 sample rows each
+                        limit = min(limit, 4 * exact_limit(method, variant))
+                    if search == "exact" and n > limit:
+                        print(f"    {name:22s} exact      not run (N² work; limit {limit:,} rows)")
+                        continue
+                    fig = knn.reduction_figures(n, method, variant, search, folder)
+                    print(_reduction_line(name, search, fig), flush=True)
+
+
+def _chosen_reductions(args: argparse.Namespace, knn) -> list[tuple[str, str | None]]:
+    if not args.reduction_methods:
+        return list(knn.REDUCTIONS)
+    wanted = {tuple(m.strip().split(":")) for m in args.reduction_methods.split(",")}
+    return [(m, v) for m, v in knn.REDUCTIONS if (m,) in wanted or (m, v) in wanted]
+
+
+def _reduction_line(name: str, search: str, fig: dict) -> str:
+    if search == "exact":
+        how = "every row"
+    else:
+        overlap = fig.get("overlap")
+        whole = "n/a" if overlap is None else f"{overlap:.3f}"
+        how = (
+            f"{fig['candidates']} candidates, overlap with exact {whole} (all rows), "
+            f"{fig['sample_overlap']:.3f} (its sample)"
+        )
+    return (
+        f"    {name:22s} {search:10s} {fig['seconds']:8.1f} s, peak extra "
+        f"{fig['extra_mb']:6.0f} MB, skewness after {fig['skewness']:.3f}; {how}"
     )
-    for stage, (seconds, skewness) in fig["stages"].items():
-        print(f"    {stage:24s} {seconds:7.1f} s   skewness after: {skewness:.3f}")
 
 
 def _bench_exact(args: argparse.Namespace, knn, line) -> None:

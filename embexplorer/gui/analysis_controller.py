@@ -41,6 +41,7 @@ class AnalysisViews(QObject):
             lambda metric: session.set_params(session.params.replace(metric=metric))
         )
         document.results_changed.connect(self._on_results)
+        document.columns_changed.connect(self._on_columns)
         document.focus_changed.connect(lambda row: session.inspect(row))
         document.map_changed.connect(self._on_map_changed)
         session.inspected.connect(self._on_inspected)
@@ -66,6 +67,11 @@ class AnalysisViews(QObject):
         doc = self.document
         self.plot.set_corpus(corpus, doc.shown_color_column, doc.extra_column_names())
         self._show_overlays()
+
+    def _on_columns(self, corpus) -> None:
+        """Another label column: the summary's k-NN accuracy (and the comparison's) by it."""
+        self.session.use_columns(corpus)
+        self.panel.show_result(self.session.result, corpus)
 
     def _on_map_changed(self, _map_data) -> None:
         self._show_overlays()

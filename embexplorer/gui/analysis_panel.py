@@ -7,9 +7,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QSpinBox,
     QTableWidgetItem,
@@ -24,13 +26,16 @@ from embexplorer.core.analysis.neighbors import ALL_METRICS
 from embexplorer.core.analysis.params import (
     CLUSTER_SPACES,
     KNN_METHODS,
+    LS_METHODS,
     MP_METHODS,
+    REDUCTION_SEARCHES,
     REDUCTIONS,
     AnalysisParams,
 )
 from embexplorer.core.analysis.pipeline import AnalysisResult
 from embexplorer.core.analysis.projection import AUTO_LAYOUT_MAX_ROWS, PROJECTIONS
 from embexplorer.core.corpus import Corpus
+from embexplorer.gui.reduction_table import ReductionTableView
 from embexplorer.gui.tables import result_table
 
 APPLY_DELAY_MS = 400
@@ -48,8 +53,12 @@ LABELS = {
     "layout": "2-D layout",
     "mp": "mutual proximity",
     "csls": "CSLS",
+    "ls": "local scaling",
+    "dsl": "DisSimLocal",
     "isoftmax": "inverted softmax",
     "gaussian": "Gaussian",
+    "nicdm": "NICDM",
+    "candidates": "candidates (≥ 95 % overlap)",
     "kmeans": "k-means",
     "hdbscan": "HDBSCAN",
 }
@@ -105,10 +114,27 @@ class AnalysisPanel(QWidget):
         self.cluster_space = _combo(choices(CLUSTER_SPACES))
         self.reduction = _combo(choices(REDUCTIONS))
         self.mp_method = _combo(choices(MP_METHODS))
+        self.ls_method = _combo(choices(LS_METHODS))
+        self.reduction_search = _combo(choices(REDUCTION_SEARCHES))
+        self.reduction_search.setToolTip(
+            "Re-rank over every row (exact), or over candidates chosen so that the lists keep "
+            "≥ 95 % of the exact ones (measured on a sample and shown); auto: exact up to "
+            "20,000 rows"
+        )
+        self.beta_auto = QCheckBox("chosen")
+        self.beta_auto.setChecked(True)
+        self.beta_auto.setToolTip(
+            "β = ln(bank size) / the typical gap between a row's nearest-neighbour similarity "
+            "and its median similarity (the value used is in the summary)"
+        )
         self.beta = QDoubleSpinBox()
-        self.beta.setRange(0.1, 1000)
+        self.beta.setRange(0.001, 1000)
+        self.beta.setDecimals(3)
         self.beta.setValue(20.0)
-        self.beta.setToolTip("Inverted softmax temperature β")
+        self.beta.setToolTip("Inverted softmax temperature β, on similarities")
+        self.compare = QCheckBox("every method side by side (Reductions tab)")
+        self.compare.setChecked(True)
+        self.reduction_table = ReductionTableView()
         self.summary = QLabel("No analysis yet.")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -127,6 +153,8 @@ class AnalysisPanel(QWidget):
         self._timer.timeout.connect(lambda: self.params_changed.emit(self.params()))
         for widget in (self.k, self.seed, self.n_clusters, self.beta):
             widget.valueChanged.connect(self._changed)
+        for box in (self.beta_auto, self.compare):
+            box.toggled.connect(self._changed)
         for combo in (
             self.metric_choice,
             self.knn,
@@ -135,6 +163,8 @@ class AnalysisPanel(QWidget):
             self.cluster_space,
             self.reduction,
             self.mp_method,
+            self.ls_method,
+            self.reduction_search,
         ):
             combo.currentIndexChanged.connect(self._changed)
         self.hubs.itemSelectionChanged.connect(self._on_hub)
@@ -152,7 +182,15 @@ class AnalysisPanel(QWidget):
         form.addRow("Cluster on", self.cluster_space)
         form.addRow("Hubness reduction", self.reduction)
         form.addRow("Mutual proximity", self.mp_method)
-        form.addRow("β (inverted softmax)", self.beta)
+        form.addRow("Local scaling", self.ls_method)
+        beta_row = QWidget()
+        beta_layout = QHBoxLayout(beta_row)
+        beta_layout.setContentsMargins(0, 0, 0, 0)
+        beta_layout.addWidget(self.beta_auto)
+        beta_layout.addWidget(self.beta, stretch=1)
+        form.addRow("β (inverted softmax)", beta_row)
+        form.addRow("Re-rank over", self.reduction_search)
+        form.addRow("Compare reductions", self.compare)
         tabs = self.result_tabs
         hub_tab = QWidget()
         hub_layout = QVBoxLayout(hub_tab)
@@ -161,6 +199,7 @@ class AnalysisPanel(QWidget):
         hub_layout.addWidget(self.hubs)
         tabs.addTab(hub_tab, "Hubness")
         tabs.addTab(self.cluster_list, "Clusters")
+        tabs.addTab(self.reduction_table, "Reductions")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.summary)
@@ -168,9 +207,15 @@ class AnalysisPanel(QWidget):
 
     def _changed(self, *_) -> None:
         self.n_clusters.setEnabled(self.clusters.currentData() != "")
-        self.mp_method.setEnabled(self.reduction.currentData() == "mp")
-        self.beta.setEnabled(self.reduction.currentData() == "isoftmax")
+        self._enable_reduction(self.reduction.currentData())
         self._timer.start()
+
+    def _enable_reduction(self, reduction: str) -> None:
+        self.mp_method.setEnabled(reduction == "mp")
+        self.ls_method.setEnabled(reduction == "ls")
+        self.beta_auto.setEnabled(reduction == "isoftmax")
+        self.beta.setEnabled(reduction == "isoftmax" and not self.beta_auto.isChecked())
+        self.reduction_search.setEnabled(reduction != "none" or self.compare.isChecked())
 
     def params(self) -> AnalysisParams:
         method = self.clusters.currentData()
@@ -189,7 +234,10 @@ class AnalysisPanel(QWidget):
             cluster_space=self.cluster_space.currentData(),
             reduction=self.reduction.currentData(),
             mp_method=self.mp_method.currentData(),
-            beta=self.beta.value(),
+            ls_method=self.ls_method.currentData(),
+            beta=None if self.beta_auto.isChecked() else self.beta.value(),
+            reduction_search=self.reduction_search.currentData(),
+            compare_reductions=self.compare.isChecked(),
         )
 
     def show_params(self, params: AnalysisParams) -> None:
@@ -206,12 +254,19 @@ class AnalysisPanel(QWidget):
             self.cluster_space,
             self.reduction,
             self.mp_method,
+            self.ls_method,
+            self.reduction_search,
+            self.beta_auto,
+            self.compare,
         ]
         for widget in widgets:
             widget.blockSignals(True)
         self.k.setValue(params.k)
         self.seed.setValue(params.seed)
-        self.beta.setValue(params.beta)
+        self.beta_auto.setChecked(params.beta is None)
+        if params.beta is not None:
+            self.beta.setValue(params.beta)
+        self.compare.setChecked(params.compare_reductions)
         for combo, value in (
             (self.metric_choice, params.metric),
             (self.knn, params.knn),
@@ -219,6 +274,8 @@ class AnalysisPanel(QWidget):
             (self.cluster_space, params.cluster_space),
             (self.reduction, params.reduction),
             (self.mp_method, params.mp_method),
+            (self.ls_method, params.ls_method),
+            (self.reduction_search, params.reduction_search),
         ):
             combo.setCurrentIndex(max(0, combo.findData(value)))
         method, _, number = (params.clusters or "").partition(":")
@@ -228,8 +285,7 @@ class AnalysisPanel(QWidget):
         for widget in widgets:
             widget.blockSignals(False)
         self.n_clusters.setEnabled(bool(method))
-        self.mp_method.setEnabled(params.reduction == "mp")
-        self.beta.setEnabled(params.reduction == "isoftmax")
+        self._enable_reduction(params.reduction)
 
     def show_result(self, result: AnalysisResult | None, corpus: Corpus | None) -> None:
         self.histogram.clear()
@@ -237,8 +293,10 @@ class AnalysisPanel(QWidget):
         self.cluster_list.setRowCount(0)
         if result is None or corpus is None:
             self.summary.setText("Analysing…" if corpus is not None else "No analysis yet.")
+            self.reduction_table.show_table(None, asked=False)
             return
         self.summary.setText(summary_text(result, corpus))
+        self.reduction_table.show_table(result.comparison, result.params.compare_reductions)
         hub = result.hubness
         if hub is not None:
             self._show_histogram(hub)
@@ -297,7 +355,8 @@ class AnalysisPanel(QWidget):
 def summary_text(result: AnalysisResult, corpus: Corpus) -> str:
     """N, D, metric, k, kNN method and recall, hubness, reduction, map faithfulness: the
     numbers of core.analysis_columns.summary_fields, as the Analysis panel shows them."""
-    f = summary_fields(result)
+    labels = None if corpus.label_column is None else (corpus.label_column, corpus.labels)
+    f = summary_fields(result, labels)
     lines = [
         f"<b>{corpus.n_rows:,}</b> rows × <b>{corpus.dim}</b> dims, {f['metric']}, k = {f['k']}"
     ]
@@ -317,13 +376,40 @@ def summary_text(result: AnalysisResult, corpus: Corpus) -> str:
             f"{f['n_hubs']:,} hubs, {f['n_antihubs']:,} antihubs"
         )
     if "hubness_reduction" in f:
-        lines.append(
-            f"after {f['hubness_reduction']}: skewness {f['skewness_reduced']:.3f}, "
-            f"Robin Hood {f['robin_hood_reduced']:.3f}"
-        )
+        lines.append(reduction_line(f))
+    if (accuracy := f.get("knn_accuracy")) is not None and accuracy["raw"] is not None:
+        line = f"k-NN accuracy ({accuracy['label_column']}): {accuracy['raw']:.3f}"
+        if accuracy.get("reduced") is not None:
+            line += f" raw, {accuracy['reduced']:.3f} reduced"
+        lines.append(line)
     if (quality := result.quality) is not None:
         lines.append(
             f"map: {quality.trustworthiness.describe()}; mean neighbour preservation "
             f"{f['mean_preservation']:.3f}"
         )
     return "<br>".join(lines)
+
+
+def reduction_line(f: dict) -> str:
+    """After which reduction, how (exact, or candidates and their overlap), with what β."""
+    info = f["reduction"]
+    name = LABELS.get(info["method"], info["method"])
+    if info.get("variant"):
+        name += f" ({LABELS.get(info['variant'], info['variant'])})"
+    if info.get("beta") is not None:
+        name += f", β = {info['beta']:.3g}" + (
+            " (chosen)" if info.get("beta_rule") == "auto" else ""
+        )
+    if info.get("exact"):
+        how = "exact: over every row"
+    elif info.get("exact") is None:
+        how = "from the graph's candidates"  # a session saved before this was recorded
+    else:
+        how = (
+            f"<b>from {info['candidates']} candidates</b>: overlap {info['overlap']:.3f} with "
+            f"the exact lists on {info['overlap_sample']:,} rows"
+        )
+    return (
+        f"after {name}, {how}: skewness {f['skewness_reduced']:.3f}, Robin Hood "
+        f"{f['robin_hood_reduced']:.3f}, {f['n_antihubs_reduced']:,} antihubs"
+    )

@@ -10,6 +10,7 @@ original space (even when the graph is approximate), up to k = 1000.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,12 +20,24 @@ from embexplorer.core.analysis.analysis_columns import display_column, display_c
 from embexplorer.core.analysis.clusters import naming_texts
 from embexplorer.core.analysis.neighbors import ExactIndex, Neighbors
 from embexplorer.core.analysis.params import AnalysisParams
-from embexplorer.core.analysis.pipeline import AnalysisResult, analysis_task, stale_stages
+from embexplorer.core.analysis.pipeline import STAGES, AnalysisResult, analysis_task, stale_stages
 from embexplorer.core.analysis.projection import resolve_projection
 from embexplorer.core.corpus import Corpus
 from embexplorer.core.tasks import Progress, Task
 from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.worker import TaskRunner, error_message
+
+#: Every reduction side by side is slow: it runs as a job of its own after the other stages,
+#: so their results show at once.
+LATE_STAGES = ("comparison",)
+MAIN_STAGES = tuple(stage for stage in STAGES if stage not in LATE_STAGES)
+
+
+def corpus_labels(corpus: Corpus | None) -> tuple[str, np.ndarray] | None:
+    """(label column, values): what the k-NN accuracy of the comparison is measured by."""
+    if corpus is None or corpus.label_column is None:
+        return None
+    return corpus.label_column, corpus.labels
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,7 +66,7 @@ def _projection_then_index(vectors, params, previous, texts, rest: bool = False)
     stale = stale_stages(previous.cache, params) if previous is not None else ["projection"]
     if "projection" not in stale and not rest:
         return previous, None
-    only = None if rest else ("projection",)
+    only = MAIN_STAGES if rest else ("projection",)
     result = yield from analysis_task(vectors, params, previous, texts=texts, only=only)
     if "projection" not in stale:
         return result, None
@@ -62,7 +75,7 @@ def _projection_then_index(vectors, params, previous, texts, rest: bool = False)
 
 
 #: What a first start analyses with: UMAP when affordable (``auto``), k-means clusters.
-DEFAULT_PARAMS = AnalysisParams(clusters="kmeans:10", projection="auto")
+DEFAULT_PARAMS = AnalysisParams(clusters="kmeans:10", projection="auto", compare_reductions=True)
 
 
 def _pca_preview(vectors) -> Task[MapData]:
@@ -93,10 +106,12 @@ def _before_layout_task(rows, params, previous, texts, preview) -> Task[tuple]:
 
 def _before_layout(params: AnalysisParams) -> tuple[str, ...]:
     """The stages that need no layout: they run while the preview is on screen."""
-    from embexplorer.core.analysis.pipeline import STAGES, stage_dependencies
+    from embexplorer.core.analysis.pipeline import stage_dependencies
 
     return tuple(
-        s for s in STAGES if s != "projection" and "projection" not in stage_dependencies(s, params)
+        s
+        for s in MAIN_STAGES
+        if s != "projection" and "projection" not in stage_dependencies(s, params)
     )
 
 
@@ -114,8 +129,19 @@ def _inspect_task(index: ExactIndex | None, vectors, metric, row, k, result) -> 
     )
     reduction = result.reduction if result is not None else None
     reduced = None if reduction is None else reduction.neighbors.indices[row]
-    method = None if reduction is None else reduction.neighbors.method
+    method = None if reduction is None else reduced_title(reduction.neighbors)
     return Inspection(row, found, reduced, method, listed_by, graph_k), index
+
+
+def reduced_title(reduced) -> str:
+    """The reduction and how its lists were made: exact, or from candidates (overlap)."""
+    p = reduced.params
+    name = reduced.method + (f" {p['variant']}" if p.get("variant") else "")
+    if p.get("exact"):
+        return f"{name}, exact"
+    if p.get("overlap") is not None:
+        return f"{name}, from {p['candidates']} candidates, overlap {p['overlap']:.2f}"
+    return name
 
 
 class AnalysisSession(QObject):
@@ -202,6 +228,22 @@ class AnalysisSession(QObject):
             self._run()  # e.g. saved before its layout was ready
         else:
             self.finished.emit()
+
+    def use_columns(self, corpus: Corpus) -> None:
+        """The text or label column changed (same rows): later jobs read them from here, and a
+        comparison whose accuracy was measured by another label column is measured again."""
+        if self.corpus is None or corpus.n_rows != self.corpus.n_rows:
+            return
+        self.corpus = corpus
+        result = self.result
+        table = None if result is None else result.comparison
+        if table is None or table.label_column == corpus.label_column:
+            return
+        if not self.runner.is_busy(self.channel):  # else the running job's result comes next
+            cache = {k: v for k, v in result.cache.items() if k != "comparison"}
+            self.result = dataclasses.replace(result, cache=cache)
+            self.results_changed.emit(self.result)
+            self._compare(self.result)
 
     def set_params(self, params: AnalysisParams) -> None:
         if params != self.params:
@@ -301,7 +343,7 @@ class AnalysisSession(QObject):
         texts = None if corpus is None else naming_texts(corpus)
         self.runner.submit(
             self.channel,
-            lambda: analysis_task(rows, params, result, texts=texts),
+            lambda: analysis_task(rows, params, result, texts=texts, only=MAIN_STAGES),
             self._on_analysed,
             title="Analysing (kNN, hubness, clusters)",
             on_error=self._on_error,
@@ -312,6 +354,26 @@ class AnalysisSession(QObject):
         self.results_changed.emit(result)
         if self.inspection is not None:
             self.inspect(self.inspection.row)
+        late = [s for s in stale_stages(result.cache, result.params) if s in LATE_STAGES]
+        if late and result.params.compare_reductions:
+            self._compare(result)
+        else:
+            self.finished.emit()
+
+    def _compare(self, result: AnalysisResult) -> None:
+        """The comparison of reductions, on the worker, after everything else is shown."""
+        rows, labels = self.rows, corpus_labels(self.corpus)
+        self.runner.submit(
+            self.channel,
+            lambda: analysis_task(rows, result.params, result, labels=labels, only=LATE_STAGES),
+            self._on_compared,
+            title="Comparing hubness reductions",
+            on_error=self._on_error,
+        )
+
+    def _on_compared(self, result: AnalysisResult) -> None:
+        self.result = result
+        self.results_changed.emit(result)
         self.finished.emit()
 
     def _on_error(self, exc: Exception, details: str) -> None:

@@ -110,6 +110,9 @@ def test_a_selection_with_analysis_columns(tmp_path, corpus):
     provenance = json.loads(written[-1].read_text())
     assert provenance["metric"] == "cosine" and provenance["k"] == 3
     assert provenance["selection"] == "3 rows"
+    reduction = provenance["reduction_params"]  # how the reduced lists were made
+    assert (reduction["method"], reduction["exact"], reduction["search"]) == ("csls", True, "exact")
+    assert reduction["candidates"] == corpus.n_rows - 1 and reduction["k"] == 3
 
 
 def test_csv_with_neighbours_still_finds_its_vectors(tmp_path, corpus):

@@ -9,7 +9,7 @@ from embexplorer.core.analysis.params import AnalysisParams
 from embexplorer.core.analysis.pipeline import analysis_task, stale_stages
 from embexplorer.core.tasks import run_task
 
-ALL = ["knn", "projection", "hubness", "reduction", "clusters", "quality"]
+ALL = ["knn", "projection", "hubness", "reduction", "clusters", "quality", "comparison"]
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,13 @@ def _recomputed(data, first, **changes):
 
 
 def test_changing_k_keeps_the_projection(data, first):
-    assert _recomputed(data, first, k=7) == ("knn", "hubness", "reduction", "quality")
+    assert _recomputed(data, first, k=7) == (
+        "knn",
+        "hubness",
+        "reduction",
+        "quality",
+        "comparison",
+    )
 
 
 def test_changing_the_metric_keeps_a_pca_projection(data, first):
@@ -119,8 +125,11 @@ def test_too_few_rows_is_a_clear_error(rows, k, message):
         ({"k": 2.5}, "k must be a whole number"),
         ({"metric": "manhattan"}, "metric must be one of cosine, euclidean, dot"),
         ({"projection": "mds"}, "projection must be one of"),
-        ({"reduction": "dsl"}, "reduction must be one of"),
+        ({"reduction": "snn"}, "reduction must be one of"),
         ({"beta": -1.0}, "β must be a positive number"),
+        ({"ls_method": "global"}, "ls_method must be one of standard, nicdm"),
+        ({"reduction_search": "some"}, "reduction_search must be one of auto, exact, candidates"),
+        ({"reduction": "ls", "metric": "dot"}, "Local scaling scales distances ≥ 0"),
         ({"clusters": "kmeans"}, "k-means needs the number of clusters"),
         ({"seed": -3}, "seed must be between"),
     ],
@@ -154,3 +163,58 @@ def test_every_parameter_is_read_by_some_stage():
 
     read = {name for names, _ in STAGES.values() for name in names}
     assert {f.name for f in dataclasses.fields(AnalysisParams)} <= read
+
+
+def test_the_comparison_stage_tables_every_reduction_with_accuracy(data):
+    """Every method's skewness, antihubs and k-NN accuracy; the raw row from the graph."""
+    from embexplorer.core.analysis.hubness import hubness
+    from embexplorer.core.analysis.reduction_comparison import knn_accuracy
+
+    vectors, _ = data
+    labels = np.array([f"topic {i % 3}" for i in range(len(vectors))], dtype=object)
+    params = AnalysisParams(k=5, compare_reductions=True, quality=False)
+    result = run_task(analysis_task(vectors, params, None, labels=("topic", labels)))
+    table = result.comparison
+    assert table.label_column == "topic"
+    methods = [(row["method"], row["variant"]) for row in table.rows]
+    assert methods == [
+        ("none", None),
+        ("mp", "gaussian"),
+        ("mp", "empirical"),
+        ("csls", None),
+        ("ls", "standard"),
+        ("ls", "nicdm"),
+        ("dsl", None),
+        ("isoftmax", None),
+    ]
+    raw = table.rows[0]
+    hub = hubness(result.knn.indices[:, :5], len(vectors))
+    assert raw["skewness"] == pytest.approx(hub.skewness)
+    assert raw["n_antihubs"] == int(hub.antihubs.sum())
+    codes = np.array([i % 3 for i in range(len(vectors))])
+    assert raw["accuracy"] == pytest.approx(knn_accuracy(result.knn.indices[:, :5], codes))
+    assert all(row["exact"] for row in table.rows)  # 300 rows: every method re-ranks all
+    # changing only the reduction leaves the table as it was
+    again = run_task(analysis_task(vectors, params.replace(reduction="mp"), result))
+    assert "comparison" not in again.recomputed
+
+
+def test_summary_states_the_reduction_its_provenance_and_accuracy(data):
+    from embexplorer.core.analysis.analysis_columns import analysis_provenance, summary_fields
+
+    vectors, _ = data
+    labels = np.array([["a", "b"][i % 2] for i in range(len(vectors))], dtype=object)
+    params = AnalysisParams(k=5, reduction="isoftmax", quality=False)
+    result = run_task(analysis_task(vectors, params, None))
+    fields = summary_fields(result, ("label", labels))
+    info = fields["reduction"]
+    assert info["method"] == "isoftmax" and info["exact"] is True
+    assert info["candidates"] == len(vectors) - 1 and info["overlap"] == 1.0
+    assert info["beta_rule"] == "auto" and info["beta"] > 0
+    assert info["bank"] == "corpus" and info["bank_size"] == len(vectors)
+    accuracy = fields["knn_accuracy"]
+    assert accuracy["label_column"] == "label" and accuracy["labelled_rows"] == len(vectors)
+    assert 0 <= accuracy["raw"] <= 1 and 0 <= accuracy["reduced"] <= 1
+    provenance = analysis_provenance(result)
+    assert provenance["reduction_params"]["beta"] == info["beta"]
+    assert provenance["reduction_search"] == "auto"

@@ -352,3 +352,77 @@ def test_a_workspace_with_derived_and_stored_embeddings_round_trips(saved, tmp_p
     )
     np.testing.assert_array_equal(again.embeddings["other model"].vectors, stored.vectors)
     assert again.embeddings["other model"].result is None
+
+
+# -- hubness reduction provenance and the comparison of reductions ------------------------------
+def _session_of(tmp_path, params, labels=None):
+    from embexplorer.core.io import read_corpus
+
+    source = tmp_path / "r.npy"
+    np.save(source, np.random.default_rng(3).standard_normal((70, 8)).astype(np.float32))
+    corpus = read_corpus(source)
+    result = run_task(analysis_task(corpus.vectors, params, None, labels=labels))
+    return save_session(
+        tmp_path / "r.embx",
+        SessionState(
+            source=str(source),
+            source_sha256=corpus.provenance["source_sha256"],
+            embeddings=[EmbeddingState("vectors", {"kind": "source"}, analysis=result)],
+            active="vectors",
+        ),
+    ), result
+
+
+def test_reduction_provenance_and_the_comparison_round_trip(tmp_path):
+    params = AnalysisParams(
+        k=4, reduction="ls", ls_method="nicdm", compare_reductions=True, quality=False
+    )
+    labels = ("side", np.array(["l", "r"] * 35, dtype=object))
+    path, result = _session_of(tmp_path, params, labels)
+    workspace, _ = _restore(path)
+    again = workspace.current.result
+    assert again.params == params
+    assert again.reduction.neighbors.params == result.reduction.neighbors.params
+    assert again.reduction.neighbors.params["variant"] == "nicdm"
+    assert again.reduction.neighbors.exact
+    assert again.comparison.rows == result.comparison.rows
+    assert again.comparison.label_column == "side"
+    assert stale_stages(again.cache, again.params) == []
+
+
+def test_a_session_from_before_the_reduction_provenance_still_opens(tmp_path):
+    """Saved by the previous version: β = 20 in the parameters, no ls_method /
+    reduction_search / compare_reductions, reduction params without exactness."""
+    from embexplorer.core.analysis.analysis_columns import summary_fields
+
+    path, _ = _session_of(tmp_path, AnalysisParams(k=4, reduction="mp", quality=False))
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    manifest = json.loads(members["manifest.json"])
+    entry = manifest["embeddings"][0]
+    entry["analysis_params"] = {
+        k: v
+        for k, v in entry["analysis_params"].items()
+        if k not in ("ls_method", "reduction_search", "compare_reductions")
+    }
+    entry["analysis_params"]["beta"] = 20.0
+    entry["stages"]["reduction"]["params"] = {"variant": "gaussian", "seed": 0, "sample": 512}
+    entry["stages"].pop("comparison", None)
+    _rewrite(path, members, manifest)
+    workspace, _ = _restore(path)
+    result = workspace.current.result
+    assert result.params.beta == 20.0 and result.params.reduction_search == "auto"
+    info = summary_fields(result)["reduction"]
+    assert info["exact"] is None and info["sample"] == 512  # shown as not recorded
+
+
+def test_a_bad_comparison_row_is_named(tmp_path):
+    params = AnalysisParams(k=4, compare_reductions=True, quality=False)
+    path, _ = _session_of(tmp_path, params)
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    manifest = json.loads(members["manifest.json"])
+    manifest["embeddings"][0]["stages"]["comparison"]["rows"][1]["skewness"] = "high"
+    _rewrite(path, members, manifest)
+    with pytest.raises(InputError, match=r"comparison.rows\[1\].skewness must be float or int"):
+        _restore(path)

@@ -87,10 +87,47 @@ def test_hubness_reduction_list_beside_the_raw_one(qtbot, window):
     window.document.set_focus(0)
     qtbot.waitUntil(lambda: window.neighbors_panel.reduced.rowCount() == 5, timeout=TIMEOUT)
     result = window.document.analysis.result
-    assert "after csls" in window.analysis_panel.summary.text()
+    assert "after CSLS, exact: over every row" in window.analysis_panel.summary.text()
     expected = result.reduction.neighbors.indices[0].tolist()
     assert window.neighbors_panel.shown_rows()[1] == expected
     assert len(window.plot_panel.view.reduced_overlay.targets()) == 5
+
+
+def test_the_reductions_table_compares_every_method_with_accuracy(qtbot, window):
+    """Computed on the worker after the rest (its own job), shown in the Reductions tab: one
+    row per method with skewness, antihubs, hubs, k-NN accuracy by the label column."""
+    result = window.document.analysis.result
+    table = result.comparison
+    assert table is not None and table.label_column == "label"
+    view = window.analysis_panel.reduction_table
+    assert view.methods.rowCount() == len(table.rows) == 8
+    cells = [view.methods.item(0, c).text() for c in range(view.methods.columnCount())]
+    raw = table.rows[0]
+    assert cells[:5] == [
+        "none (raw k-NN)",
+        f"{raw['skewness']:.3f}",
+        f"{raw['n_antihubs']:,}",
+        f"{raw['n_hubs']:,}",
+        f"{raw['accuracy']:.3f}",
+    ]
+    assert view.methods.item(1, 0).text() == "mutual proximity (Gaussian)"
+    assert view.methods.item(1, 5).text() == "every row (exact)"
+    assert "majority vote" in view.caption.text() and "<b>label</b>" in view.caption.text()
+    assert "k-NN accuracy (label)" in window.analysis_panel.summary.text()
+    # unticked: the table's job is not run and the tab says how to get it
+    _apply(qtbot, window, compare_reductions=False, k=4)
+    assert window.document.analysis.result.comparison is None
+    assert "Tick “Compare reductions”" in view.caption.text() and view.methods.rowCount() == 0
+
+
+def test_another_label_column_measures_the_accuracy_again(qtbot, window):
+    assert window.document.analysis.result.comparison.label_column == "label"
+    with qtbot.waitSignal(window.document.analysis.finished, timeout=TIMEOUT):
+        window.document.set_label_column(None)
+    table = window.document.analysis.result.comparison
+    assert table.label_column is None and all(row["accuracy"] is None for row in table.rows)
+    assert "k-NN accuracy" not in window.analysis_panel.summary.text()
+    assert "needs a label column" in window.analysis_panel.reduction_table.caption.text()
 
 
 def test_colour_and_size_by_k_occurrence_and_mark_hubs(qtbot, window):

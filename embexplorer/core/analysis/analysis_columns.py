@@ -106,8 +106,11 @@ _DISPLAY = {
 }
 
 
-def summary_fields(result: AnalysisResult) -> dict[str, Any]:
-    """The numbers a summary states (JSON-ready: no NaN, plain Python types)."""
+def summary_fields(result: AnalysisResult, labels: Any = None) -> dict[str, Any]:
+    """The numbers a summary states (JSON-ready: no NaN, plain Python types).
+
+    ``labels`` (column name, values): also the k-NN accuracy of the lists before and after
+    the hubness reduction (leave-one-out majority vote, core.reduction_comparison)."""
     p, knn, hub = result.params, result.knn, result.hubness
     out: dict[str, Any] = {"k": p.k, "metric": p.metric}
     if knn is not None:
@@ -130,7 +133,13 @@ def summary_fields(result: AnalysisResult) -> dict[str, Any]:
             skewness_reduced=reduction.hubness.skewness,
             robin_hood_reduced=reduction.hubness.robin_hood,
             n_hubs_reduced=int(reduction.hubness.hubs.sum()),
+            n_antihubs_reduced=int(reduction.hubness.antihubs.sum()),
+            reduction=reduction_provenance(reduction.neighbors),
         )
+    if labels is not None and knn is not None:
+        out["knn_accuracy"] = _accuracy(result, *labels)
+    if (table := result.comparison) is not None:
+        out["reduction_comparison"] = {"label_column": table.label_column, "methods": table.rows}
     if (quality := result.quality) is not None:
         trust = quality.trustworthiness
         out.update(
@@ -144,6 +153,37 @@ def summary_fields(result: AnalysisResult) -> dict[str, Any]:
             str(c): {"size": size, "keywords": clusters.keywords.get(c, [])}
             for c, size in clusters.sizes.items()
         }
+    return out
+
+
+def reduction_provenance(reduced: Any) -> dict[str, Any]:
+    """How reduced lists were made: method, variant, k, exact or from candidates (how many,
+    overlap with the full re-ranking and on how many rows), samples, β and its rule, bank."""
+    info = {"method": reduced.method, **reduced.params}
+    info.setdefault("exact", None)  # a session saved before exactness was recorded
+    return {key: _plain(value) for key, value in info.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _accuracy(result: AnalysisResult, column: str, values: Any) -> dict[str, Any]:
+    from embexplorer.core.analysis.reduction_comparison import encode_labels, knn_accuracy
+
+    codes, classes = encode_labels(values)
+    out: dict[str, Any] = {
+        "label_column": column,
+        "classes": len(classes),
+        "labelled_rows": int((codes >= 0).sum()),
+        "raw": knn_accuracy(result.knn.indices[:, : result.params.k], codes),
+    }
+    if (reduction := result.reduction) is not None:
+        out["reduced"] = knn_accuracy(reduction.neighbors.indices, codes)
     return out
 
 
@@ -162,14 +202,18 @@ def analysis_provenance(result: AnalysisResult | None) -> dict[str, Any]:
     }
     if p.reduction == "mp":
         info["mp_method"] = p.mp_method
+    if p.reduction == "ls":
+        info["ls_method"] = p.ls_method
     if p.reduction == "isoftmax":
-        info["beta"] = p.beta
+        info["beta"] = p.beta  # None: chosen by the rule; the value used is in reduction_params
+    if p.reduction != "none":
+        info["reduction_search"] = p.reduction_search
     if (knn := result.knn) is not None:
         info["knn_method"] = knn.method
         if knn.recall is not None:
             info["knn_recall"] = knn.recall
     if (reduction := result.reduction) is not None:
-        info["reduction_params"] = dict(reduction.neighbors.params)
+        info["reduction_params"] = reduction_provenance(reduction.neighbors)
     if (projection := result.projection) is not None:
         info["projection"] = {"method": projection.method, **projection.params}
     return info

@@ -1,18 +1,22 @@
-"""Hubness reduction: re-rank each point's candidate neighbours by a secondary score.
+"""Hubness reduction: re-rank each point's neighbours by a method's score and keep the best k.
 
-Every method starts from the same candidate set (the k_c > k nearest neighbours of each point,
-exact or approximate) and keeps the k best by its score; similarities are s = −distance, so
-the formulas below hold for every metric (for cosine, s = cos − 1 and the constants cancel).
+The methods and their formulas are in :mod:`hub_scores` (mutual proximity, CSLS, local scaling,
+DisSimLocal, inverted softmax). This module decides which pairs are scored:
 
-- ``mp``: mutual proximity (Schnitzer et al., 2012). Gaussian: each point's distances to the
-  corpus are modelled as N(μ_x, σ_x²), estimated on a random sample of rows, and
-  MP(x, y) = SF_x(d) · SF_y(d) with SF the survival function. Empirical: the share of sampled
-  rows j with d(x, j) > d and d(y, j) > d.
-- ``csls``: cross-domain similarity local scaling (Conneau et al., 2018):
-  csls(x, y) = 2·s(x, y) − r(x) − r(y), r = mean similarity to the k nearest.
-- ``isoftmax``: inverted softmax normalised over a bank of queries (Smith et al., 2017; DBNorm,
-  "Balance Act", 2024): IS(x, y) = exp(β s(x, y)) / Σ_b exp(β s(b, y)); the bank is a sample of
-  the corpus (each row left out of its own normaliser) or a separate set of query vectors.
+- **exact** (full re-ranking): every other row is a candidate. Each block of rows gets its
+  distances to all rows, their scores and its best k, so memory stays at one block of
+  ``BLOCK_BYTES`` arrays (plus one float32 copy of the vectors). The default up to
+  ``exact_limit`` rows. Both it and the exact kNN graph grow as N², so their ratio does not
+  depend on N (2.5–6.4× the graph: ``bench knn`` at 20,000 × 384 on 2 cores took 8.5–22 s
+  against the graph's 3.4 s); 20,000 rows is where the slowest method still takes well under
+  half a minute, while the candidates then keep ≥ 0.99 of the exact lists in 0.5–9 s.
+- **candidates**: each row's C nearest neighbours (the kNN graph's columns, or a wider graph
+  computed here). C is chosen on a random sample of rows re-ranked in full: the smallest C
+  whose lists hold ``TARGET_OVERLAP`` (0.99) of the full re-ranking's members. The overlap
+  then measured on that sample is reported with the result, as recall is for approximate kNN.
+
+Ties go by score, then by the original distance, and only then by row (when both are equal):
+never by row index alone, which would favour the first rows of the file.
 """
 
 from __future__ import annotations
@@ -21,211 +25,302 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.special import erfc
 
-from embexplorer.core.analysis.neighbors import Neighbors, distances_to
+from embexplorer.core.analysis import hub_scores as hs
+from embexplorer.core.analysis.neighbors import MAX_GRAPH_K, Neighbors
 from embexplorer.core.memory import return_freed_memory
-from embexplorer.core.tasks import Progress, Task, chunk_ranges
+from embexplorer.core.tasks import Progress, Task, chunk_ranges, scaled
 
-METHODS = ("mp", "csls", "isoftmax")
-#: Rows of the corpus used to estimate each point's distance distribution (mutual proximity).
-MP_SAMPLE = 512
-#: Memory allowed for the empirical MP's sample-distance matrix.
-MP_EMPIRICAL_BYTES = 96 << 20
-#: Largest bank of queries for inverted softmax (a random sample beyond this).
-BANK_SIZE = 2048
-DEFAULT_BETA = 20.0
-#: Rows per block of distance computations (bounds the float64 temporaries to ~35 MB each).
-_BLOCK = 1024
-#: Rows scored and ranked at a time (bounds the float64 score arrays to ~16 MB at 30 candidates).
-SCORE_BLOCK = 65536
+METHODS = ("mp", "csls", "ls", "dsl", "isoftmax")
+#: Each method's variants, the first the default.
+VARIANTS: dict[str, tuple[str, ...]] = {
+    "mp": ("gaussian", "empirical"),
+    "ls": ("standard", "nicdm"),
+}
+SEARCHES = ("auto", "exact", "candidates")
+#: Methods that need a distance ≥ 0 (not the dot product's −x·y).
+NEEDS_DISTANCE = ("ls", "dsl")
+#: Up to these many rows, ``auto`` re-ranks over every row (measured: module docstring).
+EXACT_MAX = 20_000
+#: Empirical MP counts over a sample for each pair: full re-ranking costs N²·sample.
+EXACT_MAX_EMPIRICAL = 1_024
+#: C is chosen to hold this share of the sample's exact members: well above the 0.95 asked,
+#: because the few far members a method brings in are what reduces hubness (at 0.95, 5,000
+#: clustered rows kept 0.977 of the exact MP lists and the raw skewness, 0.36 for 0.24).
+TARGET_OVERLAP = 0.99
+#: Rows re-ranked in full to choose C and measure the overlap (empirical MP: fewer).
+OVERLAP_SAMPLE, OVERLAP_SAMPLE_EMPIRICAL = 256, 48
 
 
 @dataclass(frozen=True, eq=False)
 class ReducedNeighbors:
-    """The re-ranked lists; ``scores`` are the method's score (larger is nearer)."""
+    """The re-ranked lists; ``scores`` are the method's score (larger is nearer);
+    ``params`` its provenance (method, variant, β, samples, candidates, exactness, overlap)."""
 
     indices: np.ndarray
     scores: np.ndarray
     method: str
     params: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def exact(self) -> bool:
+        return bool(self.params.get("exact", False))
 
-def reduce_hubness_task(
-    vectors: np.ndarray,
-    candidates: Neighbors,
-    k: int,
-    method: str,
-    *,
-    seed: int = 0,
-    mp_method: str = "gaussian",
-    beta: float = DEFAULT_BETA,
-    bank: np.ndarray | None = None,
-) -> Task[ReducedNeighbors]:
-    """Re-rank ``candidates`` (k_c ≥ k columns) with ``method`` and keep the best k.
 
-    Each method first computes a few numbers per row (r, μ and σ, or log Z); the pairwise
-    scores are then computed and ranked ``SCORE_BLOCK`` rows at a time, so memory beyond the
-    candidates stays bounded whatever N is.
-    """
+def check_method(method: str, variant: str | None, metric: str) -> str:
+    """The variant to use (its default when None); ValueError names what is wrong."""
     if method not in METHODS:
         raise ValueError(
             f"Unknown hubness reduction {method!r}; choose one of {', '.join(METHODS)}."
         )
-    k = min(k, candidates.k)
-    if method == "csls":
-        yield Progress(0.3, "CSLS: local scaling")
-        score_block, params = _csls_scorer(candidates, k), {"k": k}
-    elif method == "mp":
-        score_block = yield from _mp_scorer(vectors, candidates, seed, mp_method)
-        params = {
-            "variant": mp_method,
-            "seed": seed,
-            "sample": MP_SAMPLE if mp_method == "gaussian" else _empirical_sample(len(vectors)),
-        }
+    allowed = VARIANTS.get(method, ("",))
+    variant = allowed[0] if variant is None or method not in VARIANTS else variant
+    if variant not in allowed:
+        raise ValueError(f"The {method} variant is one of {', '.join(allowed)}; got {variant!r}.")
+    if method in NEEDS_DISTANCE and metric == "dot":
+        raise ValueError(
+            f"{method} scales distances ≥ 0; the dot product has none: choose cosine or Euclidean."
+        )
+    return variant
+
+
+def exact_limit(method: str, variant: str) -> int:
+    return EXACT_MAX_EMPIRICAL if (method, variant) == ("mp", "empirical") else EXACT_MAX
+
+
+def reduce_hubness_task(
+    vectors: Any,
+    candidates: Neighbors,
+    k: int,
+    method: str,
+    *,
+    variant: str | None = None,
+    seed: int = 0,
+    beta: float | None = None,
+    bank: np.ndarray | None = None,
+    search: str = "auto",
+) -> Task[ReducedNeighbors]:
+    """Hubness-reduced k nearest neighbours of every row (see the module docstring).
+
+    ``candidates`` is the kNN graph (≥ k columns; its first k give the local statistics).
+    ``search``: ``exact``, ``candidates`` or ``auto`` (exact up to :func:`exact_limit`).
+    """
+    variant = check_method(method, variant, candidates.metric)
+    if search not in SEARCHES:
+        raise ValueError(f"search is one of {', '.join(SEARCHES)}; got {search!r}.")
+    n, k = len(vectors), min(k, candidates.k)
+    full = search == "exact" or (search == "auto" and n <= exact_limit(method, variant))
+    scorer, info = yield from scaled(
+        _scorer_task(vectors, candidates, k, method, variant, seed, beta, bank, full), 0, 0.4
+    )
+    info = {"method": method, "variant": variant or None, "k": k, "seed": seed, **info}
+    if full:
+        indices, scores = yield from scaled(_full_task(vectors, scorer, candidates, k), 0.4, 1)
+        info.update(exact=True, search="exact", candidates=n - 1, overlap=1.0)
     else:
-        score_block = yield from _isoftmax_scorer(vectors, candidates, beta, bank, seed)
-        params = {
-            "beta": beta,
-            "bank": "corpus" if bank is None else "queries",
-            "bank_size": min(BANK_SIZE, len(vectors) if bank is None else len(bank)),
-            "seed": seed,
-        }
-    n = len(candidates.indices)
-    indices = np.empty((n, k), dtype=candidates.indices.dtype)
-    kept = np.empty((n, k), dtype=np.float32)
-    for lo, hi in chunk_ranges(n, SCORE_BLOCK):
-        rows = candidates.indices[lo:hi]
-        indices[lo:hi], kept[lo:hi] = _top_k(rows, score_block(lo, hi), k)
-    del score_block  # and the per-row arrays it holds (μ and σ, r, log Z, MP's samples)
+        indices, scores, found = yield from scaled(
+            _candidates_task(vectors, scorer, candidates, k, method, variant, seed), 0.4, 1
+        )
+        info.update(exact=False, search="candidates", **found)
+    del scorer  # and the per-row arrays it holds
     return_freed_memory()
     yield Progress(1.0, f"Hubness reduction ({method}) done")
-    return ReducedNeighbors(indices, kept, method, params)
+    return ReducedNeighbors(indices, scores.astype(np.float32), method, info)
 
 
-def _top_k(indices: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    scores = np.where(indices >= 0, scores, -np.inf)
-    order = np.lexsort((indices, -scores), axis=1)[:, :k]  # by score, ties by row
-    return np.take_along_axis(indices, order, 1), np.take_along_axis(scores, order, 1)
+def _scorer_task(vectors, knn, k, method, variant, seed, beta, bank, full) -> Task[Any]:
+    n, metric = len(vectors), knn.metric
+    if method == "csls":
+        return hs.csls(knn, k), {}
+    if method == "ls":
+        return hs.local_scaling(knn, k, variant), {}
+    if method == "dsl":
+        return (yield from hs.dissim_local_task(vectors, knn, k)), {}
+    if method == "isoftmax":
+        return (yield from hs.isoftmax_task(vectors, knn, beta, bank, full, seed))
+    if variant == "empirical":
+        sample = hs.sample_rows(n, hs.EMPIRICAL_SAMPLE, seed)
+        return hs.empirical_mp(vectors, metric, sample), {"sample": len(sample)}
+    every = full or metric != "euclidean" or n <= hs.FULL_STATS_MAX
+    targets = None if every else hs.sample_rows(n, hs.MP_SAMPLE, seed)
+    mu, sigma = yield from hs.moments_task(vectors, metric, targets)
+    return hs.gaussian_mp(mu, sigma), {"sample": n - 1 if targets is None else len(targets)}
 
 
-def _similarities(candidates: Neighbors, lo: int, hi: int) -> np.ndarray:
-    return -candidates.distances[lo:hi].astype(np.float64)
+# -- full re-ranking -----------------------------------------------------------------------------
+class _FullRanker:
+    """Scores rows against every row, a block at a time.
+
+    The distances of a block come from one float32 product. Only the pairs within the
+    scorer's reach of each row's threshold (the k-th best score among its graph candidates,
+    which the k-th best over all rows can only beat) are scored, in float64; the others
+    cannot be among the best k. Scorers without a reach score every pair.
+    """
+
+    def __init__(self, vectors, scorer: hs.Scorer, knn: Neighbors):
+        self.vectors, self.scorer, self.knn, self.n = vectors, scorer, knn, len(vectors)
+        self.distances_from = hs.float32_distances_to(hs.rows_of(vectors, slice(None)), knn.metric)
+        self.block = max(1, hs.block_rows(self.n, width=4) // 2)
+        if scorer.reach is None:  # every pair scored, slowly (empirical MP): a cancel waits
+            self.block = min(self.block, 8)  # for one block only
+        self.columns = np.arange(self.n)
+        typical = np.abs(knn.distances[:, -1])
+        typical = typical[np.isfinite(typical)]
+        #: float32's error in a distance is ~1e-6 of the vectors' scale: 100× that, spare
+        self.scale = float(typical.mean()) if len(typical) else 1.0
+
+    def rank(self, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(indices, scores, float32 distances to all rows) of ``rows``' best k."""
+        d32 = self.distances_from(hs.rows_of(self.vectors, rows))
+        d32[np.arange(len(rows)), rows] = np.inf
+        reach = None
+        if self.scorer.reach is not None:
+            reach = self.scorer.reach(rows, self._threshold(rows, k))
+        within = None
+        if reach is not None and np.isfinite(reach).all():
+            within = d32 <= (reach + 1e-4 * (np.abs(reach) + self.scale))[:, None]
+            within[np.arange(len(rows)), rows] = False
+        if within is None or within.mean() > 0.25:  # scoring every pair is then faster
+            d = d32.astype(np.float64)
+            scores = self.scorer(rows, d, self.columns)
+            scores[np.arange(len(rows)), rows] = -np.inf
+            indices, kept = top_k(scores, d, self.columns, k)
+            return indices, kept, d32
+        r, c = np.nonzero(within)
+        d = d32[r, c].astype(np.float64)
+        scores = self.scorer(rows[r], d[:, None], c[:, None])[:, 0]
+        indices, kept = flat_top_k(r, c, d, scores, len(rows), k)
+        return indices, kept, d32
+
+    def _threshold(self, rows: np.ndarray, k: int) -> np.ndarray:
+        """The k-th best score of each row among its graph candidates (-inf: fewer than k)."""
+        cols = self.knn.indices[rows]
+        valid = cols >= 0
+        d = self.knn.distances[rows].astype(np.float64)
+        scores = np.where(valid, self.scorer(rows, d, np.maximum(cols, 0)), -np.inf)
+        kk = min(k, scores.shape[1])
+        return np.nan_to_num(-np.partition(-scores, kk - 1, axis=1)[:, kk - 1], nan=-np.inf)
 
 
-def csls_scores(indices: np.ndarray, sims: np.ndarray, k: int) -> np.ndarray:
-    """2·s(x, y) − r(x) − r(y) for every candidate pair; r from each row's k nearest."""
-    r = sims[:, :k].mean(axis=1)
-    return 2.0 * sims - r[:, None] - r[indices]
+def flat_top_k(r, c, d, scores, m: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """top_k for scored pairs (row r, column c): each of the m rows' best k (-1 beyond)."""
+    order = np.lexsort((c, d, -scores, r))
+    r, c, scores = r[order], c[order], scores[order]
+    starts = np.searchsorted(r, np.arange(m))
+    position = np.arange(len(r)) - starts[r]
+    keep = position < k
+    indices = np.full((m, k), -1, dtype=np.intp)
+    kept = np.full((m, k), -np.inf)
+    indices[r[keep], position[keep]] = c[keep]
+    kept[r[keep], position[keep]] = scores[keep]
+    return indices, kept
 
 
-def _csls_scorer(candidates: Neighbors, k: int):
-    r = np.empty(len(candidates.indices))
-    for lo, hi in chunk_ranges(len(r), SCORE_BLOCK):
-        r[lo:hi] = _similarities(candidates, lo, hi)[:, :k].mean(axis=1)
-
-    def score(lo: int, hi: int) -> np.ndarray:
-        idx = np.maximum(candidates.indices[lo:hi], 0)
-        return 2.0 * _similarities(candidates, lo, hi) - r[lo:hi, None] - r[idx]
-
-    return score
-
-
-def _sample_rows(n: int, size: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return np.sort(rng.choice(n, size=min(size, n), replace=False))
-
-
-def _empirical_sample(n: int) -> int:
-    """Sampled rows per point for empirical MP: as many as MP_EMPIRICAL_BYTES allows."""
-    return int(min(n, max(16, min(MP_SAMPLE, MP_EMPIRICAL_BYTES // (4 * max(n, 1))))))
-
-
-def _mp_scorer(vectors, candidates: Neighbors, seed: int, variant: str) -> Task[Any]:
-    if variant not in ("gaussian", "empirical"):
-        raise ValueError("mp_method is 'gaussian' or 'empirical'.")
-    n, metric = len(vectors), candidates.metric
-    size = (
-        MP_SAMPLE
-        if variant == "gaussian"
-        else max(16, min(MP_SAMPLE, MP_EMPIRICAL_BYTES // (4 * n)))
-    )
-    sample = _sample_rows(n, size, seed)
-    distances_from = distances_to(vectors[sample], metric)
-    mu, sigma = np.empty(n), np.empty(n)
-    stored = np.empty((n, len(sample)), dtype=np.float32) if variant == "empirical" else None
-    blocks = chunk_ranges(n, _BLOCK)
+def _full_task(vectors, scorer, knn: Neighbors, k: int) -> Task[tuple[np.ndarray, np.ndarray]]:
+    ranker = _FullRanker(vectors, scorer, knn)
+    n = ranker.n
+    indices, scores = np.empty((n, k), dtype=np.intp), np.empty((n, k))
+    blocks = chunk_ranges(n, ranker.block)
     for i, (lo, hi) in enumerate(blocks):
-        d = distances_from(vectors[lo:hi])
-        own = sample[None, :] == np.arange(lo, hi)[:, None]
-        d_masked = np.ma.masked_array(d, own)  # a row's distance to itself is not a sample
-        mu[lo:hi], sigma[lo:hi] = d_masked.mean(axis=1), d_masked.std(axis=1)
-        if stored is not None:
-            stored[lo:hi] = np.where(own, -np.inf, d)
-        yield Progress(0.9 * (i + 1) / len(blocks), f"Mutual proximity: {hi:,} of {n:,} rows")
-    sigma = np.where(sigma > 0, sigma, 1e-12)
-    in_sample = np.zeros(n, dtype=np.int64)
-    in_sample[sample] = 1
-
-    def gaussian(lo: int, hi: int) -> np.ndarray:
-        d_xy = candidates.distances[lo:hi].astype(np.float64)
-        idx = np.maximum(candidates.indices[lo:hi], 0)
-        sf_x = 0.5 * erfc((d_xy - mu[lo:hi, None]) / (sigma[lo:hi, None] * np.sqrt(2)))
-        sf_y = 0.5 * erfc((d_xy - mu[idx]) / (sigma[idx] * np.sqrt(2)))
-        return sf_x * sf_y
-
-    def empirical(lo: int, hi: int) -> np.ndarray:
-        # share of the sampled rows other than x and y that are farther from both than d(x, y)
-        out = np.empty(candidates.indices[lo:hi].shape)
-        for a, b in chunk_ranges(hi - lo, 256):
-            d_xy = candidates.distances[lo + a : lo + b].astype(np.float64)
-            idx = np.maximum(candidates.indices[lo + a : lo + b], 0)
-            both = (stored[lo + a : lo + b, None, :] > d_xy[:, :, None]) & (
-                stored[idx] > d_xy[:, :, None]
-            )
-            others = len(sample) - in_sample[lo + a : lo + b, None] - in_sample[idx]
-            out[a:b] = both.sum(axis=2) / np.maximum(others, 1)
-        return out
-
-    return gaussian if variant == "gaussian" else empirical
+        indices[lo:hi], scores[lo:hi], _ = ranker.rank(np.arange(lo, hi), k)
+        yield Progress((i + 1) / len(blocks), f"Hubness reduction over all rows: {hi:,} of {n:,}")
+    return indices, scores
 
 
-def _logsumexp_rows(x: np.ndarray) -> np.ndarray:
-    """log Σ exp over each row, overwriting ``x`` (scipy's logsumexp: 4.5× slower here)."""
-    top = x.max(axis=1)
-    top = np.where(np.isfinite(top), top, 0.0)  # a row of -inf gives log 0 = -inf
-    x -= top[:, None]
-    np.exp(x, out=x)
-    with np.errstate(divide="ignore"):
-        return np.log(x.sum(axis=1)) + top
+def top_k(
+    scores: np.ndarray, d: np.ndarray, cols: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's k best columns by score, ties by distance, then row: (rows, scores).
+
+    ``cols`` names the column entries ((m, c) or (c,)); -inf scores are never preferred."""
+    m, c = scores.shape
+    kk = min(k, c)
+    kth = -np.partition(-scores, kk - 1, axis=1)[:, kk - 1]
+    r, j = np.nonzero(scores >= kth[:, None])  # every entry that can be among the best
+    named = cols[r, j] if cols.ndim == 2 else cols[j]
+    order = np.lexsort((named, d[r, j], -scores[r, j], r))
+    r, j, named = r[order], j[order], named[order]
+    starts = np.searchsorted(r, np.arange(m))
+    keep = np.arange(len(r)) - starts[r] < kk
+    return named[keep].reshape(m, kk), scores[r[keep], j[keep]].reshape(m, kk)
 
 
-def _isoftmax_scorer(
-    vectors, candidates: Neighbors, beta: float, bank: np.ndarray | None, seed: int
-) -> Task[Any]:
-    """Scores β·s(x, y) − log Σ_b exp(β·s(b, y)): the log of the inverted softmax."""
-    n, metric = len(vectors), candidates.metric
-    if bank is None:
-        bank_rows = _sample_rows(n, BANK_SIZE, seed)
-        bank_vectors = vectors[bank_rows]
-    else:
-        bank_rows = None
-        chosen = _sample_rows(len(bank), BANK_SIZE, seed)
-        bank_vectors = np.asarray(bank, dtype=np.float32)[chosen]
-    log_z = np.empty(n)
-    distances_from = distances_to(bank_vectors, metric)
-    blocks = chunk_ranges(n, _BLOCK)
+# -- candidate lists ----------------------------------------------------------------------------
+def _candidates_task(vectors, scorer, knn: Neighbors, k, method, variant, seed) -> Task[Any]:
+    """Re-rank C candidates per row; C chosen, and the overlap measured, on a sample."""
+    n = len(vectors)
+    size = OVERLAP_SAMPLE_EMPIRICAL if variant == "empirical" else OVERLAP_SAMPLE
+    sample = hs.sample_rows(n, size, seed + 2)
+    ranker = _FullRanker(vectors, scorer, knn)
+    reference, ranks = np.empty((len(sample), k), dtype=np.intp), np.empty((len(sample), k))
+    for lo, hi in chunk_ranges(len(sample), min(64, ranker.block)):
+        reference[lo:hi], _, d = ranker.rank(sample[lo:hi], k)
+        d_members = np.take_along_axis(d, reference[lo:hi], axis=1)
+        for j in range(k):  # each member's position in its row's distance order
+            ranks[lo:hi, j] = (d < d_members[:, j : j + 1]).sum(axis=1)
+        yield Progress(0.3 * hi / len(sample), "Hubness reduction: choosing candidates")
+    del ranker
+    wanted = needed_candidates(ranks, k, n)
+    if wanted > knn.k:
+        from embexplorer.core.analysis.ann import knn_task
+
+        how = "exact" if knn.method == "exact" else "approx"
+        knn = yield from scaled(knn_task(vectors, wanted, knn.metric, how, seed=seed), 0.3, 0.7)
+    width = min(wanted, knn.k)
+    both_ways = _ReverseLists(knn, width)
+    indices, scores = np.empty((n, k), dtype=np.intp), np.empty((n, k))
+    blocks = chunk_ranges(n, hs.block_rows(width * 8))
     for i, (lo, hi) in enumerate(blocks):
-        logits = distances_from(vectors[lo:hi])  # (rows y, bank b)
-        logits *= -beta
-        if bank_rows is not None:  # a row is not in its own normaliser
-            inside = np.flatnonzero((bank_rows >= lo) & (bank_rows < hi))
-            logits[bank_rows[inside] - lo, inside] = -np.inf
-        log_z[lo:hi] = _logsumexp_rows(logits)
-        yield Progress(0.9 * (i + 1) / len(blocks), f"Inverted softmax: {hi:,} of {n:,} rows")
+        indices[lo:hi], scores[lo:hi] = both_ways.rank(scorer, lo, hi, k)
+        yield Progress(0.7 + 0.3 * (i + 1) / len(blocks), f"Hubness reduction: {hi:,} of {n:,}")
+    overlap = list_overlap(indices[sample], reference)
+    found = {
+        "candidates": width,
+        "candidates_rule": "its nearest and the rows that list it among theirs",
+        "overlap": overlap,
+        "overlap_sample": len(sample),
+    }
+    return indices, scores, found
 
-    def score(lo: int, hi: int) -> np.ndarray:
-        idx = np.maximum(candidates.indices[lo:hi], 0)
-        return -beta * candidates.distances[lo:hi].astype(np.float64) - log_z[idx]
 
-    return score
+class _ReverseLists:
+    """Each row's candidates: its ``width`` nearest, and every row that has it among its own
+    ``width`` nearest (the scores are symmetric or nearly: a far point that a method brings
+    into x's list is near enough to x in its own list; without these, a point in nobody's
+    list could never be chosen, and the antihubs that the method removes would stay)."""
+
+    def __init__(self, knn: Neighbors, width: int):
+        self.knn, self.width, n = knn, width, len(knn.indices)
+        targets = knn.indices[:, :width].ravel()
+        order = np.argsort(targets, kind="stable")
+        self.target = targets[order]
+        self.source = order // width
+        self.distance = knn.distances[:, :width].ravel()[order]
+        self.start = np.searchsorted(self.target, np.arange(n + 1))
+
+    def rank(self, scorer, lo: int, hi: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+        width, n = self.width, len(self.knn.indices)
+        forward = self.knn.indices[lo:hi, :width]
+        a, b = self.start[lo], self.start[hi]
+        r = np.concatenate([np.repeat(np.arange(hi - lo), width), self.target[a:b] - lo])
+        c = np.concatenate([forward.ravel(), self.source[a:b]])
+        d = np.concatenate([self.knn.distances[lo:hi, :width].ravel(), self.distance[a:b]])
+        keep = c >= 0
+        _, first = np.unique(r[keep] * n + c[keep], return_index=True)  # each pair once
+        r, c, d = r[keep][first], c[keep][first], d[keep][first].astype(np.float64)
+        scores = scorer(lo + r, d[:, None], c[:, None])[:, 0]
+        return flat_top_k(r, c, d, scores, hi - lo, k)
+
+
+def needed_candidates(ranks: np.ndarray, k: int, n: int) -> int:
+    """The smallest C ≥ k whose nearest-C lists hold TARGET_OVERLAP of the members (ranks are
+    the members' positions in their row's distance order), at most the graph's limit."""
+    flat = np.sort(ranks.ravel())
+    at = int(np.ceil(TARGET_OVERLAP * len(flat))) - 1
+    return int(min(max(k, flat[max(at, 0)] + 1), MAX_GRAPH_K, n - 1))
+
+
+def list_overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean share of each row's list in ``a`` that is also in its list in ``b``."""
+    shared = [len(np.intersect1d(x[x >= 0], y)) for x, y in zip(a, b, strict=True)]
+    return float(np.mean(shared) / b.shape[1]) if len(shared) else 1.0

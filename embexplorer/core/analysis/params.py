@@ -20,9 +20,12 @@ class AnalysisParams:
     seed: int = 0
     clusters: str | None = None  # "kmeans:K", "hdbscan[:MIN]" or None
     cluster_space: str = "vectors"  # vectors | layout
-    reduction: str = "none"  # none | mp | csls | isoftmax
+    reduction: str = "none"  # none | mp | csls | ls | dsl | isoftmax
     mp_method: str = "gaussian"
-    beta: float = 20.0
+    ls_method: str = "standard"  # local scaling: standard | nicdm
+    beta: float | None = None  # inverted softmax temperature; None: hub_scores' rule
+    reduction_search: str = "auto"  # auto | exact | candidates (hub_reduction)
+    compare_reductions: bool = False  # the table of every method (reduction_comparison)
     quality: bool = True
 
     def replace(self, **changes: Any) -> AnalysisParams:
@@ -34,8 +37,10 @@ class AnalysisParams:
 MAX_K = 100
 KNN_METHODS = ("exact", "approx", "auto")
 CLUSTER_SPACES = ("vectors", "layout")
-REDUCTIONS = ("none", "mp", "csls", "isoftmax")
+REDUCTIONS = ("none", "mp", "csls", "ls", "dsl", "isoftmax")
 MP_METHODS = ("gaussian", "empirical")
+LS_METHODS = ("standard", "nicdm")
+REDUCTION_SEARCHES = ("auto", "exact", "candidates")
 
 
 def check_params(params: AnalysisParams, n_rows: int | None = None) -> None:
@@ -54,6 +59,8 @@ def check_params(params: AnalysisParams, n_rows: int | None = None) -> None:
         "cluster_space": CLUSTER_SPACES,
         "reduction": REDUCTIONS,
         "mp_method": MP_METHODS,
+        "ls_method": LS_METHODS,
+        "reduction_search": REDUCTION_SEARCHES,
     }
     for name, allowed in choices.items():
         if getattr(params, name) not in allowed:
@@ -67,8 +74,20 @@ def check_params(params: AnalysisParams, n_rows: int | None = None) -> None:
         raise InputError(f"k must be between 1 and {MAX_K}; got {params.k}.")
     if not 0 <= params.seed < 2**32:
         raise InputError(f"The seed must be between 0 and 2³² − 1; got {params.seed}.")
-    if not isinstance(params.beta, int | float) or not 0 < params.beta < float("inf"):
-        raise InputError(f"β must be a positive number; got {params.beta!r}.")
+    beta = params.beta
+    if beta is not None and (
+        isinstance(beta, bool) or not isinstance(beta, int | float) or not 0 < beta < float("inf")
+    ):
+        raise InputError(f"β must be a positive number (or none: chosen); got {beta!r}.")
+    if not isinstance(params.compare_reductions, bool):
+        raise InputError(
+            f"compare_reductions must be true or false; got {params.compare_reductions!r}."
+        )
+    if params.reduction in ("ls", "dsl") and params.metric == "dot":
+        name = "Local scaling" if params.reduction == "ls" else "DisSimLocal"
+        raise InputError(
+            f"{name} scales distances ≥ 0 and the dot product has none; choose cosine or Euclidean."
+        )
     if params.clusters is not None:
         from embexplorer.core.analysis.clusters import parse_spec
 

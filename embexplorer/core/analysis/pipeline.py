@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the stage values; imported lazily at run time (heavy, and c
     from embexplorer.core.analysis.hubness import Hubness
     from embexplorer.core.analysis.neighbors import Neighbors
     from embexplorer.core.analysis.projection import Projection
+    from embexplorer.core.analysis.reduction_comparison import ReductionTable
     from embexplorer.core.analysis.stages import Quality, Reduction
 
 
@@ -29,9 +30,14 @@ STAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "knn": (("k", "metric", "knn", "seed"), ()),
     "projection": (("projection", "seed", "metric"), ()),  # + knn for a non-linear layout
     "hubness": ((), ("knn",)),
-    "reduction": (("reduction", "mp_method", "beta", "k", "seed"), ("knn",)),
+    "reduction": (
+        ("reduction", "mp_method", "ls_method", "beta", "reduction_search", "k", "seed"),
+        ("knn",),
+    ),
     "clusters": (("clusters", "cluster_space", "seed"), ()),  # + projection when on the layout
     "quality": (("quality", "k", "metric"), ("knn", "projection")),
+    # every reduction side by side (slow: the window runs it after the rest, on its own)
+    "comparison": (("compare_reductions", "reduction_search", "k", "seed"), ("knn",)),
 }
 
 
@@ -134,6 +140,11 @@ class AnalysisResult:
     def quality(self) -> Quality | None:
         return self.get("quality")
 
+    @property
+    def comparison(self) -> ReductionTable | None:
+        """Every reduction's skewness, antihubs and k-NN accuracy (when asked for)."""
+        return self.get("comparison")
+
 
 def analysis_task(
     vectors: np.ndarray,
@@ -142,11 +153,13 @@ def analysis_task(
     texts: np.ndarray | None = None,
     bank: np.ndarray | None = None,
     only: tuple[str, ...] | None = None,
+    labels: tuple[str, np.ndarray] | None = None,
 ) -> Task[AnalysisResult]:
     """Compute the stale stages (reusing the rest from ``previous``) on the worker thread.
 
     ``only`` limits the run to some stages (e.g. the projection first, so the map appears
-    before the slower stages).
+    before the slower stages). ``labels``: (column name, values) for the k-NN accuracy of
+    the comparison of reductions.
     """
     import time
 
@@ -167,7 +180,7 @@ def analysis_task(
         run = stages.RUNNERS[stage]
         results = {name: entry[1] for name, entry in cache.items()}
         value = yield from scaled(
-            run(vectors, params, results, texts=texts, bank=bank),
+            run(vectors, params, results, texts=texts, bank=bank, labels=labels),
             i / len(todo),
             (i + 1) / len(todo),
         )

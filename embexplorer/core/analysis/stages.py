@@ -78,17 +78,40 @@ def run_reduction(vectors, params: AnalysisParams, results, bank=None, **_) -> T
         return None
     from embexplorer.core.analysis.hub_reduction import reduce_hubness_task
 
+    variants = {"mp": params.mp_method, "ls": params.ls_method}
     reduced = yield from reduce_hubness_task(
         vectors,
         results["knn"],
         params.k,
         params.reduction,
+        variant=variants.get(params.reduction),
         seed=params.seed,
-        mp_method=params.mp_method,
         beta=params.beta,
         bank=bank,
+        search=params.reduction_search,
     )
     return Reduction(reduced, hubness(reduced.indices, len(vectors)))
+
+
+def run_comparison(vectors, params: AnalysisParams, results, bank=None, labels=None, **_):
+    """Every reduction side by side, with k-NN accuracy when ``labels`` = (column, values)."""
+    if not params.compare_reductions:
+        return None
+    from embexplorer.core.analysis.reduction_comparison import reduction_table_task
+
+    column, values = labels if labels is not None else (None, None)
+    return (
+        yield from reduction_table_task(
+            vectors,
+            results["knn"],
+            min(params.k, results["knn"].k),
+            values,
+            column,
+            seed=params.seed,
+            bank=bank,
+            search=params.reduction_search,
+        )
+    )
 
 
 def run_clusters(vectors, params: AnalysisParams, results, texts=None, **_) -> Task[Any]:
@@ -131,4 +154,5 @@ RUNNERS = {
     "reduction": run_reduction,
     "clusters": run_clusters,
     "quality": run_quality,
+    "comparison": run_comparison,
 }

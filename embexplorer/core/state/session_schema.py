@@ -40,6 +40,7 @@ STAGE_ARRAYS: dict[str, dict[str, tuple[int, str, int | None, bool]]] = {
     },
     "clusters": {"labels": (1, "i", None, True)},
     "quality": {"preservation": (1, "f", None, True)},
+    "comparison": {},
 }
 #: The fields each stage's manifest entry must hold, with their types.
 STAGE_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
@@ -54,6 +55,17 @@ STAGE_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     "reduction": {"method": (str,), "params": (dict,), "k": (int,)},
     "clusters": {"method": (str,), "params": (dict,), "keywords": (dict,)},
     "quality": {"trust": (dict,)},
+    "comparison": {"rows": (list,), "label_column": (str, type(None))},
+}
+#: Each row of the comparison of reductions: field -> allowed types.
+_COMPARISON_FIELDS: dict[str, tuple[type, ...]] = {
+    "method": (str,),
+    "variant": (str, type(None)),
+    "skewness": (float, int),
+    "n_antihubs": (int,),
+    "n_hubs": (int,),
+    "accuracy": (float, int, type(None)),
+    "exact": (bool,),
 }
 _TRUST_FIELDS = {
     "value": (float, int, type(None)),
@@ -249,12 +261,28 @@ def _check_analysis(path: Path, manifest: dict[str, Any], where: str = "") -> No
         if stage == "quality":
             for name, types in _TRUST_FIELDS.items():
                 _field(path, info["trust"], name, types, f"{at}.trust.")
+        if stage == "comparison":
+            _check_comparison(path, info["rows"], at)
         if stage == "clusters":
             for cluster, words in info["keywords"].items():
                 if not (cluster.lstrip("-").isdigit() and isinstance(words, list)):
                     raise _fail(path, f"{at}.keywords must map cluster ids to lists")
                 if not all(isinstance(w, str) for w in words):
                     raise _fail(path, f"{at}.keywords must hold words")
+
+
+def _check_comparison(path: Path, rows: list, at: str) -> None:
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise _fail(path, f"{at}.rows[{i}] must be an object")
+        for name, types in _COMPARISON_FIELDS.items():
+            _field(path, row, name, types, f"{at}.rows[{i}].")
+        bad = [key for key, value in row.items() if not isinstance(value, _SCALARS)]
+        if bad:
+            raise _fail(path, f"{at}.rows[{i}].{bad[0]} must be a number, text or null")
+
+
+_SCALARS = (str, int, float, bool, type(None))
 
 
 # -- the arrays ---------------------------------------------------------------------------------
@@ -374,6 +402,8 @@ def _stage_arrays(stage: str, value: Any) -> dict[str, np.ndarray]:
         return {"indices": value.neighbors.indices, "k_occurrence": value.hubness.k_occurrence}
     if stage == "clusters":
         return {"labels": value.labels}
+    if stage == "comparison":
+        return {}
     return {"preservation": value.preservation}
 
 

@@ -90,6 +90,8 @@ def stage_to_parts(stage: str, value: Any) -> tuple[dict[str, Any], dict[str, np
             },
             {"preservation": value.preservation},
         )
+    if stage == "comparison":
+        return {"rows": value.rows, "label_column": value.label_column}, {}
     raise ValueError(stage)
 
 
@@ -132,4 +134,8 @@ def stage_from_parts(stage: str, info: dict[str, Any], arrays: dict[str, np.ndar
         t = dict(info["trust"])
         t["value"] = float("nan") if t["value"] is None else t["value"]
         return Quality(arrays["preservation"], Trustworthiness(**t))
+    if stage == "comparison":
+        from embexplorer.core.analysis.reduction_comparison import ReductionTable
+
+        return ReductionTable([dict(row) for row in info["rows"]], info["label_column"])
     raise ValueError(stage)
