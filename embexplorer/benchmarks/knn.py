@@ -23,6 +23,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from embexplorer.core.analysis.reduction_comparison import TABLE_METHODS
+
 K = 10
 D = 384
 
@@ -185,16 +187,8 @@ def fixed_blas_env() -> dict[str, str]:
     return {"OPENBLAS_CORETYPE": "Haswell"} if "avx2" in flags else {}
 
 
-#: The reductions benchmarked, as (method, variant).
-REDUCTIONS = (
-    ("mp", "gaussian"),
-    ("mp", "empirical"),
-    ("csls", None),
-    ("ls", "standard"),
-    ("ls", "nicdm"),
-    ("dsl", None),
-    ("isoftmax", None),
-)
+#: The reductions benchmarked, as (method, variant): those of the window's comparison table.
+REDUCTIONS = TABLE_METHODS
 
 
 def _graph_child(n: int, folder: str) -> dict:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from embexplorer.core.analysis import hub_scores as hs
-from embexplorer.core.analysis.neighbors import MAX_GRAPH_K, Neighbors
+from embexplorer.core.analysis.neighbors import MAX_GRAPH_K, Neighbors, distances_to
 from embexplorer.core.memory import return_freed_memory
 from embexplorer.core.tasks import Progress, Task, chunk_ranges, scaled
 
@@ -159,7 +159,7 @@ class _FullRanker:
 
     def __init__(self, vectors, scorer: hs.Scorer, knn: Neighbors):
         self.vectors, self.scorer, self.knn, self.n = vectors, scorer, knn, len(vectors)
-        self.distances_from = hs.float32_distances_to(hs.rows_of(vectors, slice(None)), knn.metric)
+        self.distances_from = distances_to(hs.rows_of(vectors, slice(None)), knn.metric, np.float32)
         self.block = max(1, hs.block_rows(self.n, width=4) // 2)
         if scorer.reach is None:  # every pair scored, slowly (empirical MP): a cancel waits
             self.block = min(self.block, 8)  # for one block only

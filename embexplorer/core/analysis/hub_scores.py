@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 from scipy.special import log_ndtr, ndtri_exp
 
-from embexplorer.core.analysis.neighbors import Neighbors, _normalised_in_place, distances_to
+from embexplorer.core.analysis.neighbors import Neighbors, distances_to
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
 
@@ -93,30 +93,6 @@ def block_rows(n_columns: int, width: int = 8) -> int:
     return int(max(16, min(4096, BLOCK_BYTES // (width * max(n_columns, 1)))))
 
 
-def float32_distances_to(targets: np.ndarray, metric: str) -> Callable[[np.ndarray], np.ndarray]:
-    """Like neighbors.distances_to, in float32 (one BLAS product at twice float64's speed):
-    for passes over every pair, whose float64 work is limited to the pairs that matter."""
-    t = np.array(targets, dtype=np.float32)
-    t_sq = _normalised_in_place(t, metric)
-
-    def distances(rows: np.ndarray) -> np.ndarray:
-        a = np.array(rows, dtype=np.float32)
-        a_sq = _normalised_in_place(a, metric)
-        d = a @ t.T
-        if metric == "dot":
-            return np.negative(d, out=d)
-        if metric == "hamming":
-            return np.multiply(np.subtract(t.shape[1], d, out=d), 0.5, out=d)
-        if metric == "cosine":
-            return np.subtract(1.0, d, out=d)
-        d *= -2.0
-        d += a_sq[:, None]
-        d += t_sq[None, :]
-        return np.sqrt(np.maximum(d, 0.0, out=d), out=d)
-
-    return distances
-
-
 def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(n, size=min(size, n), replace=False))
@@ -133,7 +109,7 @@ def moments_task(vectors, metric: str, targets: np.ndarray | None) -> Task[Any]:
     if targets is None and metric != "euclidean":
         return (yield from _closed_form_moments(vectors, metric))
     target_rows = np.arange(n) if targets is None else targets
-    distances_from = float32_distances_to(rows_of(vectors, target_rows), metric)
+    distances_from = distances_to(rows_of(vectors, target_rows), metric, np.float32)
     mu, sigma = np.empty(n), np.empty(n)
     blocks = chunk_ranges(n, block_rows(len(target_rows)) // 2)
     for i, (lo, hi) in enumerate(blocks):
@@ -342,7 +318,7 @@ def isoftmax_task(
         some = sample_rows(len(bank_vectors), BANK_SIZE, seed)
         beta = auto_beta(vectors, knn, bank_vectors[some], seed)
     log_z = np.empty(n)
-    distances_from = float32_distances_to(bank_vectors, metric)
+    distances_from = distances_to(bank_vectors, metric, np.float32)
     blocks = chunk_ranges(n, block_rows(len(chosen)) // 2)
     for i, (lo, hi) in enumerate(blocks):
         d = distances_from(rows_of(vectors, slice(lo, hi))).astype(np.float64)

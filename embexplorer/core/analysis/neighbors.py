@@ -213,19 +213,23 @@ def _exact_block(vectors, queries, rows, metric) -> np.ndarray:
     return np.where(valid, d, np.inf)
 
 
-def distances_to(targets: np.ndarray, metric: str) -> Callable[[np.ndarray], np.ndarray]:
-    """``f(rows)``: the float64 distances (DESIGN.md) of ``rows`` to every one of ``targets``.
+def distances_to(
+    targets: np.ndarray, metric: str, dtype: type = np.float64
+) -> Callable[[np.ndarray], np.ndarray]:
+    """``f(rows)``: the distances (DESIGN.md) of ``rows`` to every one of ``targets``, in
+    ``dtype`` (float64; float32 for passes over every pair, one BLAS product at twice the
+    speed, whose float64 work is limited to the pairs that matter).
 
     For many blocks of rows against the same targets (a sample, a bank of queries): the
     targets are converted (and for cosine normalised) once, and each block's distances are
     formed in place in its one product, so a call holds ~1 block-sized array, not ~6.
     """
     check_metric(metric)
-    t = np.array(targets, dtype=np.float64)
+    t = np.array(targets, dtype=dtype)
     t_sq = _normalised_in_place(t, metric)
 
     def distances(rows: np.ndarray) -> np.ndarray:
-        a = np.array(rows, dtype=np.float64)
+        a = np.array(rows, dtype=dtype)
         a_sq = _normalised_in_place(a, metric)
         d = a @ t.T
         if metric == "dot":
