@@ -162,7 +162,7 @@ def _arm_screenshot(app, window, out: Path, timeout_s: float, ready) -> None:
 
     def save() -> None:
         app.processEvents()
-        window.map_transition.stop()  # the points where the map has them, not mid-glide
+        window.map_views.transition.stop()  # the points where the map has them, not mid-glide
         window.plot_panel.view.refresh()
         if not window.grab().save(str(out)):
             print(f"embexplorer: could not write {out}", file=sys.stderr)

@@ -52,7 +52,7 @@ class ChartsController(QObject):
         window.dataset_panel.set_filter_rows(
             None if doc.filter_mask is None else np.flatnonzero(doc.filter_mask)
         )
-        window.update_map_mask()
+        window.map_views.update_mask()
 
 
 def _charts_task(columns):

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -46,13 +45,13 @@ from embexplorer.gui.compare_panel import ComparePanel
 from embexplorer.gui.curation import CurationActions
 from embexplorer.gui.dataset_panel import DatasetPanel
 from embexplorer.gui.dialogs import ask_drop, ask_model, ask_recovery, show_shortcuts
-from embexplorer.gui.document import Document, MapData
+from embexplorer.gui.document import Document
 from embexplorer.gui.embeddings_panel import EmbeddingsPanel
 from embexplorer.gui.encoder_controller import EncoderViews
 from embexplorer.gui.encoder_panel import EncoderPanel
+from embexplorer.gui.map_views import MapViews
 from embexplorer.gui.neighbors_panel import NeighborsPanel
 from embexplorer.gui.plot.panel import PlotPanel
-from embexplorer.gui.plot.transition import MapTransition
 from embexplorer.gui.query_panel import QueryPanel
 from embexplorer.gui.second_map import SecondMap
 from embexplorer.gui.selection_controller import SelectionViews
@@ -95,7 +94,6 @@ class MainWindow(QMainWindow):
         self.neighbors_panel = NeighborsPanel()
         self.plot_panel = PlotPanel()
         self.charts_panel = ChartsPanel()
-        self.map_transition = MapTransition(self.plot_panel.view, self)
         self.second_map = SecondMap()
         self.embeddings_panel = EmbeddingsPanel()
         self.compare_panel = ComparePanel()
@@ -197,21 +195,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.task_status)
         self.resize(1600, 960)
 
-    def map_mask(self) -> np.ndarray | None:
-        """The points the map draws in full: the selected ones that pass the charts' filter
-        (None: all of them)."""
-        doc = self.document
-        selection, passing = doc.selection.selection, doc.filter_mask
-        mask = selection.to_mask() if len(selection) else None
-        if passing is not None and len(passing) == selection.n_rows:
-            mask = passing if mask is None else mask & passing
-        return mask
-
-    def update_map_mask(self) -> None:
-        view, n = self.plot_panel.view, self.document.selection.selection.n_rows
-        if view.index is not None and len(view.index) == n:
-            view.set_selection(self.map_mask())
-
     def _fit_query_dock(self, unfolded: bool) -> None:
         """The search band: one line until a search shows its list, then room for ten rows."""
         height = 240 if unfolded else self.query_panel.minimumSizeHint().height()
@@ -252,24 +235,20 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         doc, data, plot = self.document, self.dataset_panel, self.plot_panel
+        self.map_views = MapViews(self)
         doc.corpus_changed.connect(self._on_corpus_changed)
         doc.columns_changed.connect(self._on_columns_changed)
         doc.vectors_changed.connect(self._on_vectors_changed)
-        doc.map_changed.connect(self._on_map_changed)
-        doc.colors_changed.connect(self._on_colors_changed)
         doc.rows_filtered.connect(data.set_visible_rows)
-        doc.focus_changed.connect(self._on_focus_changed)
         doc.failed.connect(self.show_error)
         doc.nonfinite_found.connect(self._on_nonfinite)
         doc.model_consent_needed.connect(self._on_model_consent)
         doc.trusted_models = set(trusted_models(self.settings))
-        doc.pipeline_finished.connect(self._on_pipeline_finished)
         data.text_column_chosen.connect(doc.set_text_column)
         data.label_column_chosen.connect(doc.set_label_column)
         data.search_changed.connect(doc.search)
         data.row_selected.connect(doc.set_focus)
         plot.color_column_chosen.connect(doc.set_color_column)
-        plot.view.point_clicked.connect(self._on_point_clicked)
         plot.view.tooltip_text = doc.describe_row
         self.runner.progress.connect(self.task_status.show_progress)
         self.runner.busy_changed.connect(self.task_status.set_busy)
@@ -357,67 +336,6 @@ class MainWindow(QMainWindow):
         self.plot_panel.show_color_column(self.document.shown_color_column)
         self.dataset_panel.show_roles(corpus)
         self.encoder_panel.set_corpus(corpus)
-
-    def _on_map_changed(self, map_data: MapData | None) -> None:
-        view = self.plot_panel.view
-        before = view.index
-        self.map_transition.stop()
-        view.set_points(None if map_data is None else map_data.index, self.document.colors)
-        if map_data is None:
-            return
-        if before is not None and before is not map_data.index:  # a new layout of these rows
-            self.map_transition.start(before.coords, map_data.index.coords)
-        # a new layout of the same rows: the selection and the focused point stay marked
-        focus = self.document.focus_row
-        self.update_map_mask()
-        if focus >= 0:
-            view.set_highlight([focus])
-
-    def _on_colors_changed(self, colors) -> None:
-        if self.document.map_data is not None:
-            self.plot_panel.view.set_colors(colors)
-        self.plot_panel.legend.set_mapping(colors)
-        self.plot_panel.show_color_column(self.document.shown_color_column)
-
-    def _on_point_clicked(self, row: int) -> None:
-        self.document.set_focus(row)
-
-    def _on_focus_changed(self, row: int) -> None:
-        view = self.plot_panel.view
-        view.set_highlight([] if row < 0 else [row])
-        if not self.dataset_panel.select_row(row):
-            self.status_message.setText(f"Row {row} is hidden by the table's search filter.")
-
-    def _on_pipeline_finished(self) -> None:
-        corpus = self.document.corpus
-        self.status_message.setText(
-            f"{corpus.summary()}; all {corpus.n_rows:,} points drawn{self._layout_note()}."
-        )
-
-    def _layout_note(self) -> str:
-        """What the map is: PCA's share of the variance, or the layout's trustworthiness beside
-        the PCA preview's; and why a large corpus stayed on PCA."""
-        from embexplorer.core.analysis.projection import AUTO_LAYOUT_MAX_ROWS
-
-        analysis = self.document.analysis
-        projection, result = self.document.map_data.projection, analysis.result
-        if projection.method == "pca":
-            ratio = projection.params.get("explained_variance_ratio", [])
-            note = f", PCA explains {sum(ratio):.0%} of the variance" if ratio else ""
-            if result is not None and result.params.projection == "auto":
-                note += (
-                    f" (above {AUTO_LAYOUT_MAX_ROWS:,} rows UMAP is not started by itself: "
-                    "choose it under Projection)"
-                )
-            return note
-        name = {"umap": "UMAP", "tsne": "t-SNE"}.get(projection.method, projection.method)
-        trust = None if result is None or result.quality is None else result.quality
-        note = f"; {name} layout on the kNN graph"
-        if trust is not None:
-            note += f", trustworthiness {trust.trustworthiness.value:.3f}"
-            if analysis.preview_trust is not None:
-                note += f" (PCA: {analysis.preview_trust.value:.3f})"
-        return note
 
     # -- errors and questions -----------------------------------------------------------------
     def show_error(self, title: str, message: str, details: str = "") -> None:

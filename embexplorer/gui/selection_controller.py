@@ -82,7 +82,7 @@ class SelectionViews(QObject):
 
     def _on_changed(self, selection) -> None:
         n = selection.n_rows
-        self.main_window.update_map_mask()
+        self.main_window.map_views.update_mask()
         self.main_window.plot_panel.show_selection_count(len(selection), n)
         self.main_window.dataset_panel.set_selection_rows(selection.rows)
         self.main_window.update_selection_actions()

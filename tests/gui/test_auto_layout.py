@@ -36,7 +36,7 @@ def test_pca_first_then_umap_on_the_analysis_graph(qtbot, tmp_path, small_corpus
     status = window.status_message.text()
     assert "UMAP layout on the kNN graph, trustworthiness" in status
     assert f"(PCA: {analysis.preview_trust.value:.3f})" in status
-    qtbot.waitUntil(lambda: not window.map_transition.running, timeout=5000)
+    qtbot.waitUntil(lambda: not window.map_views.transition.running, timeout=5000)
     assert window_problems(window) == []
     window.close()
 
