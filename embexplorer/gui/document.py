@@ -309,11 +309,22 @@ class Document(QObject):
         """Keep the rows that pass ``filters`` (on the map: the others faded; in the table:
         only them)."""
         corpus = self.corpus
-        if corpus is None:
-            filters = Filters()
-        self.filters = filters
-        columns = {} if corpus is None else self.chart_columns()
-        self.filter_mask = None if corpus is None else filters.mask(columns, corpus.n_rows)
+        if corpus is None or not filters:
+            self.runner.cancel("chart filter")  # a mask still being computed must not land
+            self._apply_filters(Filters(), None)
+            return
+        columns, n = self.chart_columns(), corpus.n_rows
+
+        def apply(mask: np.ndarray) -> None:
+            if self.corpus is corpus:  # not a late result for the corpus before
+                self._apply_filters(filters, mask)
+
+        self.runner.submit(
+            "chart filter", lambda: _filter_mask_task(filters, columns, n), apply, title="Filtering"
+        )
+
+    def _apply_filters(self, filters: Filters, mask: np.ndarray | None) -> None:
+        self.filters, self.filter_mask = filters, mask
         self.filters_changed.emit(filters)
 
     def chart_columns(self) -> dict:
@@ -452,6 +463,13 @@ class Document(QObject):
         self.session_restored.emit(state)
         if state.focus_row >= 0:
             self.set_focus(state.focus_row)
+
+
+def _filter_mask_task(filters: Filters, columns: dict, n_rows: int) -> Task[np.ndarray]:
+    """The rows that pass the charts' filters (on the worker: a category filter compares
+    every row's text, 0.1 s at 1M rows)."""
+    yield Progress(None, "Filtering")
+    return filters.mask(columns, n_rows)
 
 
 def restore_task(path: Path) -> Task[tuple]:
