@@ -67,7 +67,7 @@ def stale_stages(cache: dict[str, tuple[tuple, Any]], params: AnalysisParams) ->
             cached is None
             or cached[0] != stage_key(stage, params)
             or any(
-                dep in stale and not _layout_keeps(stage, dep, cache, params)
+                dep in stale and not _unaffected(stage, dep, cache, params)
                 for dep in stage_dependencies(stage, params)
             )
         ):
@@ -75,15 +75,21 @@ def stale_stages(cache: dict[str, tuple[tuple, Any]], params: AnalysisParams) ->
     return stale
 
 
-def _layout_keeps(stage: str, dep: str, cache: dict, params: AnalysisParams) -> bool:
-    """A layout stays when only k of the graph changed: it uses the graph's first neighbours
-    (15 for UMAP), the same whatever k is, so a new k does not cost a new layout."""
-    if (stage, dep) != ("projection", "knn") or "knn" not in cache:
+#: (stage, stage it uses) -> the parameters of the used stage that matter to it; a change of
+#: any other of them leaves it current. A layout uses the graph's first neighbours (15 for
+#: UMAP), the same whatever k is: a new k does not cost a new layout.
+PARTIAL_USES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("projection", "knn"): ("metric", "knn", "seed"),
+}
+
+
+def _unaffected(stage: str, dep: str, cache: dict, params: AnalysisParams) -> bool:
+    """Whether ``stage`` stays current although ``dep`` is recomputed (see PARTIAL_USES)."""
+    names = PARTIAL_USES.get((stage, dep))
+    if names is None or dep not in cache:
         return False
-    old, new = dict(cache["knn"][0]), dict(stage_key("knn", params))
-    old.pop("k", None)
-    new.pop("k", None)
-    return old == new
+    old, new = dict(cache[dep][0]), dict(stage_key(dep, params))
+    return all(old.get(name) == new.get(name) for name in names)
 
 
 def _check_metric_fits(vectors: Any, metric: str) -> None:
