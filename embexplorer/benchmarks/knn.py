@@ -43,6 +43,26 @@ def synthetic_vectors(n: int, d: int = D, seed: int = 0) -> np.ndarray:
     return out
 
 
+def diffuse_vectors(n: int, d: int = D, seed: int = 0) -> np.ndarray:
+    """GloVe-like vectors: a decaying spectrum (variance ∝ 1/i), rotated, with 50 weak
+    centres: no tight clusters, so an IVF index must visit many lists (256 of 1,264 at
+    100k × 50 for 98 % of the neighbours, against 1–2 on ``synthetic_vectors``)."""
+    rng = np.random.default_rng(seed)
+    scale = (np.arange(1, d + 1) ** -0.5).astype(np.float32)
+    rotation = np.linalg.qr(rng.normal(size=(d, d)))[0].astype(np.float32)
+    centres = rng.normal(size=(50, d)).astype(np.float32) * scale
+    out = np.empty((n, d), dtype=np.float32)
+    for lo in range(0, n, 65536):
+        hi = min(lo + 65536, n)
+        block = rng.normal(size=(hi - lo, d)).astype(np.float32) * scale
+        block += 0.5 * centres[rng.integers(0, 50, hi - lo)]
+        out[lo:hi] = block @ rotation
+    return out
+
+
+FAMILIES = {"clustered": synthetic_vectors, "diffuse": diffuse_vectors}
+
+
 def _status_mb(field: str) -> float:
     with open("/proc/self/status") as fh:
         for line in fh:
@@ -254,3 +274,40 @@ def graph_figures(n: int, folder: str) -> dict:
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(1) as pool:
         return pool.apply(_graph_child, (n, folder))
+
+
+def _choice_child(method: str, family: str, n: int, d: int) -> dict:
+    """One search of the cosine 10-NN graph (``exact``, ``approx``, ``auto``, ``projected``:
+    the exact graph's projected cost only, ``faiss-ip`` / ``faiss-l2``: faiss's flat indexes)
+    on ``n`` × ``d`` vectors of a family, timed."""
+    from embexplorer.core.analysis.ann import _import_faiss, knn_task
+    from embexplorer.core.analysis.neighbors import exact_graph_cost
+    from embexplorer.core.tasks import run_task
+
+    x = FAMILIES[family](n, d)
+    start = time.perf_counter()
+    out: dict = {"method": method, "family": family, "n": n, "d": d}
+    if method == "projected":
+        out["projected_s"] = exact_graph_cost(x, "cosine")
+    elif method.startswith("faiss"):
+        faiss = _import_faiss()
+        if method == "faiss-ip":
+            index = faiss.IndexFlatIP(d)
+            x /= np.linalg.norm(x, axis=1, keepdims=True)
+        else:
+            index = faiss.IndexFlatL2(d)
+        index.add(x)
+        index.search(x, K + 1)
+    else:
+        graph = run_task(knn_task(x, K, "cosine", method))
+        out["chose"] = graph.method
+        out["auto"] = graph.params.get("auto")
+    out["seconds"] = time.perf_counter() - start
+    return out
+
+
+def measure_choice(method: str, family: str, n: int, d: int) -> dict:
+    """:func:`_choice_child` in a fresh process."""
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(_choice_child, (method, family, n, d))

@@ -147,3 +147,81 @@ def summarize(figures: PlotFigures) -> str:
         f"push {figures.push_s * 1000:8.0f} ms | frame median {med:6.1f} ms, "
         f"max {max(figures.frame_ms):6.1f} ms | {figures.detail}"
     )
+
+
+@dataclass
+class AnalysisStall:
+    rows: int
+    longest_ms: float
+    over_target: int  # gaps above 50 ms
+    wall_s: float
+    profile: str  # the GUI thread's heaviest calls (cProfile, cumulative)
+
+
+def analysis_corpus_file(folder, rows: int, dims: int = 384, seed: int = 0):
+    """A Parquet corpus of ``rows`` clustered unit vectors with a 12-topic column and a short
+    text per row, as a user's embedded corpus would be."""
+    from embexplorer.benchmarks.knn import synthetic_vectors
+    from embexplorer.core.corpus import Corpus
+    from embexplorer.core.io.writers import corpus_table, write_parquet
+
+    vectors = synthetic_vectors(rows, dims, seed)
+    rng = np.random.default_rng(seed)
+    topic = np.array([f"topic {i}" for i in range(12)], dtype=object)[rng.integers(0, 12, rows)]
+    words = np.array(["river", "market", "theory", "season", "engine", "garden", "signal"])
+    text = np.char.add(np.char.add(words[rng.integers(0, 7, rows)], " "), topic.astype(str))
+    corpus = Corpus(
+        ids=np.char.add("row", np.arange(rows).astype(str)).astype(object),
+        columns={"topic": topic, "text": text.astype(object)},
+        vectors=vectors,
+        text_column="text",
+    )
+    return write_parquet(
+        f"{folder}/corpus_{rows}.parquet", corpus_table(corpus, include_vectors=True), {}
+    )
+
+
+def bench_analysis_stall(app: QApplication, rows: int = 200_000, dims: int = 384) -> AnalysisStall:
+    """The longest GUI-thread stall from opening a ``rows`` × ``dims`` corpus in the main window
+    to the end of its whole analysis (every stage the app runs by default), with the GUI
+    thread's profile to say what the stalls were."""
+    import cProfile
+    import io
+    import pstats
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
+    from embexplorer.gui.main_window import MainWindow
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = analysis_corpus_file(folder, rows, dims)
+        window = MainWindow(QSettings(f"{folder}/s.ini", QSettings.Format.IniFormat))
+        window.resize(1600, 1000)
+        window.show()
+        app.processEvents()
+        gaps: list[float] = []
+        clock = QElapsedTimer()
+        timer = QTimer(interval=5)
+        timer.timeout.connect(lambda: gaps.append(clock.restart()))
+        loop = QEventLoop()
+        window.document.pipeline_finished.connect(loop.quit)
+        profiler = cProfile.Profile()
+        clock.start()
+        timer.start()
+        start = time.perf_counter()
+        profiler.enable()
+        window.open_path(path)
+        loop.exec()
+        app.processEvents()  # what the end of the analysis queued (the last paint)
+        profiler.disable()
+        wall = time.perf_counter() - start
+        timer.stop()
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(25)
+    return AnalysisStall(
+        rows, max(gaps, default=0.0), sum(g > 50 for g in gaps), wall, text.getvalue()
+    )

@@ -49,6 +49,25 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--export-n", type=int, default=100_000, help="export: rows to write")
     p.add_argument("--exact-n", type=int, default=100_000, help="knn: rows for the exact graph")
     p.add_argument(
+        "--auto-sizes",
+        metavar="N,N",
+        help="knn: only the auto choice against both searches at these row counts "
+        "(e.g. 20000,100000,1000000), then exact at low dimension against faiss",
+    )
+    p.add_argument("--auto-dims", default="50,384", help="knn: dimensions for --auto-sizes")
+    p.add_argument(
+        "--auto-exact-max",
+        type=int,
+        default=200_000,
+        help="knn: above this many rows the exact graph is projected, not run",
+    )
+    p.add_argument(
+        "--low-dim-n",
+        type=int,
+        default=100_000,
+        help="knn: rows for the faiss comparison at 50 dims",
+    )
+    p.add_argument(
         "--approx-n",
         type=int,
         default=1_000_000,
@@ -243,6 +262,9 @@ def bench_knn(args: argparse.Namespace) -> None:
     if args.only_reductions:
         _bench_reductions(args, knn)
         return
+    if args.auto_sizes:
+        _bench_auto_choice(args, knn)
+        return
     if not args.skip_exact:
         _bench_exact(args, knn, line)
     n = args.approx_n
@@ -259,6 +281,45 @@ def bench_knn(args: argparse.Namespace) -> None:
         print(line(knn.measure(runs[key], n)))
     if not args.skip_reductions:
         _bench_reductions(args, knn)
+
+
+def _bench_auto_choice(args: argparse.Namespace, knn) -> None:
+    """``--knn auto`` against the exact and the approximate graph (issue 11: never more than
+    10 % slower than the better), on clustered and on diffuse (GloVe-like) vectors, each run
+    in its own process; above ``--auto-exact-max`` rows the exact graph is only projected. Then
+    the low-dimension exact search against faiss's flat indexes."""
+    sizes = [int(v) for v in args.auto_sizes.split(",") if v.strip()]
+    dims = [int(v) for v in args.auto_dims.split(",") if v.strip()]
+    print("  auto against both searches (seconds; * = projected, not run):")
+    for family in knn.FAMILIES:
+        for n in sizes:
+            for d in dims:
+                if n <= args.auto_exact_max:
+                    exact = knn.measure_choice("exact", family, n, d)["seconds"]
+                    exact_txt = f"{exact:7.1f}"
+                else:
+                    exact = knn.measure_choice("projected", family, n, d)["projected_s"]
+                    exact_txt = f"{exact:6.0f}*"
+                approx = knn.measure_choice("approx", family, n, d)["seconds"]
+                auto = knn.measure_choice("auto", family, n, d)
+                best = min(exact, approx)
+                why = auto["auto"] or {}
+                print(
+                    f"    {family:9s} {n:>9,} × {d:<3d} exact {exact_txt} | approx "
+                    f"{approx:7.1f} | auto {auto['seconds']:7.1f} ({auto['chose']}), "
+                    f"{auto['seconds'] / best:.2f}× the better (projected exact "
+                    f"{why.get('exact_projected_s', 0):.1f} s, approx "
+                    f"{why.get('approx_projected_s', float('nan')):.1f} s)"
+                )
+    n, d = args.low_dim_n, 50
+    ours = knn.measure_choice("exact", "diffuse", n, d)["seconds"]
+    print(f"  exact at low dimension, {n:,} × {d} (diffuse): embexplorer {ours:.1f} s")
+    for method in ("faiss-ip", "faiss-l2"):
+        fig = knn.measure_choice(method, "diffuse", n, d)
+        print(
+            f"    faiss {method[6:].upper()} flat: {fig['seconds']:.1f} s, "
+            f"{fig['seconds'] / ours:.2f}× ours"
+        )
 
 
 def _bench_reductions(args: argparse.Namespace, knn) -> None:

@@ -364,6 +364,11 @@ def summary_text(result: AnalysisResult, corpus: Corpus) -> str:
         how = f["knn_method"]
         if "recall" in f:
             how += f", recall@{f['k']} = {f['recall']:.3f} on {f['recall_sample']:,} exact queries"
+        if (auto := f.get("knn_auto")) and "approx_projected_s" in auto:
+            how += (
+                f" (chosen as faster: projected {auto['exact_projected_s']:.1f} s exact, "
+                f"{auto['approx_projected_s']:.1f} s approximate)"
+            )
         lines.append(f"kNN: {how}")
     if "zero_vectors" in f:
         lines.append(

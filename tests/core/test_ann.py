@@ -69,8 +69,31 @@ def test_nprobe_tuning(held, nlist, chosen, tried):
 def test_auto_is_exact_below_the_threshold(monkeypatch):
     x = _clustered(500)
     assert run_task(knn_task(x, 5, "cosine", "auto")).method == "exact"
-    monkeypatch.setattr(ann, "AUTO_EXACT_MAX", 100)
-    assert run_task(knn_task(x, 5, "cosine", "auto")).method == "faiss IVF-SQ4"
+    monkeypatch.setattr(ann, "AUTO_EXACT_MIN", 100)
+    monkeypatch.setattr(ann, "AUTO_EXACT_SURE_S", 0.0)
+    graph = run_task(knn_task(x, 5, "cosine", "auto"))
+    assert graph.method == "faiss IVF-SQ4"  # clustered: one list per query is enough
+    chosen = graph.params["auto"]
+    assert chosen["nprobe"] == graph.params["nprobe"]
+    assert chosen["approx_projected_s"] <= chosen["exact_projected_s"]
+
+
+def test_auto_searches_exactly_when_the_projected_approximate_search_costs_more(monkeypatch):
+    """The approximate path stops at tuning once its projected search exceeds the exact
+    graph's projected cost, and the exact graph (equal to scikit-learn's) is returned with
+    the figures that decided it."""
+    from sklearn.neighbors import NearestNeighbors
+
+    x = _clustered(500)
+    monkeypatch.setattr(ann, "AUTO_EXACT_MIN", 100)
+    monkeypatch.setattr(ann, "AUTO_EXACT_SURE_S", 0.0)
+    monkeypatch.setattr(ann, "exact_graph_cost", lambda vectors, metric: 1e-9)
+    graph = run_task(knn_task(x, 5, "cosine", "auto"))
+    assert graph.method == "exact"
+    chosen = graph.params["auto"]
+    assert chosen["approx_projected_s"] > chosen["exact_projected_s"] == 0.0
+    ref = NearestNeighbors(n_neighbors=6, metric="cosine").fit(x).kneighbors(x)[1][:, 1:]
+    assert (graph.indices == ref).mean() > 0.99  # ties at the 5th place may swap
 
 
 def test_unknown_method():

@@ -120,6 +120,8 @@ def summary_fields(result: AnalysisResult, labels: Any = None) -> dict[str, Any]
             out["recall_sample"] = knn.params.get("recall_sample")
         if knn.params.get("zero_vectors"):
             out["zero_vectors"] = int(knn.params["zero_vectors"])
+        if "auto" in knn.params:  # why auto chose this search (projected seconds of both)
+            out["knn_auto"] = knn.params["auto"]
     if hub is not None:
         out.update(
             skewness=hub.skewness,
@@ -212,6 +214,8 @@ def analysis_provenance(result: AnalysisResult | None) -> dict[str, Any]:
         info["knn_method"] = knn.method
         if knn.recall is not None:
             info["knn_recall"] = knn.recall
+        if "auto" in knn.params:
+            info["knn_auto"] = knn.params["auto"]
     if (reduction := result.reduction) is not None:
         info["reduction_params"] = reduction_provenance(reduction.neighbors)
     if (projection := result.projection) is not None:

@@ -7,6 +7,15 @@ vector: about 0.2 GB at 1M × 384 instead of a 1.5 GB copy); the wide candidate 
 is re-ranked exactly from the original vectors (at 200k × 384, 2k + 20 candidates held 100 %
 of the exact 30 nearest), and recall@k is measured on a random sample of exact queries.
 
+``auto`` chooses by cost, not row count (issue 11). The exact graph's cost is predictable:
+one timed block pair of the real data (its product and the two threshold passes of the folds)
+times the number of block pairs. The approximate cost is not: visiting enough lists for 98 %
+of the neighbours took 1 list per query on clustered 384-d vectors but 256 on diffuse 50-d
+ones (GloVe-like; 188 s against 10 s exact at 100k rows). So ``auto`` starts the approximate
+path (training the lists is cheap next to either search) and, while it tunes the lists per
+query on a sample, projects the whole search from the sample's timed search and re-ranking;
+once that projection exceeds the exact graph's, it drops the index and searches exactly.
+
 faiss-cpu's wheel bundles an OpenBLAS that does not recognise recent CPUs and falls back to
 generic kernels (10× slower here for the centroid distances); :func:`_import_faiss` names the
 right kernel family before faiss loads it (only for faiss's copy; numpy's is separate).
@@ -14,8 +23,10 @@ right kernel family before faiss loads it (only for faiss's copy; numpy's is sep
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
+import time
 
 import numpy as np
 
@@ -23,15 +34,17 @@ from embexplorer.core.analysis.neighbors import (
     ExactIndex,
     Neighbors,
     check_metric,
+    exact_graph_cost,
     knn_graph_task,
 )
 from embexplorer.core.memory import return_freed_memory
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
-#: ``auto`` uses the exact graph up to this many rows. Measured here (2 cores, 384 dims, the
-#: 20 candidates the app keeps for k = 10): exact 2.0 s vs approximate 4.0 s at 20k rows,
-#: 3.6 s vs 2.5 s at 30k, 8.4 s vs 4.7 s at 50k; up to 30k exact costs at most ~1 s more.
-AUTO_EXACT_MAX = 30_000
+#: ``auto`` searches exactly, without weighing costs, up to this many rows ...
+AUTO_EXACT_MIN = 5_000
+#: ... or when the exact graph is projected to take at most this long (the approximate path
+#: cannot win back its training and tuning then).
+AUTO_EXACT_SURE_S = 0.3
 RECALL_SAMPLE = 1000
 SEARCH_BLOCK = 4096
 RERANK_BLOCK = 256
@@ -63,7 +76,8 @@ def _import_faiss():
 def knn_task(
     vectors: np.ndarray, k: int, metric: str = "cosine", method: str = "auto", seed: int = 0
 ) -> Task[Neighbors]:
-    """The kNN graph, exact or approximate (``auto``: exact up to ``AUTO_EXACT_MAX`` rows)."""
+    """The kNN graph, exact or approximate (``auto``: whichever is projected to be faster,
+    see the module's docstring; the choice and its figures are in the result's ``params``)."""
     check_metric(metric)
     if method not in ("exact", "approx", "auto"):
         raise ValueError("The kNN method is exact, approx or auto.")
@@ -72,19 +86,45 @@ def knn_task(
         from embexplorer.core.analysis.hamming import hamming_knn_task
 
         return (yield from hamming_knn_task(codes.bits, k))
-    if method == "exact" or (method == "auto" and len(vectors) <= AUTO_EXACT_MAX):
+    if method == "exact":
         return (yield from knn_graph_task(vectors, k, metric))
-    return (yield from ivf_knn_task(vectors, k, metric, seed=seed))
+    if method == "approx":
+        return (yield from ivf_knn_task(vectors, k, metric, seed=seed))
+    return (yield from auto_knn_task(vectors, k, metric, seed=seed))
+
+
+def auto_knn_task(vectors: np.ndarray, k: int, metric: str, seed: int = 0) -> Task[Neighbors]:
+    """The exact or the approximate graph, whichever is projected to take less time."""
+    n = len(vectors)
+    if n <= AUTO_EXACT_MIN:
+        return (yield from knn_graph_task(vectors, k, metric))
+    exact_s = exact_graph_cost(vectors, metric)
+    choice: dict = {"exact_projected_s": round(exact_s, 3)}
+    if exact_s > AUTO_EXACT_SURE_S:
+        approx = yield from ivf_knn_task(vectors, k, metric, seed=seed, budget_s=exact_s)
+        if isinstance(approx, Neighbors):
+            approx.params["auto"] = {**choice, **approx.params.pop("projection")}
+            return approx
+        choice.update(approx)  # the projection that stopped it
+    exact = yield from knn_graph_task(vectors, k, metric)
+    return dataclasses.replace(exact, params={"auto": choice})
 
 
 def ivf_knn_task(
-    vectors: np.ndarray, k: int, metric: str = "cosine", seed: int = 0, nprobe: int | None = None
-) -> Task[Neighbors]:
+    vectors: np.ndarray,
+    k: int,
+    metric: str = "cosine",
+    seed: int = 0,
+    nprobe: int | None = None,
+    budget_s: float | None = None,
+) -> Task[Neighbors | dict]:
     """Approximate kNN graph: faiss IVF-SQ4 candidates, exact re-ranking, measured recall.
 
     ``nprobe`` (lists visited per query) is tuned unless given: starting at 1, it doubles until
     the candidates of a random sample of rows hold 98 % of their exact k nearest neighbours
-    (or stop gaining).
+    (or stop gaining). With ``budget_s`` (``auto``), tuning also projects the whole search
+    from the sample's; once the projection exceeds the budget the search is not run, and the
+    projection (a dict) is returned instead of the graph.
     """
     faiss = _import_faiss()
     n = len(vectors)
@@ -106,12 +146,20 @@ def ivf_knn_task(
     sample = _sample(n, seed)
     yield Progress(0.1, "Approximate kNN: exact neighbours of a sample, for recall")
     truth = ExactIndex(vectors, metric).query(vectors[sample], k, exclude=sample).indices
+    inv_norms = _inverse_norms(vectors) if metric == "cosine" else None
+    projection: dict = {}
     if nprobe is None:
-        nprobe = yield from _tune_nprobe(index, vectors, sample, truth, keep, metric, nlist)
+        rerank_s = _timed_rerank(vectors, sample, truth, keep, metric, inv_norms) * n / len(sample)
+        nprobe = yield from _tune_nprobe(
+            index, vectors, sample, truth, keep, metric, nlist, rerank_s, budget_s, projection
+        )
+        if nprobe is None:  # over the budget: the caller searches exactly
+            del index
+            return_freed_memory()
+            return projection
     index.nprobe = nprobe
     indices = np.empty((n, k), dtype=np.int32)  # half the memory of int64 at 1M rows
     distances = np.empty((n, k), dtype=np.float32)
-    inv_norms = _inverse_norms(vectors) if metric == "cosine" else None
     for lo, hi in chunk_ranges(n, SEARCH_BLOCK):
         _, found = index.search(_prepared(vectors[lo:hi], metric), keep + 1)
         found = _without_self(found, lo, keep)
@@ -131,7 +179,13 @@ def ivf_knn_task(
         metric,
         method="faiss IVF-SQ4",
         recall=recall,
-        params={"nlist": nlist, "nprobe": nprobe, "candidates": keep, "recall_sample": len(sample)},
+        params={
+            "nlist": nlist,
+            "nprobe": nprobe,
+            "candidates": keep,
+            "recall_sample": len(sample),
+            **({"projection": projection} if budget_s is not None else {}),
+        },
     )
 
 
@@ -163,26 +217,62 @@ def _sample(n: int, seed: int) -> np.ndarray:
     )
 
 
-def _tune_nprobe(index, vectors, sample, truth, keep, metric, nlist) -> Task[int]:
+def _tune_nprobe(
+    index,
+    vectors,
+    sample,
+    truth,
+    keep,
+    metric,
+    nlist,
+    rerank_s: float = 0.0,
+    budget_s: float | None = None,
+    projection: dict | None = None,
+) -> Task[int | None]:
     """The fewest lists per query whose candidates hold 98 % of a sample's exact neighbours.
 
     Starts at one list and doubles (each try is one search of the 1,000 sampled rows). Stops
     early when doubling gains under 0.2 % of the neighbours: what is still missing then is
     lost to the 4-bit codes, not to the lists left unvisited, and visiting more only costs.
+
+    Each try's search is timed and projected to every row (plus ``rerank_s``, the projected
+    re-ranking) into ``projection``; None when that exceeds ``budget_s``, since visiting more
+    lists only costs more.
     """
     queries = _prepared(vectors[sample], metric)
     nprobe, previous, held_before = 1, 1, -1.0
+    scale = len(vectors) / len(queries)
+    projected: dict[int, float] = {}
     while True:
         index.nprobe = nprobe
+        start = time.perf_counter()
         _, found = index.search(queries, keep + 1)
+        projected[nprobe] = (time.perf_counter() - start) * scale + rerank_s
         held = (found[:, :, None] == truth[:, None, :]).any(axis=1).mean()
         yield Progress(0.12, f"Approximate kNN: {nprobe} lists per query hold {held:.1%}")
-        if held - held_before < NPROBE_MIN_GAIN:
+        gained_little = held - held_before < NPROBE_MIN_GAIN
+        chosen = previous if gained_little else nprobe
+        if projection is not None:
+            projection.update(approx_projected_s=round(projected[chosen], 3), nprobe=chosen)
+        if budget_s is not None and projected[chosen] > budget_s:
+            return None
+        if gained_little:
             return previous
         if held >= TARGET_CANDIDATE_RECALL or nprobe >= nlist:
             return nprobe
         previous, held_before = nprobe, held
         nprobe = min(2 * nprobe, nlist)
+
+
+def _timed_rerank(vectors, sample, truth, keep, metric, inv_norms) -> float:
+    """Seconds to re-rank ``keep`` candidates of each sampled row (as the search does)."""
+    rows = np.resize(truth, (len(sample), keep))  # any rows of the right shape
+    start = time.perf_counter()
+    for a, b in chunk_ranges(len(sample), RERANK_BLOCK):
+        d = _rerank_distances(vectors, vectors[sample[a:b]], rows[a:b], metric, inv_norms)
+        order = np.lexsort((rows[a:b], d), axis=1)
+        np.take_along_axis(rows[a:b], order, 1)
+    return time.perf_counter() - start
 
 
 def _inverse_norms(vectors: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ from a float64 reference, at gaps below 2.2e-7), a price kept for the graph's sp
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -376,3 +377,19 @@ def query_neighbors(
 ) -> Neighbors:
     """Exact k nearest rows for a few queries (k up to ``MAX_QUERY_K``); see ExactIndex."""
     return ExactIndex(vectors, metric).query(queries, k, exclude)
+
+
+def exact_graph_cost(vectors: np.ndarray, metric: str) -> float:
+    """Projected seconds of ``knn_graph_task`` on ``vectors``: one block pair of the real rows
+    timed (its product and the two threshold passes that fold it into both sides' lists),
+    times the number of block pairs. Costs one block pair (~10–80 ms here)."""
+    n = len(vectors)
+    b = min(GRAPH_BLOCK, n // 2)
+    scorer = _Scorer(np.ascontiguousarray(vectors[: 2 * b]), metric)
+    scorer.pair_scores(0, b, b, 2 * b)  # warm (BLAS threads, pages)
+    start = time.perf_counter()
+    rows_side, cols_side = scorer.pair_scores(0, b, b, 2 * b)
+    np.flatnonzero(rows_side > 1e30)
+    np.flatnonzero(cols_side > 1e30)
+    per_pair = (time.perf_counter() - start) / (b * b)
+    return per_pair * n * (n + 1) / 2
