@@ -64,7 +64,9 @@ class ComparePanel(QWidget):
         self._captions = [split.widget(0).findChild(QLabel), split.widget(1).findChild(QLabel)]
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
-        layout.addWidget(QLabel("Most changed neighbourhoods (least overlap first):"))
+        changed_title = QLabel("Most changed neighbourhoods (least overlap first):")
+        changed_title.setWordWrap(True)
+        layout.addWidget(changed_title)
         layout.addWidget(self.changed, stretch=2)
         layout.addWidget(self.lists_title)
         layout.addWidget(split, stretch=2)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -74,6 +75,10 @@ class EmbeddingsPanel(QWidget):
         self.summary = QLabel("Open a corpus to see its embeddings.")
         self.summary.setWordWrap(True)
         self.variant = QComboBox()
+        self.variant.setMinimumContentsLength(8)  # "first D dimensions" elides, never widens
+        self.variant.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         for label, kind in (
             ("first D dimensions", "truncate"),
             ("int8", "int8"),
@@ -124,23 +129,25 @@ class EmbeddingsPanel(QWidget):
 
     def _build(self) -> None:
         derive = QHBoxLayout()
-        derive.addWidget(QLabel("Variant:"))
-        derive.addWidget(self.variant)
+        derive.addWidget(self.variant, stretch=1)
         derive.addWidget(self.dims)
         derive.addWidget(self.derive_button)
         more = QHBoxLayout()
         more.addWidget(self.column_choice, stretch=1)
         more.addWidget(self.column_button)
-        more.addWidget(self.file_button)
-        shown = QHBoxLayout()
-        for button in (self.show_button, self.compare_button, self.stop_button, self.remove_button):
-            shown.addWidget(button)
+        # two buttons a row: the dock fits a 1280-pixel screen beside the map
+        shown = QGridLayout()
+        for i, button in enumerate(
+            (self.show_button, self.compare_button, self.stop_button, self.remove_button)
+        ):
+            shown.addWidget(button, i // 2, i % 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, stretch=1)
         layout.addLayout(shown)
         layout.addLayout(derive)
         layout.addLayout(more)
+        layout.addWidget(self.file_button)
 
     # -- rendering ---------------------------------------------------------------------------
     def show_workspace(self, workspace: Workspace | None, columns: list[str] | None = None) -> None:

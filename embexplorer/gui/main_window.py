@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -178,11 +178,9 @@ class MainWindow(QMainWindow):
         self.charts_dock = self._dock("Charts", self.charts_panel, right)
         self.tabifyDockWidget(self.stability_dock, self.charts_dock)
         self.neighbors_dock.raise_()
-        self.resizeDocks([self.neighbors_dock], [380], Qt.Orientation.Horizontal)
         self.query_dock = self._dock(
             "Search by meaning", self.query_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.resizeDocks([dataset], [360], Qt.Orientation.Horizontal)
         self.query_panel.unfolded.connect(self._fit_query_dock)
         self._fit_query_dock(self.query_panel.is_unfolded)
         self.settings_note_label.hide()
@@ -193,7 +191,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.settings_note_label, 1)
         self.statusBar().addWidget(self.status_message, 1)
         self.statusBar().addPermanentWidget(self.task_status)
-        self.resize(1600, 960)
+        size = first_size(self.screen().availableGeometry().size())
+        self.resize(size)
+        side = min(max(int(0.23 * size.width()), 280), 380)  # the map keeps half or more
+        self.resizeDocks([dataset, self.neighbors_dock], [side, side], Qt.Orientation.Horizontal)
 
     def _fit_query_dock(self, unfolded: bool) -> None:
         """The search band: one line until a search shows its list, then room for ten rows."""
@@ -444,3 +445,9 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
         self.autosaver.finish()
         super().closeEvent(event)
+
+
+def first_size(available: QSize) -> QSize:
+    """The window's size at a first start: 1600 × 960, or the screen's available area less a
+    margin when that is smaller (a 1280 × 800 laptop screen must hold the whole window)."""
+    return QSize(min(1600, available.width() - 40), min(960, available.height() - 40))

@@ -63,13 +63,15 @@ class StabilityPanel(QWidget):
         self.table = result_table(["variant", "dims", "bytes", "recall@k", "skewness", "kNN s"])
         self.table.setToolTip("Click a variant to add it to the workspace")
         self._specs: list[str] = []
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("dims"))
-        controls.addWidget(self.dims_edit, stretch=1)
+        dims_row = QHBoxLayout()
+        dims_row.addWidget(QLabel("dims"))
+        dims_row.addWidget(self.dims_edit, stretch=1)
+        controls = QHBoxLayout()  # a second row: the dock fits a 1280-pixel screen
         for widget in (self.int8_box, self.binary_box, self.k_choice, self.run_button):
             controls.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.addWidget(self.caption)
+        layout.addLayout(dims_row)
         layout.addLayout(controls)
         layout.addWidget(self.chart, stretch=2)
         layout.addWidget(self.table, stretch=1)

@@ -30,7 +30,15 @@ LIBRARIES = ("PySide6", "shiboken6", "pyqtgraph")
 #: that declares them. Anything else sharing a library name is a shadowing bug.
 DELIBERATE_OVERRIDES: dict[type, frozenset[str]] = {
     QWidget: frozenset(
-        {"closeEvent", "dragEnterEvent", "dropEvent", "leaveEvent", "sizeHint", "resizeEvent"}
+        {
+            "closeEvent",
+            "dragEnterEvent",
+            "dropEvent",
+            "leaveEvent",
+            "sizeHint",
+            "resizeEvent",
+            "eventFilter",  # the map's legend follows the map's resizes
+        }
     ),
     QGraphicsItem: frozenset({"paint", "boundingRect", "shape"}),
     QAbstractItemModel: frozenset({"rowCount", "columnCount", "data", "headerData", "flags"}),

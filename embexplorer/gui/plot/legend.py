@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from embexplorer.gui.plot.colormap import N_LEVELS, ColorMapping
 
 BAR_WIDTH = 16
+MIN_WIDTH, MAX_WIDTH = 110, 260
 
 
 class LegendWidget(QWidget):
@@ -42,8 +43,16 @@ class LegendWidget(QWidget):
         self.entries.itemClicked.connect(
             lambda item: self.entry_clicked.emit(self._codes[self.entries.row(item)])
         )
-        self.setMinimumWidth(150)
-        self.setMaximumWidth(260)
+        self.setMinimumWidth(MIN_WIDTH)
+        self.setMaximumWidth(MAX_WIDTH)
+        self.setObjectName("legend")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(
+            "#legend { background: rgba(255, 255, 255, 228); border: 1px solid #c8c8c8; "
+            "border-radius: 3px; } QListWidget { background: transparent; }"
+        )
+        if parent is not None:
+            parent.installEventFilter(self)
         self.set_mapping(None)
 
     def set_mapping(self, mapping: ColorMapping | None) -> None:
@@ -75,6 +84,39 @@ class LegendWidget(QWidget):
         else:
             self._add_entries(mapping.entries, list(mapping.palette))
             self._codes = list(range(len(mapping.entries)))
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        """As wide as its widest entry, title or bar needs (the map keeps the rest), within
+        MIN_WIDTH–MAX_WIDTH; longer names lose their middle."""
+        metrics = QFontMetrics(self.entries.font())
+        texts = self.labels()
+        needed = max((metrics.horizontalAdvance(t) for t in texts), default=0) + 48
+        if self.bar.isVisible() and self.bar.pixmap() is not None:
+            needed = max(needed, self.bar.pixmap().width() + 16)
+        needed = max(needed, QFontMetrics(self.title.font()).horizontalAdvance(self.title.text()))
+        self.setMaximumWidth(int(np.clip(needed, MIN_WIDTH, MAX_WIDTH)))
+        self.place()
+
+    def place(self) -> None:
+        """Float over the top-right corner of the map it is a child of (the map keeps the
+        window's width), as tall as its entries need, at most the map's height less a margin
+        (the list scrolls beyond)."""
+        parent = self.parentWidget()
+        if parent is None:
+            return
+        rows = self.entries.count() if self.entries.isVisible() else 0
+        height = (
+            self.title.sizeHint().height()
+            + (self.bar.sizeHint().height() if self.bar.isVisible() else 0)
+            + rows * max(self.entries.sizeHintForRow(0), 1)
+            + 24
+        )
+        margin = 8
+        width = self.maximumWidth()
+        height = max(40, min(height, parent.height() - 2 * margin))
+        self.setGeometry(parent.width() - width - margin, margin, width, height)
+        self.raise_()
 
     def _add_entries(self, entries, colors) -> None:
         for (label, count), rgba in zip(entries, colors, strict=False):
@@ -106,6 +148,11 @@ class LegendWidget(QWidget):
             painter.drawText(BAR_WIDTH + 6, y + metrics.ascent() // 2 - 1, text)
         painter.end()
         return pixmap
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
+            self.place()
+        return False
 
     def labels(self) -> list[str]:
         return [self.entries.item(i).text() for i in range(self.entries.count())]
