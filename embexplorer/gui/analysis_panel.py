@@ -77,6 +77,9 @@ def _combo(items: list[tuple[str, str]]) -> QComboBox:
     combo = QComboBox()
     for label, data in items:
         combo.addItem(label, data)
+    # long choices ("automatic (UMAP up to 100,000 rows)") elide in a narrow dock, not widen it
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(8)
     return combo
 
 
@@ -132,7 +135,8 @@ class AnalysisPanel(QWidget):
         self.beta.setDecimals(3)
         self.beta.setValue(20.0)
         self.beta.setToolTip("Inverted softmax temperature β, on similarities")
-        self.compare = QCheckBox("every method side by side (Reductions tab)")
+        self.compare = QCheckBox("side by side")
+        self.compare.setToolTip("Every hubness reduction side by side, in the Reductions tab")
         self.compare.setChecked(True)
         self.reduction_table = ReductionTableView()
         self.summary = QLabel("No analysis yet.")
@@ -191,7 +195,14 @@ class AnalysisPanel(QWidget):
         form.addRow("β (inverted softmax)", beta_row)
         form.addRow("Re-rank over", self.reduction_search)
         form.addRow("Compare reductions", self.compare)
+        self._form = form
+        self._beta_row = beta_row
+        settings_tab = QWidget()
+        settings_tab.setLayout(form)
         tabs = self.result_tabs
+        # the settings are a tab beside the results, so that no part of the panel scrolls at
+        # 1280 × 800 (issue 11); the summary stays above every tab
+        tabs.addTab(settings_tab, "Settings")
         hub_tab = QWidget()
         hub_layout = QVBoxLayout(hub_tab)
         hub_layout.addWidget(self.histogram)
@@ -201,9 +212,9 @@ class AnalysisPanel(QWidget):
         tabs.addTab(self.cluster_list, "Clusters")
         tabs.addTab(self.reduction_table, "Reductions")
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
         layout.addWidget(self.summary)
         layout.addWidget(tabs, stretch=1)
+        self._enable_reduction(self.reduction.currentData())
 
     def _changed(self, *_) -> None:
         self.n_clusters.setEnabled(self.clusters.currentData() != "")
@@ -213,6 +224,10 @@ class AnalysisPanel(QWidget):
     def _enable_reduction(self, reduction: str) -> None:
         self.mp_method.setEnabled(reduction == "mp")
         self.ls_method.setEnabled(reduction == "ls")
+        # a method's own setting is shown only while that method is chosen
+        self._form.setRowVisible(self.mp_method, reduction == "mp")
+        self._form.setRowVisible(self.ls_method, reduction == "ls")
+        self._form.setRowVisible(self._beta_row, reduction == "isoftmax")
         self.beta_auto.setEnabled(reduction == "isoftmax")
         self.beta.setEnabled(reduction == "isoftmax" and not self.beta_auto.isChecked())
         self.reduction_search.setEnabled(reduction != "none" or self.compare.isChecked())

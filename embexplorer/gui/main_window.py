@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
         dataset = self._dock("Dataset", self.dataset_panel, left)
         self.encoder_dock = self._dock("Encoder", self.encoder_panel, left, scroll=True)
         self.tabifyDockWidget(dataset, self.encoder_dock)
-        self.analysis_dock = self._dock("Analysis", self.analysis_panel, left, scroll=True)
+        self.analysis_dock = self._dock("Analysis", self.analysis_panel, left)
         self.tabifyDockWidget(self.encoder_dock, self.analysis_dock)
         self.embeddings_dock = self._dock("Embeddings", self.embeddings_panel, left)
         self.tabifyDockWidget(self.analysis_dock, self.embeddings_dock)
@@ -193,7 +193,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.task_status)
         size = first_size(self.screen().availableGeometry().size())
         self.resize(size)
-        side = min(max(int(0.23 * size.width()), 280), 380)  # the map keeps half or more
+        side = min(max(int(0.24 * size.width()), 290), 380)  # the map keeps half or more
         self.resizeDocks([dataset, self.neighbors_dock], [side, side], Qt.Orientation.Horizontal)
 
     def _fit_query_dock(self, unfolded: bool) -> None:

@@ -34,7 +34,7 @@ DOCKS = [
     "Charts",
     "Search by meaning",
 ]
-ANALYSIS_TABS = ["Hubness", "Clusters", "Reductions"]
+ANALYSIS_TABS = ["Settings", "Hubness", "Clusters", "Reductions"]
 #: (dock in front, Analysis tab in front)
 CASES = [(dock, "Hubness") for dock in DOCKS if dock != "Analysis"] + [
     ("Analysis", tab) for tab in ANALYSIS_TABS
