@@ -41,3 +41,15 @@ def test_embed_of_english_texts_says_nothing_of_language(tmp_path, capsys):
     args = ["embed", str(write_texts(tmp_path / "t.csv", texts)), "--no-cache", "-o", str(out)]
     assert main([*args, "--text-column", "text", "--max-length", "32"]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_analyze_of_texts_without_vectors_warns_of_the_language_too(tmp_path, capsys):
+    """``analyze`` embeds a corpus that has no vectors with the bundled model: the same
+    warning, before the embedding, saying how to embed with another model first."""
+    out = tmp_path / "a.parquet"
+    path = write_texts(tmp_path / "t.csv", FRENCH)
+    assert main(["analyze", str(path), "--text-column", "text", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "embexplorer: warning: Of 12 sampled texts, 100% are in French" in err
+    assert "Embed the texts with that model first (embexplorer embed PATH --model" in err
+    assert pq.read_table(out).num_rows == 12

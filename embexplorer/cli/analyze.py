@@ -231,8 +231,17 @@ def _embed(corpus: Corpus, progress: TerminalProgress, timings: dict[str, float]
     from embexplorer.core.embedding.embedding_cache import EmbeddingCache
     from embexplorer.core.embedding.encoder import default_config
 
+    from embexplorer.cli.embed import warn_about_language
+
+    config = default_config()
+    warn_about_language(
+        corpus.texts,
+        config,
+        "Embed the texts with that model first (embexplorer embed PATH --model M.onnx "
+        "--tokenizer T.json -o OUT.parquet), then analyse OUT.parquet.",
+    )
     start = time.perf_counter()
-    corpus = run_task(embed_corpus_task(corpus, default_config(), EmbeddingCache()), progress)
+    corpus = run_task(embed_corpus_task(corpus, config, EmbeddingCache()), progress)
     progress.done()
     print_cache_warning(corpus.provenance)
     timings["embed_s"] = time.perf_counter() - start

@@ -56,6 +56,14 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--auto-dims", default="50,384", help="knn: dimensions for --auto-sizes")
     p.add_argument(
+        "--auto-families",
+        default="clustered,diffuse",
+        help="knn: data for --auto-sizes: clustered (embedding-like) and/or diffuse (GloVe-like)",
+    )
+    p.add_argument(
+        "--skip-low-dim", action="store_true", help="knn: skip the faiss comparison at 50 dims"
+    )
+    p.add_argument(
         "--auto-exact-max",
         type=int,
         default=200_000,
@@ -291,7 +299,7 @@ def _bench_auto_choice(args: argparse.Namespace, knn) -> None:
     sizes = [int(v) for v in args.auto_sizes.split(",") if v.strip()]
     dims = [int(v) for v in args.auto_dims.split(",") if v.strip()]
     print("  auto against both searches (seconds; * = projected, not run):")
-    for family in knn.FAMILIES:
+    for family in args.auto_families.split(","):
         for n in sizes:
             for d in dims:
                 if n <= args.auto_exact_max:
@@ -311,6 +319,8 @@ def _bench_auto_choice(args: argparse.Namespace, knn) -> None:
                     f"{why.get('exact_projected_s', 0):.1f} s, approx "
                     f"{why.get('approx_projected_s', float('nan')):.1f} s)"
                 )
+    if args.skip_low_dim:
+        return
     n, d = args.low_dim_n, 50
     ours = knn.measure_choice("exact", "diffuse", n, d)["seconds"]
     print(f"  exact at low dimension, {n:,} × {d} (diffuse): embexplorer {ours:.1f} s")

@@ -107,12 +107,11 @@ def embed(args: argparse.Namespace) -> int:
     return 0
 
 
-def warn_about_language(texts, config: EncoderConfig) -> None:
+def warn_about_language(
+    texts, config: EncoderConfig, hint: str = "Give it with --model and --tokenizer."
+) -> None:
     """One ``embexplorer: warning:`` line, before any text is embedded, when the model does
     not read the texts' language (a sample of 200 texts; the embedding goes on, exit 0)."""
     warning = language_warning(list(texts), config.tokenizer_path, model_name(config))
     if warning is not None:
-        print(
-            f"embexplorer: warning: {warning} Give it with --model and --tokenizer.",
-            file=sys.stderr,
-        )
+        print(f"embexplorer: warning: {warning} {hint}", file=sys.stderr)
