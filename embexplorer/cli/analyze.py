@@ -227,11 +227,10 @@ def _embed(corpus: Corpus, progress: TerminalProgress, timings: dict[str, float]
             "The corpus has no vectors and no text column to embed; name the text "
             f"column with --text-column. Columns: {describe_columns(corpus.columns)}."
         )
+    from embexplorer.cli.embed import warn_about_language
     from embexplorer.core.embedding.embedding import embed_corpus_task
     from embexplorer.core.embedding.embedding_cache import EmbeddingCache
     from embexplorer.core.embedding.encoder import default_config
-
-    from embexplorer.cli.embed import warn_about_language
 
     config = default_config()
     warn_about_language(

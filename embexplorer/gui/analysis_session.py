@@ -175,6 +175,8 @@ class AnalysisSession(QObject):
         #: the PCA preview's trustworthiness, set beside a non-linear layout's
         self.preview_trust = None
         self._exact_index: ExactIndex | None = None
+        #: the clusters' names wait for the running job before they are made again
+        self._rename_pending = False
         runner.channel_busy.connect(self._on_channel_busy)
 
     def _set_params(self, params: AnalysisParams) -> None:
@@ -234,7 +236,10 @@ class AnalysisSession(QObject):
         comparison whose accuracy was measured by another label column is measured again."""
         if self.corpus is None or corpus.n_rows != self.corpus.n_rows:
             return
+        renamed = _naming_source(corpus) != _naming_source(self.corpus)
         self.corpus = corpus
+        if renamed:
+            self._rename_clusters()
         result = self.result
         table = None if result is None else result.comparison
         if table is None or table.label_column == corpus.label_column:
@@ -244,6 +249,20 @@ class AnalysisSession(QObject):
             self.result = dataclasses.replace(result, cache=cache)
             self.results_changed.emit(self.result)
             self._compare(self.result)
+
+    def _rename_clusters(self) -> None:
+        """The clusters are named from other texts now: their stage runs again (seeded, the
+        same clusters) with the new names, once the channel is free."""
+        result = self.result
+        if result is None or "clusters" not in result.cache:
+            return
+        if self.runner.is_busy(self.channel):
+            self._rename_pending = True  # after the running job (_settle)
+            return
+        self._rename_pending = False
+        cache = {k: v for k, v in result.cache.items() if k != "clusters"}
+        self.result = dataclasses.replace(result, cache=cache)
+        self._run()
 
     def set_params(self, params: AnalysisParams) -> None:
         if params != self.params:
@@ -257,9 +276,12 @@ class AnalysisSession(QObject):
             QTimer.singleShot(0, self._settle)
 
     def _settle(self) -> None:
-        """The analysis was cancelled: the controls go back to what is on screen."""
+        """The analysis was cancelled: the controls go back to what is on screen. A renaming
+        of the clusters asked for meanwhile runs now."""
         if not self.runner.is_busy(self.channel) and self.result is not None:
             self._set_params(self.result.params)
+            if self._rename_pending:
+                self._rename_clusters()
 
     def layout_method(self) -> str | None:
         """The layout the parameters ask for on this corpus (``auto`` resolved)."""
@@ -413,3 +435,10 @@ class AnalysisSession(QObject):
 
     def derived_column(self, name: str) -> np.ndarray | None:
         return display_column(self.result, name)
+
+
+def _naming_source(corpus: Corpus) -> str | None:
+    """The column clusters are named from (core.clusters.naming_texts)."""
+    if corpus.text_column is not None:
+        return corpus.text_column
+    return corpus.label_column if naming_texts(corpus) is not None else None

@@ -242,3 +242,24 @@ def test_the_panels_offer_exactly_the_core_choices(qtbot):
     assert data(panel.knn) == KNN_METHODS and data(panel.projection) == PROJECTIONS
     assert data(panel.reduction) == REDUCTIONS and data(panel.mp_method) == MP_METHODS
     assert data(panel.cluster_space) == CLUSTER_SPACES
+
+
+def test_clusters_are_named_again_when_the_text_column_changes(qtbot, window):
+    """Issue 11: cluster names come from the text column, else the label column; choosing
+    another text column names the same clusters from it (they were left stale)."""
+    from embexplorer.core.analysis.clusters import frequent_names
+
+    _apply(qtbot, window, clusters="kmeans:3")
+    before = window.document.analysis.result.clusters
+    assert window.document.corpus.text_column == "text"
+    with qtbot.waitSignal(window.document.analysis.finished, timeout=TIMEOUT):
+        combo = window.dataset_panel.text_combo
+        combo.setCurrentIndex(0)  # "(none)": named by the labels
+        combo.activated.emit(0)  # as a user's choice does
+    assert window.document.corpus.text_column is None
+    after = window.document.analysis.result.clusters
+    assert np.array_equal(after.labels, before.labels)  # the same clusters (seeded)
+    expected = frequent_names(after.labels, window.document.corpus.labels)
+    assert after.keywords == expected != before.keywords
+    shown = window.plot_panel.view.cluster_labels.visible_texts()
+    assert sorted(shown) == sorted(", ".join(names) for names in expected.values())
