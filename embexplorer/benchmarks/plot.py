@@ -225,3 +225,43 @@ def bench_analysis_stall(app: QApplication, rows: int = 200_000, dims: int = 384
     return AnalysisStall(
         rows, max(gaps, default=0.0), sum(g > 50 for g in gaps), wall, text.getvalue()
     )
+
+
+def bench_marker_sets(
+    app: QApplication, n: int, repeats: int = 5
+) -> dict[str, tuple[float, float]]:
+    """Median ms to give ``n`` coloured markers to the map's marker layer and to a pyqtgraph
+    ``ScatterPlotItem`` (per-point brushes from a table, as the map used), and to paint them:
+    what a new colouring, selection or zoom into markers costs the GUI thread."""
+    from embexplorer.gui.plot.colormap import color_mapping
+    from embexplorer.gui.plot.markers import MarkerLayer
+    from embexplorer.gui.plot.overlays import PassiveScatter
+
+    coords, labels = synthetic_points(n)
+    colors = color_mapping(labels, "label")
+    brushes = np.empty(len(colors.palette), dtype=object)
+    for i, rgba in enumerate(colors.palette):
+        brushes[i] = pg.mkBrush(*(int(c) for c in rgba))
+    out = {}
+    for name in ("embexplorer", "pyqtgraph"):
+        widget = pg.PlotWidget()
+        widget.resize(*VIEW_SIZE)
+        widget.show()
+        app.processEvents()
+        item = MarkerLayer() if name == "embexplorer" else PassiveScatter(pxMode=True, pen=None)
+        widget.getPlotItem().addItem(item)
+        widget.getPlotItem().getViewBox().setRange(xRange=(-15, 15), yRange=(-15, 15))
+        sets, paints = [], []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            if name == "embexplorer":
+                item.set_points(coords, colors.codes, colors.palette, 6.0)
+            else:
+                item.setData(x=coords[:, 0], y=coords[:, 1], brush=brushes[colors.codes], size=6)
+            middle = time.perf_counter()
+            widget.grab()
+            sets.append(middle - start)
+            paints.append(time.perf_counter() - middle)
+        widget.close()
+        out[name] = (statistics.median(sets) * 1000, statistics.median(paints) * 1000)
+    return out

@@ -123,6 +123,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-reference", action="store_true", help="plot: skip the reference")
     p.add_argument("--no-stall", action="store_true", help="plot: skip the PCA stall check")
     p.add_argument(
+        "--analysis-stall-n",
+        type=int,
+        default=200_000,
+        metavar="N",
+        help="plot: rows of the whole-analysis stall check in the main window (0: skip)",
+    )
+    p.add_argument(
+        "--profile-stall",
+        action="store_true",
+        help="plot: print the GUI thread's profile of the whole-analysis stall check",
+    )
+    p.add_argument(
         "--onscreen",
         action="store_true",
         help="plot: render on the current display, not Qt's offscreen platform",
@@ -433,6 +445,23 @@ def bench_plot(args: argparse.Namespace) -> None:
             ratio = statistics.median(ref.frame_ms) / statistics.median(ours.frame_ms)
             print(f"N={n:>9,} reference:   {plot.summarize(ref)}")
             print(f"             frame median ratio reference / embexplorer = {ratio:.1f}×")
+    for n in (20_000, 90_000):  # all markers of a small map; the most markers a zoom shows
+        figures = plot.bench_marker_sets(app, n)
+        (ours_set, ours_paint), (ref_set, ref_paint) = figures["embexplorer"], figures["pyqtgraph"]
+        print(
+            f"markers N={n:>7,}: set {ours_set:6.1f} ms + paint {ours_paint:5.1f} ms "
+            f"(pyqtgraph ScatterPlotItem {ref_set:6.1f} + {ref_paint:5.1f} ms), "
+            f"{(ref_set + ref_paint) / (ours_set + ours_paint):.1f}× faster"
+        )
+    if args.analysis_stall_n:
+        stall = plot.bench_analysis_stall(app, args.analysis_stall_n)
+        print(
+            f"GUI-thread stall during the whole analysis of {stall.rows:,} × 384 in the window "
+            f"(open to last stage): longest gap between 5 ms ticks {stall.longest_ms:.0f} ms, "
+            f"{stall.over_target} gaps over 50 ms, {stall.wall_s:.0f} s (target: ≤ 50 ms)"
+        )
+        if args.profile_stall:
+            print(stall.profile)
     if not args.no_stall:
         stall_ms, wall_s = plot.bench_pca_stall(app)
         print(

@@ -144,7 +144,7 @@ def test_colour_and_size_by_k_occurrence_and_mark_hubs(qtbot, window):
         int(hub.antihubs.sum()),
     )
     window.plot_panel.size_by_nk.setChecked(True)
-    sizes = window.plot_panel.view._markers.data["size"]
+    sizes = window.plot_panel.view._markers.point_px
     assert sizes.max() > sizes.min()  # bigger markers for frequent neighbours
 
 

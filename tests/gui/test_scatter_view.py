@@ -58,10 +58,46 @@ def test_large_sets_switch_between_image_and_markers(view, qtbot):
 def test_colours_follow_the_mapping(view):
     index, colors = _points(300)
     view.set_points(index, colors)
-    brushes = view._markers.data["brush"]
+    drawn = view._markers.point_colors()
     for row in (0, 1, 2, 150):
         expected = colors.palette[colors.codes[row]]
-        assert brushes[row].color().getRgb()[:3] == tuple(int(c) for c in expected[:3])
+        assert tuple(drawn[row][:3]) == tuple(int(c) for c in expected[:3])
+
+
+def test_markers_are_painted_where_their_points_are_in_their_colour(view, qtbot):
+    """The marker layer's own painting (one drawPixmapFragments call from an atlas): each
+    point's disc lands on its pixel, in its colour, at its size; nothing between them."""
+    from embexplorer.gui.plot.colormap import color_mapping
+
+    coords = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]], dtype=np.float32)
+    labels = np.array(["a", "b", "c", "d"], dtype=object)
+    colors = color_mapping(labels, "label")
+    view.resize(400, 400)
+    view.set_points(PointIndex(coords), colors)
+    view.set_sizes(np.array([6.0, 6.0, 6.0, 20.0]))
+    qtbot.waitUntil(lambda: view._markers.isVisible())
+    image = view.grab().toImage()
+    ratio = image.devicePixelRatio()
+
+    def pixel(x: float, y: float) -> tuple[int, int, int]:
+        scene = view.view_box.mapViewToScene(QPointF(x, y))
+        pos = view.mapFromScene(scene)
+        c = image.pixelColor(round(pos.x() * ratio), round(pos.y() * ratio))
+        return c.red(), c.green(), c.blue()
+
+    def over_white(row: int) -> tuple[int, ...]:  # the markers' colours are translucent
+        *rgb, alpha = colors.palette[colors.codes[row]].astype(float)
+        return tuple(round(c * alpha / 255 + 255 * (1 - alpha / 255)) for c in rgb)
+
+    for row, (x, y) in enumerate(coords.tolist()):
+        got, expected = np.array(pixel(x, y)), np.array(over_white(row))
+        assert np.abs(got - expected).max() <= 2, f"point {row}: {got} != {expected}"
+    assert pixel(5.0, 5.0) == (255, 255, 255)  # the background between the points
+    px, _ = view.view_box.viewPixelSize()
+    big = over_white(3)
+    reach = np.array(pixel(10.0 + 7 * px, 10.0))
+    assert np.abs(reach - np.array(big)).max() <= 2  # the 20-pixel disc reaches 7 pixels out
+    assert pixel(0.0 + 7 * px, 0.0) == (255, 255, 255)  # the 6-pixel one does not
 
 
 def test_points_are_pickable_in_image_mode(view):

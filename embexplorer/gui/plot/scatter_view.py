@@ -32,6 +32,7 @@ from embexplorer.gui.plot.density import (
 )
 from embexplorer.gui.plot.density import DIRECT_MAX as DENSITY_DIRECT_MAX
 from embexplorer.gui.plot.hover_card import HoverCard
+from embexplorer.gui.plot.markers import MarkerLayer
 from embexplorer.gui.plot.overlays import HubOverlay, NeighborOverlay, PassiveScatter
 from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.plot.raster import rasterize
@@ -68,7 +69,7 @@ class ScatterView(pg.PlotWidget):
         self.view_box = self.plot_item.getViewBox()
         self.view_box.setAspectLocked(True)
         self.view_box.disableAutoRange()
-        self._markers = PassiveScatter(pxMode=True, size=MARKER_SIZE, pen=None)
+        self._markers = MarkerLayer()
         self._drawn_coords: np.ndarray | None = None  # see draw_at
         self._image = pg.ImageItem(axisOrder="row-major")
         self._highlight = PassiveScatter(
@@ -92,7 +93,6 @@ class ScatterView(pg.PlotWidget):
         self._selected: np.ndarray | None = None  # mask; unselected points are drawn faded
         self._index: PointIndex | None = None
         self._colors: ColorMapping = single_color(0)
-        self._brush_table = np.empty(0, dtype=object)
         self._marker_rows: np.ndarray | None = None
         self._covered: tuple[float, float, float, float] | None = None
         self._hover_row = -1
@@ -115,7 +115,6 @@ class ScatterView(pg.PlotWidget):
         n = 0 if index is None else len(index)
         self._colors = colors if colors is not None and len(colors.codes) == n else single_color(n)
         self._selected = None
-        self._brush_table = _brushes(self._palette())
         self._invalidate()
         self.set_highlight(np.empty(0, dtype=np.intp))
         self._sizes = None
@@ -132,7 +131,6 @@ class ScatterView(pg.PlotWidget):
         if len(colors.codes) != n:
             raise ValueError(f"{len(colors.codes)} colours for {n} points")
         self._colors = colors
-        self._brush_table = _brushes(self._palette())
         self._invalidate()
         self.refresh()
 
@@ -195,7 +193,6 @@ class ScatterView(pg.PlotWidget):
         """Draw the points outside ``mask`` faded (the selection, and the charts' filter);
         None draws every point in full."""
         self._selected = mask
-        self._brush_table = _brushes(self._palette())
         self._invalidate()
         self.refresh()
 
@@ -253,7 +250,7 @@ class ScatterView(pg.PlotWidget):
         """Redraw for the current view range (called after every pan / zoom, coalesced)."""
         index = self._index
         if index is None or not len(index):
-            self._markers.setData(x=[], y=[])
+            self._markers.clear()
             self._image.clear()
             self._contours.clear()
             self._set_detail("")
@@ -312,11 +309,11 @@ class ScatterView(pg.PlotWidget):
         coords = self._index.coords if self._drawn_coords is None else self._drawn_coords
         self._image.clear()
         self._image.setVisible(False)
-        self._markers.setData(
-            x=coords[rows, 0],
-            y=coords[rows, 1],
-            brush=self._brush_table[self._codes()[rows]],
-            size=MARKER_SIZE if self._sizes is None else self._sizes[rows],
+        self._markers.set_points(
+            coords[rows],
+            self._codes()[rows],
+            self._palette(),
+            MARKER_SIZE if self._sizes is None else self._sizes[rows],
         )
         self._markers.setVisible(True)
         self._marker_rows = rows
@@ -382,11 +379,3 @@ class ScatterView(pg.PlotWidget):
         row = self.row_at(event.scenePos())
         self.point_clicked.emit(row)
         self.picked.emit(row, event.modifiers())
-
-
-def _brushes(palette: np.ndarray) -> np.ndarray:
-    """One QBrush per palette colour, in an object array to index with numpy."""
-    table = np.empty(len(palette), dtype=object)
-    for i, rgba in enumerate(palette):
-        table[i] = pg.mkBrush(*(int(c) for c in rgba))
-    return table
