@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -77,6 +79,21 @@ def knn_task(
     return (yield from ivf_knn_task(vectors, k, metric, seed=seed))
 
 
+@dataclass(frozen=True, eq=False)
+class IvfPlan:
+    """A built IVF index and what searching it needs: shared by the local search below and
+    the Ray engine's (``embexplorer.engine.knn``), which searches shards of rows in parallel
+    with the same :func:`search_rows`."""
+
+    index: Any
+    k: int
+    keep: int  # candidates re-ranked per row
+    nlist: int
+    nprobe: int
+    sample: np.ndarray  # rows whose exact neighbours measure recall
+    truth: np.ndarray
+
+
 def ivf_knn_task(
     vectors: np.ndarray, k: int, metric: str = "cosine", seed: int = 0, nprobe: int | None = None
 ) -> Task[Neighbors]:
@@ -86,6 +103,24 @@ def ivf_knn_task(
     the candidates of a random sample of rows hold 98 % of their exact k nearest neighbours
     (or stop gaining).
     """
+    plan = yield from build_ivf_task(vectors, k, metric, seed, nprobe)
+    n = len(vectors)
+    indices = np.empty((n, plan.k), dtype=np.int32)  # half the memory of int64 at 1M rows
+    distances = np.empty((n, plan.k), dtype=np.float32)
+    inv_norms = inverse_norms(vectors) if metric == "cosine" else None
+    for lo, hi in chunk_ranges(n, SEARCH_BLOCK):
+        indices[lo:hi], distances[lo:hi] = search_rows(plan, vectors, lo, hi, metric, inv_norms)
+        yield Progress(0.15 + 0.85 * hi / n, f"Approximate kNN: {hi:,} of {n:,} rows")
+    plan.index.reset()  # the codes' memory, before the next stage's arrays
+    return_freed_memory()
+    return ivf_neighbors(plan, indices, distances, metric)
+
+
+def build_ivf_task(
+    vectors: np.ndarray, k: int, metric: str, seed: int = 0, nprobe: int | None = None
+) -> Task[IvfPlan]:
+    """Train the lists on a sample, add every row, find the exact neighbours of the recall
+    sample and tune ``nprobe`` (progress 0 to 0.15)."""
     faiss = _import_faiss()
     n = len(vectors)
     k = min(k, n - 1)
@@ -109,21 +144,32 @@ def ivf_knn_task(
     if nprobe is None:
         nprobe = yield from _tune_nprobe(index, vectors, sample, truth, keep, metric, nlist)
     index.nprobe = nprobe
-    indices = np.empty((n, k), dtype=np.int32)  # half the memory of int64 at 1M rows
-    distances = np.empty((n, k), dtype=np.float32)
-    inv_norms = _inverse_norms(vectors) if metric == "cosine" else None
-    for lo, hi in chunk_ranges(n, SEARCH_BLOCK):
-        _, found = index.search(_prepared(vectors[lo:hi], metric), keep + 1)
-        found = _without_self(found, lo, keep)
-        for a, b in chunk_ranges(hi - lo, RERANK_BLOCK):
-            rows = found[a:b]
-            d_exact = _rerank_distances(vectors, vectors[lo + a : lo + b], rows, metric, inv_norms)
-            order = np.lexsort((rows, d_exact), axis=1)[:, :k]
-            indices[lo + a : lo + b] = np.take_along_axis(rows, order, 1)
-            distances[lo + a : lo + b] = np.take_along_axis(d_exact, order, 1)
-        yield Progress(0.15 + 0.85 * hi / n, f"Approximate kNN: {hi:,} of {n:,} rows")
-    del index
-    return_freed_memory()
+    return IvfPlan(index, k, keep, nlist, nprobe, sample, truth)
+
+
+def search_rows(
+    plan: IvfPlan, vectors: np.ndarray, lo: int, hi: int, metric: str, inv_norms
+) -> tuple[np.ndarray, np.ndarray]:
+    """(indices int32, distances float32) of rows lo:hi: the index's candidates, re-ranked
+    exactly (by distance, ties by row)."""
+    _, found = plan.index.search(_prepared(vectors[lo:hi], metric), plan.keep + 1)
+    found = _without_self(found, lo, plan.keep)
+    indices = np.empty((hi - lo, plan.k), dtype=np.int32)
+    distances = np.empty((hi - lo, plan.k), dtype=np.float32)
+    for a, b in chunk_ranges(hi - lo, RERANK_BLOCK):
+        rows = found[a:b]
+        d_exact = _rerank_distances(vectors, vectors[lo + a : lo + b], rows, metric, inv_norms)
+        order = np.lexsort((rows, d_exact), axis=1)[:, : plan.k]
+        indices[a:b] = np.take_along_axis(rows, order, 1)
+        distances[a:b] = np.take_along_axis(d_exact, order, 1)
+    return indices, distances
+
+
+def ivf_neighbors(
+    plan: IvfPlan, indices: np.ndarray, distances: np.ndarray, metric: str
+) -> Neighbors:
+    """The graph with its recall measured on the plan's sample of exact queries."""
+    truth, sample = plan.truth, plan.sample
     recall = float((indices[sample][:, :, None] == truth[:, None, :]).any(axis=2).mean())
     return Neighbors(
         indices,
@@ -131,7 +177,12 @@ def ivf_knn_task(
         metric,
         method="faiss IVF-SQ4",
         recall=recall,
-        params={"nlist": nlist, "nprobe": nprobe, "candidates": keep, "recall_sample": len(sample)},
+        params={
+            "nlist": plan.nlist,
+            "nprobe": plan.nprobe,
+            "candidates": plan.keep,
+            "recall_sample": len(sample),
+        },
     )
 
 
@@ -185,7 +236,7 @@ def _tune_nprobe(index, vectors, sample, truth, keep, metric, nlist) -> Task[int
         nprobe = min(2 * nprobe, nlist)
 
 
-def _inverse_norms(vectors: np.ndarray) -> np.ndarray:
+def inverse_norms(vectors: np.ndarray) -> np.ndarray:
     out = np.empty(len(vectors), dtype=np.float32)
     for lo, hi in chunk_ranges(len(vectors), 8192):
         norms = np.linalg.norm(vectors[lo:hi], axis=1)
