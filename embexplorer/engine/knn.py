@@ -1,0 +1,267 @@
+"""The kNN graph on a Ray cluster: exact (block pairs of the symmetric product as tasks) or
+approximate (one IVF index, shards of rows searched in parallel, exact re-ranking).
+
+Exact: the rows are cut into task blocks of ``TASK_BLOCKS`` × ``GRAPH_BLOCK`` rows. One task
+takes a pair of task blocks (I, J ≥ I) and folds their ``GRAPH_BLOCK`` sub-pairs with the
+local engine's own kernel (``neighbors.fold_pair``), in the local order, into the best lists
+of I's rows (from J) and of J's rows (from I). The driver merges each row's lists as tasks
+finish (``neighbors.select_best``: by score, ties by row, so the order tasks finish in does
+not matter) and finishes a block's rows once every pair that holds it is in. A task block of
+8,192 rows makes each task ~16 sub-products (most of the lists' updates take the cheap
+threshold path, as locally) and the driver's merge ~1/40 of the work per row at k = 20.
+
+The vectors go to the object store once (``ray.put``); every task reads them there without a
+copy. Each task uses the driver's BLAS thread count (see ``neighbors``: the float32 scores,
+and so the graph, are identical to the local engine's only with the same threads).
+
+Approximate: the index is built and ``nprobe`` tuned on the driver with the local code
+(``ann.build_ivf_task``: trained on a sample, recall measured on a sample of exact queries);
+search actors each load the index once and search shards of rows with ``ann.search_rows``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from embexplorer.core.analysis import neighbors
+from embexplorer.core.analysis.neighbors import (
+    CANDIDATE_MARGIN,
+    MAX_GRAPH_K,
+    Neighbors,
+    Scorer,
+    _check_k,
+    _squared_norms,
+    check_metric,
+    finish_rows,
+    fold_pair,
+    score_term,
+    select_best,
+)
+from embexplorer.core.tasks import Progress, Task, chunk_ranges
+
+#: Rows per side of a task's block pair, in local graph blocks.
+TASK_BLOCKS = 4
+#: Tasks in flight per worker slot: enough to keep every slot busy, few enough that finished
+#: results wait in the object store only briefly.
+IN_FLIGHT_PER_SLOT = 2
+#: Rows per shard an IVF search actor takes at a time.
+SEARCH_SHARD = 16_384
+
+
+def blas_threads() -> int:
+    """The BLAS threads this process uses (what the local engine's products run with)."""
+    from threadpoolctl import threadpool_info
+
+    counts = [p["num_threads"] for p in threadpool_info() if p.get("user_api") == "blas"]
+    return max(counts) if counts else 1
+
+
+def task_threads(ray: Any, wanted: int) -> int:
+    """``wanted`` threads per task, or fewer if no node has that many CPUs (then the scores
+    may differ from the local engine's in their last bit)."""
+    largest = max(
+        (int(node["Resources"].get("CPU", 0)) for node in ray.nodes() if node.get("Alive")),
+        default=1,
+    )
+    return max(1, min(wanted, largest))
+
+
+def ray_knn_task(
+    ray: Any,
+    vectors: np.ndarray,
+    k: int,
+    metric: str = "cosine",
+    method: str = "auto",
+    seed: int = 0,
+    threads: int | None = None,
+) -> Task[Neighbors]:
+    """The kNN graph on Ray: exact or approximate as the local ``ann.knn_task`` chooses."""
+    from embexplorer.core.analysis.ann import AUTO_EXACT_MAX
+
+    if method == "exact" or (method == "auto" and len(vectors) <= AUTO_EXACT_MAX):
+        return (yield from exact_knn_task(ray, vectors, k, metric, threads=threads))
+    return (yield from ivf_knn_task(ray, vectors, k, metric, seed=seed, threads=threads))
+
+
+def exact_knn_task(
+    ray: Any,
+    vectors: np.ndarray,
+    k: int,
+    metric: str = "cosine",
+    threads: int | None = None,
+    task_blocks: int = TASK_BLOCKS,
+) -> Task[Neighbors]:
+    """The exact k nearest neighbours of every row (itself excluded), identical to
+    ``neighbors.knn_graph_task``'s. ``task_blocks``: local graph blocks per side of a task
+    (its sub-blocks are the local engine's blocks, read here: the workers never see a block
+    size changed in this process)."""
+    check_metric(metric)
+    graph_block = neighbors.GRAPH_BLOCK
+    task_rows = task_blocks * graph_block
+    n = len(vectors)
+    k = _check_k(k, n, MAX_GRAPH_K, exclude_self=True)
+    keep = min(k + (CANDIDATE_MARGIN if metric == "euclidean" else 0), n - 1)
+    threads = task_threads(ray, threads or blas_threads())
+    term = None if metric == "dot" else score_term(_squared_norms(vectors), metric)
+    vectors_ref, term_ref = ray.put(vectors), ray.put(term)
+    blocks = chunk_ranges(n, task_rows)
+    pairs = [(bi, bj) for bi in range(len(blocks)) for bj in range(bi, len(blocks))]
+    best_s = np.full((n, keep), -np.inf, dtype=np.float32)
+    best_i = np.full((n, keep), -1, dtype=np.intp)
+    waiting = [len(blocks)] * len(blocks)  # pairs still to come, per block
+    indices = np.empty((n, k), dtype=np.intp)
+    distances = np.empty((n, k), dtype=np.float32)
+    pair_task = ray.remote(num_cpus=threads)(_pair_lists)
+    yield Progress(0.0, f"Exact {k}-NN of {n:,} rows ({metric}) on Ray: {len(pairs)} tasks")
+
+    def submit(pair: tuple[int, int]):
+        rows, cols = blocks[pair[0]], blocks[pair[1]]
+        return pair_task.remote(
+            vectors_ref, term_ref, metric, keep, rows, cols, (graph_block, threads)
+        )
+
+    slots = max(1, int(ray.cluster_resources().get("CPU", 1)) // threads)
+    results = _as_completed(ray, pairs, submit, slots * IN_FLIGHT_PER_SLOT)
+    for done, (pair, lists) in enumerate(results, start=1):
+        for side, (s, i) in zip(pair if pair[0] != pair[1] else pair[:1], lists, strict=False):
+            lo, hi = blocks[side]
+            merged = select_best(
+                np.concatenate([best_s[lo:hi], s], axis=1),
+                np.concatenate([best_i[lo:hi], i], axis=1),
+                keep,
+            )
+            best_s[lo:hi], best_i[lo:hi] = merged
+            waiting[side] -= 1
+            if not waiting[side]:  # every pair holding this block is in: finish its rows
+                indices[lo:hi], distances[lo:hi] = finish_rows(
+                    vectors, lo, hi, best_s, best_i, k, metric
+                )
+        yield Progress(done / len(pairs), f"Exact {k}-NN on Ray: {done} of {len(pairs)} tasks")
+    return Neighbors(indices, distances, metric)
+
+
+def _as_completed(ray: Any, items: list, submit, in_flight: int) -> Iterator[tuple[Any, Any]]:
+    """(item, result) as tasks finish, with at most ``in_flight`` running (back pressure: the
+    results wait in the object store only until the driver takes them)."""
+    pending: dict[Any, Any] = {}
+    queue = iter(items)
+    for item in queue:
+        pending[submit(item)] = item
+        if len(pending) >= in_flight:
+            break
+    while pending:
+        [ready], _ = ray.wait(list(pending), num_returns=1)
+        item = pending.pop(ready)
+        for nxt in queue:
+            pending[submit(nxt)] = nxt
+            break
+        yield item, ray.get(ready)
+
+
+def _pair_lists(
+    vectors: np.ndarray,
+    term: np.ndarray | None,
+    metric: str,
+    keep: int,
+    rows: tuple[int, int],
+    cols: tuple[int, int],
+    sizes: tuple[int, int],
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One task: the best ``keep`` of rows ``rows`` among rows ``cols``, and (when the blocks
+    differ) of ``cols`` among ``rows``, with the local kernel on its ``GRAPH_BLOCK``
+    sub-blocks, met in the local order. ``sizes``: (the local graph block, BLAS threads)."""
+    from threadpoolctl import threadpool_limits
+
+    graph_block, threads = sizes
+    scorer = Scorer(vectors, metric, column_term=term)
+    lists = [_empty_lists(rows, keep)]
+    if rows != cols:
+        lists.append(_empty_lists(cols, keep))
+    (rs, ri), (cs, ci) = lists[0], lists[-1]
+    sub_rows, sub_cols = _sub_blocks(rows, graph_block), _sub_blocks(cols, graph_block)
+    with threadpool_limits(threads, user_api="blas"):
+        for a, sub_i in enumerate(sub_rows):
+            for sub_j in sub_rows[a:] if rows == cols else sub_cols:
+                fold_pair(scorer, sub_i, sub_j, rs, ri, cs, ci, origin=(rows[0], cols[0]))
+    return lists
+
+
+def _sub_blocks(block: tuple[int, int], size: int) -> list[tuple[int, int]]:
+    return [(lo + block[0], hi + block[0]) for lo, hi in chunk_ranges(block[1] - block[0], size)]
+
+
+def _empty_lists(block: tuple[int, int], keep: int) -> tuple[np.ndarray, np.ndarray]:
+    size = block[1] - block[0]
+    return np.full((size, keep), -np.inf, dtype=np.float32), np.full((size, keep), -1, np.intp)
+
+
+def ivf_knn_task(
+    ray: Any,
+    vectors: np.ndarray,
+    k: int,
+    metric: str = "cosine",
+    seed: int = 0,
+    threads: int | None = None,
+) -> Task[Neighbors]:
+    """Approximate kNN graph: the local IVF-SQ4 index, searched by shards on Ray actors."""
+    from embexplorer.core.analysis.ann import _import_faiss, build_ivf_task, ivf_neighbors
+
+    faiss = _import_faiss()
+    plan = yield from build_ivf_task(vectors, k, metric, seed)
+    threads = task_threads(ray, threads or 1)
+    index_ref = ray.put(faiss.serialize_index(plan.index))
+    plan_ref = ray.put(_plan_without_index(plan))
+    vectors_ref = ray.put(vectors)
+    slots = max(1, int(ray.cluster_resources().get("CPU", 1)) // threads)
+    searcher = ray.remote(num_cpus=threads)(_IvfSearcher)
+    actors = [
+        searcher.remote(index_ref, plan_ref, vectors_ref, metric, threads) for _ in range(slots)
+    ]
+    n = len(vectors)
+    shards = chunk_ranges(n, SEARCH_SHARD)
+    indices = np.empty((n, plan.k), dtype=np.int32)
+    distances = np.empty((n, plan.k), dtype=np.float32)
+    pending = {
+        actors[i % len(actors)].search.remote(lo, hi): (lo, hi) for i, (lo, hi) in enumerate(shards)
+    }
+    done = 0
+    while pending:
+        [ready], _ = ray.wait(list(pending), num_returns=1)
+        lo, hi = pending.pop(ready)
+        indices[lo:hi], distances[lo:hi] = ray.get(ready)
+        done += hi - lo
+        yield Progress(0.15 + 0.85 * done / n, f"Approximate kNN on Ray: {done:,} of {n:,} rows")
+    for actor in actors:
+        ray.kill(actor)
+    return ivf_neighbors(plan, indices, distances, metric)
+
+
+def _plan_without_index(plan):
+    import dataclasses
+
+    return dataclasses.replace(plan, index=None)
+
+
+class _IvfSearcher:
+    """A Ray actor holding one copy of the index; searches shards of rows."""
+
+    def __init__(self, index_bytes, plan, vectors, metric: str, threads: int):
+        import dataclasses
+
+        from embexplorer.core.analysis.ann import _import_faiss, inverse_norms
+
+        faiss = _import_faiss()
+        faiss.omp_set_num_threads(threads)  # not every core of the node: its share
+        index = faiss.deserialize_index(np.asarray(index_bytes))
+        index.nprobe = plan.nprobe
+        self.plan = dataclasses.replace(plan, index=index)
+        self.vectors, self.metric = vectors, metric
+        self.inv_norms = inverse_norms(vectors) if metric == "cosine" else None
+
+    def search(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        from embexplorer.core.analysis.ann import search_rows
+
+        return search_rows(self.plan, self.vectors, lo, hi, self.metric, self.inv_norms)
