@@ -43,6 +43,9 @@ CORPUS_BLOCK = 4096
 GRAPH_BLOCK = 2048
 #: Extra candidates kept by the float32 ranking and re-ranked exactly in float64.
 CANDIDATE_MARGIN = 8
+#: Columns an empty best list is first filled from; the rest of the block is compared with
+#: the worst kept (selecting from a whole 2048-wide block costs ~10× more).
+FILL_COLUMNS = 256
 #: The most columns of a whole kNN graph, and the largest k for one inspected point. The
 #: analysis lets users choose k ≤ 100 (pipeline.MAX_K) and keeps up to k + 50 candidates for
 #: hubness reduction (stages.candidate_count), so the graph must allow 150.
@@ -386,21 +389,26 @@ def _fold(best_s: np.ndarray, best_i: np.ndarray, s: np.ndarray, offset: int, ax
     """
     keep = best_s.shape[1]
     worst = best_s.min(axis=1)
-    if np.isneginf(worst).any():  # lists not full yet: take the block's best outright
+    if np.isneginf(worst).any():  # lists not full yet: take the best of the first columns
         s_q = s if axis == 1 else s.T
-        columns = np.broadcast_to(np.arange(offset, offset + s_q.shape[1]), s_q.shape)
-        cand_s, cand_i = select_best(s_q, columns, keep)
+        head = min(s_q.shape[1], max(FILL_COLUMNS, 2 * keep + 1))
+        columns = np.broadcast_to(np.arange(offset, offset + head), (len(s_q), head))
+        cand_s, cand_i = select_best(s_q[:, :head], columns, keep)
         q_rows = np.repeat(np.arange(len(best_s)), cand_s.shape[1])
         _merge(best_s, best_i, q_rows, cand_s.ravel(), cand_i.ravel(), keep)
+        if head < s_q.shape[1]:  # the rest against the lists' new worst: few pass it
+            rest = s[:, head:] if axis == 1 else s[head:]
+            _fold(best_s, best_i, rest, offset + head, axis)
         return
     hits = s > (worst[:, None] if axis == 1 else worst[None, :])
     flat = np.flatnonzero(hits)
     if not len(flat):
         return
     r, c = np.divmod(flat, s.shape[1])
+    values = s.ravel()[flat] if s.flags.c_contiguous else s[r, c]
     q_rows, cand = (r, c) if axis == 1 else (c, r)
     order = np.argsort(q_rows, kind="stable") if axis == 0 else slice(None)
-    _merge(best_s, best_i, q_rows[order], s.ravel()[flat][order], cand[order] + offset, keep)
+    _merge(best_s, best_i, q_rows[order], values[order], cand[order] + offset, keep)
 
 
 class ExactIndex:
