@@ -119,8 +119,9 @@ def exact_knn_task(
 
     def submit(pair: tuple[int, int]):
         rows, cols = blocks[pair[0]], blocks[pair[1]]
+        bounds = (_bound(best_s, rows), _bound(best_s, cols))
         return pair_task.remote(
-            vectors_ref, term_ref, metric, keep, rows, cols, (graph_block, threads)
+            vectors_ref, term_ref, metric, keep, rows, cols, bounds, (graph_block, threads)
         )
 
     slots = max(1, int(ray.cluster_resources().get("CPU", 1)) // threads)
@@ -168,18 +169,23 @@ def _pair_lists(
     keep: int,
     rows: tuple[int, int],
     cols: tuple[int, int],
+    bounds: tuple[np.ndarray, np.ndarray],
     sizes: tuple[int, int],
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """One task: the best ``keep`` of rows ``rows`` among rows ``cols``, and (when the blocks
     differ) of ``cols`` among ``rows``, with the local kernel on its ``GRAPH_BLOCK``
-    sub-blocks, met in the local order. ``sizes``: (the local graph block, BLAS threads)."""
+    sub-blocks, met in the local order. ``bounds``: per row of each block, the worst score
+    its merged list held when the task was sent (-inf: not full); a candidate below it cannot
+    make the final list, so the lists start full of placeholders just below it and most
+    candidates take the kernel's cheap threshold path. ``sizes``: (graph block, BLAS threads).
+    """
     from threadpoolctl import threadpool_limits
 
     graph_block, threads = sizes
     scorer = Scorer(vectors, metric, column_term=term)
-    lists = [_empty_lists(rows, keep)]
+    lists = [_seeded_lists(bounds[0], keep)]
     if rows != cols:
-        lists.append(_empty_lists(cols, keep))
+        lists.append(_seeded_lists(bounds[1], keep))
     (rs, ri), (cs, ci) = lists[0], lists[-1]
     sub_rows, sub_cols = _sub_blocks(rows, graph_block), _sub_blocks(cols, graph_block)
     with threadpool_limits(threads, user_api="blas"):
@@ -193,9 +199,17 @@ def _sub_blocks(block: tuple[int, int], size: int) -> list[tuple[int, int]]:
     return [(lo + block[0], hi + block[0]) for lo, hi in chunk_ranges(block[1] - block[0], size)]
 
 
-def _empty_lists(block: tuple[int, int], keep: int) -> tuple[np.ndarray, np.ndarray]:
-    size = block[1] - block[0]
-    return np.full((size, keep), -np.inf, dtype=np.float32), np.full((size, keep), -1, np.intp)
+def _bound(best_s: np.ndarray, block: tuple[int, int]) -> np.ndarray:
+    """The worst score each row of ``block`` holds now (-inf while its list is not full)."""
+    return best_s[block[0] : block[1]].min(axis=1)
+
+
+def _seeded_lists(bound: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
+    """Best lists of placeholders (row -1) scoring just below ``bound``: a candidate equal to
+    the bound still enters (it may win its tie by row); one below it never could."""
+    floor = np.nextafter(bound.astype(np.float32), np.float32(-np.inf))
+    scores = np.repeat(floor[:, None], keep, axis=1)
+    return scores, np.full(scores.shape, -1, dtype=np.intp)
 
 
 def ivf_knn_task(

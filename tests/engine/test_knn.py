@@ -57,17 +57,22 @@ def test_exact_ties_go_to_the_lower_row_whatever_the_order(ray_cluster, small_bl
 
 
 def test_every_block_pair_is_one_task_when_blocks_are_single(ray_cluster, small_blocks):
+    """21 tasks, most sent after others were merged: they start from the merged lists'
+    bounds (placeholders just below them), and the graph is still the local one."""
     x = tied_vectors()
-    steps = list(_progress(ray_knn.exact_knn_task(ray_cluster, x, 4, "cosine", task_blocks=1)))
+    task = ray_knn.exact_knn_task(ray_cluster, x, 4, "dot", task_blocks=1)
+    steps, graph = _progress(task)
     assert "21 tasks" in steps[0].message  # 6 blocks: 6·7/2 pairs of the symmetric product
+    np.testing.assert_array_equal(graph.indices, run_task(knn_graph_task(x, 4, "dot")).indices)
 
 
 def _progress(task):
+    steps = []
     try:
         while True:
-            yield next(task)
-    except StopIteration:
-        return
+            steps.append(next(task))
+    except StopIteration as stop:
+        return steps, stop.value
 
 
 def clustered(n=1500, d=24, seed=0) -> np.ndarray:
