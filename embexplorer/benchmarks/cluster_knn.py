@@ -94,25 +94,25 @@ def _ray_child(n: int, dim: int, k: int, num_cpus: int) -> dict:
         ray.get(ray.remote(lambda: None).remote())  # one worker up, as a running cluster has
         _reset_peak()
         baseline = _rss_mb()
-        messages: list[str] = []
+        stats: dict = {}
         with threadpool_limits(num_cpus, user_api="blas"):
             start = time.perf_counter()
-            graph = run_task(
-                exact_knn_task(ray, x, k, "cosine"), lambda p: messages.append(p.message)
-            )
+            graph = run_task(exact_knn_task(ray, x, k, "cosine", stats=stats))
             seconds = time.perf_counter() - start
         peak = _status_mb("VmHWM") - baseline
     finally:
         ray.shutdown()
-    tasks = next((m.rsplit(": ", 1)[-1] for m in messages if "tasks" in m), "")
     return {
-        "engine": f"ray ({num_cpus} CPUs, {tasks})",
+        "engine": f"ray ({num_cpus} CPUs)",
         "rows": n,
         "dims": dim,
         "k": k,
         "seconds": round(seconds, 2),
         "startup_s": round(startup, 2),
         "peak_driver_mb": round(max(0.0, peak), 1),
+        "tasks": f"{stats['tasks']} of {stats['task_rows']}² rows, {stats['threads']} threads",
+        "task_s": round(seconds * stats["slots"] / stats["tasks"], 3),
+        "driver_merge_s": round(stats["driver_merge_s"], 2),
         "digest": _digest(graph.indices, graph.distances),
     }
 

@@ -93,55 +93,90 @@ def exact_knn_task(
     metric: str = "cosine",
     threads: int | None = None,
     task_blocks: int = TASK_BLOCKS,
+    stats: dict[str, Any] | None = None,
 ) -> Task[Neighbors]:
     """The exact k nearest neighbours of every row (itself excluded), identical to
     ``neighbors.knn_graph_task``'s. ``task_blocks``: local graph blocks per side of a task
     (its sub-blocks are the local engine's blocks, read here: the workers never see a block
-    size changed in this process)."""
+    size changed in this process). ``stats``, if given, receives the tasks' shape and the
+    driver's merge time (for the benchmark)."""
+    import time
+
     check_metric(metric)
     graph_block = neighbors.GRAPH_BLOCK
-    task_rows = task_blocks * graph_block
     n = len(vectors)
     k = _check_k(k, n, MAX_GRAPH_K, exclude_self=True)
     keep = min(k + (CANDIDATE_MARGIN if metric == "euclidean" else 0), n - 1)
     threads = task_threads(ray, threads or blas_threads())
     term = None if metric == "dot" else score_term(_squared_norms(vectors), metric)
     vectors_ref, term_ref = ray.put(vectors), ray.put(term)
-    blocks = chunk_ranges(n, task_rows)
-    pairs = [(bi, bj) for bi in range(len(blocks)) for bj in range(bi, len(blocks))]
-    best_s = np.full((n, keep), -np.inf, dtype=np.float32)
-    best_i = np.full((n, keep), -1, dtype=np.intp)
-    waiting = [len(blocks)] * len(blocks)  # pairs still to come, per block
-    indices = np.empty((n, k), dtype=np.intp)
-    distances = np.empty((n, k), dtype=np.float32)
+    graph = _GraphMerge(vectors, chunk_ranges(n, task_blocks * graph_block), k, keep, metric)
+    pairs = graph.pairs()
     pair_task = ray.remote(num_cpus=threads)(_pair_lists)
     yield Progress(0.0, f"Exact {k}-NN of {n:,} rows ({metric}) on Ray: {len(pairs)} tasks")
 
     def submit(pair: tuple[int, int]):
-        rows, cols = blocks[pair[0]], blocks[pair[1]]
-        bounds = (_bound(best_s, rows), _bound(best_s, cols))
-        return pair_task.remote(
-            vectors_ref, term_ref, metric, keep, rows, cols, bounds, (graph_block, threads)
-        )
+        rows, cols = graph.blocks[pair[0]], graph.blocks[pair[1]]
+        bounds = (graph.bound(rows), graph.bound(cols))
+        sizes = (graph_block, threads)
+        return pair_task.remote(vectors_ref, term_ref, metric, keep, rows, cols, bounds, sizes)
 
     slots = max(1, int(ray.cluster_resources().get("CPU", 1)) // threads)
-    results = _as_completed(ray, pairs, submit, slots * IN_FLIGHT_PER_SLOT)
-    for done, (pair, lists) in enumerate(results, start=1):
-        for side, (s, i) in zip(pair if pair[0] != pair[1] else pair[:1], lists, strict=False):
-            lo, hi = blocks[side]
-            merged = select_best(
-                np.concatenate([best_s[lo:hi], s], axis=1),
-                np.concatenate([best_i[lo:hi], i], axis=1),
-                keep,
-            )
-            best_s[lo:hi], best_i[lo:hi] = merged
-            waiting[side] -= 1
-            if not waiting[side]:  # every pair holding this block is in: finish its rows
-                indices[lo:hi], distances[lo:hi] = finish_rows(
-                    vectors, lo, hi, best_s, best_i, k, metric
-                )
+    merge_s = 0.0
+    for done, (pair, lists) in enumerate(
+        _as_completed(ray, pairs, submit, slots * IN_FLIGHT_PER_SLOT), start=1
+    ):
+        start = time.perf_counter()
+        graph.take(pair, lists)
+        merge_s += time.perf_counter() - start
         yield Progress(done / len(pairs), f"Exact {k}-NN on Ray: {done} of {len(pairs)} tasks")
-    return Neighbors(indices, distances, metric)
+    if stats is not None:
+        stats.update(
+            tasks=len(pairs),
+            task_rows=task_blocks * graph_block,
+            threads=threads,
+            slots=slots,
+            driver_merge_s=merge_s,
+        )
+    return Neighbors(graph.indices, graph.distances, metric)
+
+
+class _GraphMerge:
+    """The driver's side: every row's best lists, merged from the tasks' as they come, and
+    each block's rows finished once every pair that holds the block is in."""
+
+    def __init__(self, vectors, blocks: list[tuple[int, int]], k: int, keep: int, metric: str):
+        n = len(vectors)
+        self.vectors, self.blocks, self.k, self.keep, self.metric = vectors, blocks, k, keep, metric
+        self.best_s = np.full((n, keep), -np.inf, dtype=np.float32)
+        self.best_i = np.full((n, keep), -1, dtype=np.intp)
+        self.waiting = [len(blocks)] * len(blocks)  # pairs still to come, per block
+        self.indices = np.empty((n, k), dtype=np.intp)
+        self.distances = np.empty((n, k), dtype=np.float32)
+
+    def pairs(self) -> list[tuple[int, int]]:
+        """Every block pair (i, j ≥ i) of the symmetric product, row by row."""
+        count = len(self.blocks)
+        return [(bi, bj) for bi in range(count) for bj in range(bi, count)]
+
+    def bound(self, block: tuple[int, int]) -> np.ndarray:
+        """The worst score each row of ``block`` holds now (-inf while its list is not full)."""
+        return self.best_s[block[0] : block[1]].min(axis=1)
+
+    def take(self, pair: tuple[int, int], lists: list) -> None:
+        sides = pair if pair[0] != pair[1] else pair[:1]
+        for side, (s, i) in zip(sides, lists, strict=True):
+            lo, hi = self.blocks[side]
+            self.best_s[lo:hi], self.best_i[lo:hi] = select_best(
+                np.concatenate([self.best_s[lo:hi], s], axis=1),
+                np.concatenate([self.best_i[lo:hi], i], axis=1),
+                self.keep,
+            )
+            self.waiting[side] -= 1
+            if not self.waiting[side]:
+                self.indices[lo:hi], self.distances[lo:hi] = finish_rows(
+                    self.vectors, lo, hi, self.best_s, self.best_i, self.k, self.metric
+                )
 
 
 def _as_completed(ray: Any, items: list, submit, in_flight: int) -> Iterator[tuple[Any, Any]]:
@@ -197,11 +232,6 @@ def _pair_lists(
 
 def _sub_blocks(block: tuple[int, int], size: int) -> list[tuple[int, int]]:
     return [(lo + block[0], hi + block[0]) for lo, hi in chunk_ranges(block[1] - block[0], size)]
-
-
-def _bound(best_s: np.ndarray, block: tuple[int, int]) -> np.ndarray:
-    """The worst score each row of ``block`` holds now (-inf while its list is not full)."""
-    return best_s[block[0] : block[1]].min(axis=1)
 
 
 def _seeded_lists(bound: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
