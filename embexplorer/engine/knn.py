@@ -10,8 +10,9 @@ not matter) and finishes a block's rows once every pair that holds it is in. A t
 8,192 rows makes each task ~16 sub-products (most of the lists' updates take the cheap
 threshold path, as locally) and the driver's merge ~1/40 of the work per row at k = 20.
 
-The vectors go to the object store once (``ray.put``); every task reads them there without a
-copy. Each task uses the driver's BLAS thread count (see ``neighbors``: the float32 scores,
+The vectors go to the object store once (``ray.put``), one object per task block; a task
+fetches its two blocks and reads them there without a copy, so a node holds the blocks its
+tasks use, not the whole matrix. Each task uses the driver's BLAS thread count (see ``neighbors``: the float32 scores,
 and so the graph, are identical to the local engine's only with the same threads).
 
 Approximate: the index is built and ``nprobe`` tuned on the driver with the local code
@@ -108,9 +109,8 @@ def exact_knn_task(
     k = _check_k(k, n, MAX_GRAPH_K, exclude_self=True)
     keep = min(k + (CANDIDATE_MARGIN if metric == "euclidean" else 0), n - 1)
     threads = task_threads(ray, threads or blas_threads())
-    term = None if metric == "dot" else score_term(_squared_norms(vectors), metric)
-    vectors_ref, term_ref = ray.put(vectors), ray.put(term)
     graph = _GraphMerge(vectors, chunk_ranges(n, task_blocks * graph_block), k, keep, metric)
+    refs = _put_blocks(ray, vectors, graph.blocks, metric)
     pairs = graph.pairs()
     pair_task = ray.remote(num_cpus=threads)(_pair_lists)
     yield Progress(0.0, f"Exact {k}-NN of {n:,} rows ({metric}) on Ray: {len(pairs)} tasks")
@@ -119,7 +119,8 @@ def exact_knn_task(
         rows, cols = graph.blocks[pair[0]], graph.blocks[pair[1]]
         bounds = (graph.bound(rows), graph.bound(cols))
         sizes = (graph_block, threads)
-        return pair_task.remote(vectors_ref, term_ref, metric, keep, rows, cols, bounds, sizes)
+        data = (refs[pair[0]], refs[pair[1]] if pair[1] != pair[0] else None)
+        return pair_task.remote(*data, metric, keep, rows, cols, bounds, sizes)
 
     slots = max(1, int(ray.cluster_resources().get("CPU", 1)) // threads)
     merge_s = 0.0
@@ -197,9 +198,42 @@ def _as_completed(ray: Any, items: list, submit, in_flight: int) -> Iterator[tup
         yield item, ray.get(ready)
 
 
+def _put_blocks(ray: Any, vectors: np.ndarray, blocks: list, metric: str) -> list:
+    """One object per task block: its vectors and their score terms (1/‖x‖, −‖x‖²), put in
+    the object store once. A task fetches its two blocks only, so a node holds the blocks its
+    tasks use, not the whole matrix."""
+    refs = []
+    for lo, hi in blocks:
+        rows = np.ascontiguousarray(vectors[lo:hi])
+        term = None if metric == "dot" else score_term(_squared_norms(rows), metric)
+        refs.append(ray.put((lo, rows, term)))
+    return refs
+
+
+class _TwoBlocks(Scorer):
+    """The local scorer over a task's two blocks (global row numbers, as in the whole
+    matrix): the same products on the same rows."""
+
+    def __init__(self, metric: str, *blocks):
+        check_metric(metric)
+        self.metric, self.blocks = metric, [b for b in blocks if b is not None]
+
+    def _where(self, lo: int, hi: int, part: int) -> np.ndarray:
+        for start, rows, term in self.blocks:
+            if start <= lo and hi <= start + len(rows):
+                return (rows, term)[part][lo - start : hi - start]
+        raise IndexError(f"rows {lo}:{hi} are in neither block of this task")
+
+    def rows(self, lo: int, hi: int) -> np.ndarray:
+        return self._where(lo, hi, 0)
+
+    def terms(self, lo: int, hi: int) -> np.ndarray:
+        return self._where(lo, hi, 1)
+
+
 def _pair_lists(
-    vectors: np.ndarray,
-    term: np.ndarray | None,
+    block_i: tuple,
+    block_j: tuple | None,
     metric: str,
     keep: int,
     rows: tuple[int, int],
@@ -217,7 +251,7 @@ def _pair_lists(
     from threadpoolctl import threadpool_limits
 
     graph_block, threads = sizes
-    scorer = Scorer(vectors, metric, column_term=term)
+    scorer = _TwoBlocks(metric, block_i, block_j)
     lists = [_seeded_lists(bounds[0], keep)]
     if rows != cols:
         lists.append(_seeded_lists(bounds[1], keep))

@@ -99,18 +99,26 @@ class Scorer:
 
         One product X_i·X_jᵀ serves both; for cosine and dot the two sides are the same array.
         """
+        x_i, x_j = self.rows(lo_i, hi_i), self.rows(lo_j, hi_j)
         if self.metric == "cosine":  # normalise the two small blocks, not the product
-            a = self.vectors[lo_i:hi_i] * self.column_term[lo_i:hi_i, None]
-            b = a if lo_i == lo_j else self.vectors[lo_j:hi_j] * self.column_term[lo_j:hi_j, None]
+            a = x_i * self.terms(lo_i, hi_i)[:, None]
+            b = a if lo_i == lo_j else x_j * self.terms(lo_j, hi_j)[:, None]
             g = a @ b.T
             return g, g
-        g = self.vectors[lo_i:hi_i] @ self.vectors[lo_j:hi_j].T
+        g = x_i @ x_j.T
         if self.metric in ("dot", "hamming"):
             return g, g
-        rows_side = 2.0 * g + self.column_term[None, lo_j:hi_j]
+        rows_side = 2.0 * g + self.terms(lo_j, hi_j)[None, :]
         g *= 2.0
-        g += self.column_term[lo_i:hi_i, None]
+        g += self.terms(lo_i, hi_i)[:, None]
         return rows_side, g
+
+    def rows(self, lo: int, hi: int) -> np.ndarray:
+        """Vectors of rows lo:hi (a Ray task's scorer holds only its two blocks)."""
+        return self.vectors[lo:hi]
+
+    def terms(self, lo: int, hi: int) -> np.ndarray:
+        return self.column_term[lo:hi]
 
     def scores(self, prepared: np.ndarray, lo: int, hi: int) -> np.ndarray:
         s = prepared @ self.vectors[lo:hi].T
