@@ -1,19 +1,21 @@
 """The kNN graph on a Ray cluster: exact (block pairs of the symmetric product as tasks) or
 approximate (one IVF index, shards of rows searched in parallel, exact re-ranking).
 
-Exact: the rows are cut into task blocks of ``TASK_BLOCKS`` × ``GRAPH_BLOCK`` rows. One task
-takes a pair of task blocks (I, J ≥ I) and folds their ``GRAPH_BLOCK`` sub-pairs with the
-local engine's own kernel (``neighbors.fold_pair``), in the local order, into the best lists
-of I's rows (from J) and of J's rows (from I). The driver merges each row's lists as tasks
-finish (``neighbors.select_best``: by score, ties by row, so the order tasks finish in does
-not matter) and finishes a block's rows once every pair that holds it is in. A task block of
-8,192 rows makes each task ~16 sub-products (most of the lists' updates take the cheap
-threshold path, as locally) and the driver's merge ~1/40 of the work per row at k = 20.
+Exact: the rows are cut into task blocks, each a whole number of the local engine's
+``GRAPH_BLOCK`` blocks (:func:`task_blocks_for`: about 8 tasks per worker slot, 8,192 to
+131,072 rows). One task takes a pair of task blocks (I, J ≥ I) and folds their sub-pairs with
+the local engine's own kernel (``neighbors.fold_pair``), in the local order, into the best
+lists of I's rows (from J) and of J's rows (from I). The driver merges each row's lists as
+tasks finish (``neighbors.select_best``: by score, ties by row, so the order tasks finish in
+does not matter) and finishes a block's rows once every pair that holds it is in. A task sent
+after others were merged starts from their bounds (each row's worst kept score), so most of
+its candidates take the kernel's cheap threshold path, as in the local search.
 
 The vectors go to the object store once (``ray.put``), one object per task block; a task
 fetches its two blocks and reads them there without a copy, so a node holds the blocks its
-tasks use, not the whole matrix. Each task uses the driver's BLAS thread count (see ``neighbors``: the float32 scores,
-and so the graph, are identical to the local engine's only with the same threads).
+tasks use, not the whole matrix. Each task uses the driver's BLAS thread count (see
+``neighbors``: the float32 scores, and so the graph, are identical to the local engine's only
+with the same threads).
 
 Approximate: the index is built and ``nprobe`` tuned on the driver with the local code
 (``ann.build_ivf_task``: trained on a sample, recall measured on a sample of exact queries);
@@ -43,8 +45,11 @@ from embexplorer.core.analysis.neighbors import (
 )
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
-#: Rows per side of a task's block pair, in local graph blocks.
-TASK_BLOCKS = 4
+#: Rows per side of a task's block pair, in local graph blocks: at least ``TASK_BLOCKS``, at
+#: most ``MAX_TASK_BLOCKS`` (128k rows: two blocks of 384 dims are 0.4 GB), else as large as
+#: leaves about ``TASKS_PER_SLOT`` tasks per worker slot. Larger tasks mean fewer lists for
+#: the driver to merge (its work is N²·k / task rows) and fewer bytes sent to it.
+TASK_BLOCKS, MAX_TASK_BLOCKS, TASKS_PER_SLOT = 4, 64, 8
 #: Tasks in flight per worker slot: enough to keep every slot busy, few enough that finished
 #: results wait in the object store only briefly.
 IN_FLIGHT_PER_SLOT = 2
@@ -93,14 +98,14 @@ def exact_knn_task(
     k: int,
     metric: str = "cosine",
     threads: int | None = None,
-    task_blocks: int = TASK_BLOCKS,
+    task_blocks: int | None = None,
     stats: dict[str, Any] | None = None,
 ) -> Task[Neighbors]:
     """The exact k nearest neighbours of every row (itself excluded), identical to
     ``neighbors.knn_graph_task``'s. ``task_blocks``: local graph blocks per side of a task
     (its sub-blocks are the local engine's blocks, read here: the workers never see a block
-    size changed in this process). ``stats``, if given, receives the tasks' shape and the
-    driver's merge time (for the benchmark)."""
+    size changed in this process); by default :func:`task_blocks_for` the cluster.
+    ``stats``, if given, receives the tasks' shape and the driver's merge time."""
     import time
 
     check_metric(metric)
@@ -109,6 +114,8 @@ def exact_knn_task(
     k = _check_k(k, n, MAX_GRAPH_K, exclude_self=True)
     keep = min(k + (CANDIDATE_MARGIN if metric == "euclidean" else 0), n - 1)
     threads = task_threads(ray, threads or blas_threads())
+    slots = max(1, int(ray.cluster_resources().get("CPU", 1)) // threads)
+    task_blocks = task_blocks or task_blocks_for(n, slots, graph_block)
     graph = _GraphMerge(vectors, chunk_ranges(n, task_blocks * graph_block), k, keep, metric)
     refs = _put_blocks(ray, vectors, graph.blocks, metric)
     pairs = graph.pairs()
@@ -122,7 +129,6 @@ def exact_knn_task(
         data = (refs[pair[0]], refs[pair[1]] if pair[1] != pair[0] else None)
         return pair_task.remote(*data, metric, keep, rows, cols, bounds, sizes)
 
-    slots = max(1, int(ray.cluster_resources().get("CPU", 1)) // threads)
     merge_s = 0.0
     for done, (pair, lists) in enumerate(
         _as_completed(ray, pairs, submit, slots * IN_FLIGHT_PER_SLOT), start=1
@@ -140,6 +146,13 @@ def exact_knn_task(
             driver_merge_s=merge_s,
         )
     return Neighbors(graph.indices, graph.distances, metric)
+
+
+def task_blocks_for(n: int, slots: int, graph_block: int) -> int:
+    """Graph blocks per side of a task: about ``TASKS_PER_SLOT`` tasks per slot, within
+    [``TASK_BLOCKS``, ``MAX_TASK_BLOCKS``]. The pairs of b blocks number b(b+1)/2."""
+    per_side = n / (graph_block * np.sqrt(2 * TASKS_PER_SLOT * slots))
+    return int(np.clip(per_side, TASK_BLOCKS, MAX_TASK_BLOCKS))
 
 
 class _GraphMerge:
