@@ -490,3 +490,24 @@ def test_export_of_vectors_from_a_file_without_any(tmp_path, capsys):
         assert main(["export", str(source), *extra]) == 1
         assert "texts.csv has no vectors (columns: id, text, label)" in capsys.readouterr().err
     assert main(["export", str(source), "-o", str(tmp_path / "v.csv")]) == 0  # the default
+
+
+def test_analyze_to_a_folder_writes_shards_and_the_summary(tmp_path, files, capsys):
+    """-o NAME (no extension): the local engine writes the same rows as Parquet shards in a
+    folder, with summary.json; another extension is refused, naming both choices."""
+    single, folder = tmp_path / "one.parquet", tmp_path / "shards"
+    assert main(["analyze", str(files["csv"]), "-o", str(single)]) == 0
+    assert main(["analyze", str(files["csv"]), "-o", str(folder)]) == 0
+    parts = sorted(folder.glob("*.parquet"))
+    assert [p.name for p in parts] == ["part-00000.parquet"]
+    assert pq.read_table(parts[0]).equals(pq.read_table(single))
+    assert json.loads((folder / "summary.json").read_text())["rows"] == 30
+    assert main(["analyze", str(files["csv"]), "-o", str(folder)]) == 0  # replaced in place
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    assert main(["analyze", str(files["csv"]), "-o", str(tmp_path / "out.csv")]) == 1
+    assert "must be a .parquet file, or a folder" in capsys.readouterr().err
+
+
+def test_analyze_reads_a_folder_only_with_the_ray_engine(tmp_path, files, capsys):
+    assert main(["analyze", str(files["csv"].parent), "-o", str(tmp_path / "o.parquet")]) == 1
+    assert "--engine ray" in capsys.readouterr().err

@@ -3,7 +3,7 @@
 
 Both outputs are checked before any work (their folder exists and is writable, neither is an
 input) and written as one group (``core/io/atomic.py``), so OUT.parquet and OUT.json always
-come from the same run. ``-o OUT_DIR`` (a folder, or a name without .parquet) writes the rows
+come from the same run. ``-o OUT_DIR`` (a folder, or a name without an extension) writes the rows
 as Parquet shards of ``SHARD_ROWS`` rows plus ``summary.json`` inside, built beside it and
 renamed into place. ``--engine ray`` builds the kNN graph on a Ray cluster
 (``embexplorer.engine``) and reads PATH as a file or a folder of Parquet shards."""
@@ -73,7 +73,7 @@ def parser() -> argparse.ArgumentParser:
         required=True,
         metavar="OUT.parquet",
         help="where to write the rows (Parquet); OUT.json gets the summary. A folder (or a "
-        "name without .parquet): the rows as Parquet shards, and summary.json, in it",
+        "name without an extension): the rows as Parquet shards, and summary.json, in it",
     )
     p.add_argument(
         "--engine",
@@ -185,7 +185,12 @@ def _params(args: argparse.Namespace) -> AnalysisParams:
 
 def analyze(args: argparse.Namespace) -> int:
     out: Path = args.output
-    sharded = out.is_dir() or out.suffix.lower() != ".parquet"
+    sharded = out.is_dir() or not out.suffix
+    if not sharded and out.suffix.lower() != ".parquet":
+        raise InputError(
+            f"{out.name}: the output must be a .parquet file, or a folder (a name without an "
+            "extension) for Parquet shards."
+        )
     json_path = out / SUMMARY_NAME if sharded else out.with_suffix(".json")
     if sharded:
         check_folder_target(out, inputs=[args.path, args.query_bank])

@@ -119,7 +119,7 @@ def exact_knn_task(
     graph = _GraphMerge(vectors, chunk_ranges(n, task_blocks * graph_block), k, keep, metric)
     refs = _put_blocks(ray, vectors, graph.blocks, metric)
     pairs = graph.pairs()
-    pair_task = ray.remote(num_cpus=threads)(_pair_lists)
+    pair_task = ray.remote(num_cpus=threads, max_retries=3)(_pair_lists)  # pure: safe to rerun
     yield Progress(0.0, f"Exact {k}-NN of {n:,} rows ({metric}) on Ray: {len(pairs)} tasks")
 
     def submit(pair: tuple[int, int]):
@@ -307,7 +307,8 @@ def ivf_knn_task(
     plan_ref = ray.put(_plan_without_index(plan))
     vectors_ref = ray.put(vectors)
     slots = max(1, int(ray.cluster_resources().get("CPU", 1)) // threads)
-    searcher = ray.remote(num_cpus=threads)(_IvfSearcher)
+    # a search is a pure function of its shard: an actor lost with its node restarts and retries
+    searcher = ray.remote(num_cpus=threads, max_restarts=2, max_task_retries=2)(_IvfSearcher)
     actors = [
         searcher.remote(index_ref, plan_ref, vectors_ref, metric, threads) for _ in range(slots)
     ]
