@@ -177,10 +177,12 @@ def test_missing_libraries_reads_ldd(tmp_path):
 
 
 def test_bench_runs_and_reports(tmp_path):
-    result = _run(["bench", "plot", "--sizes", "3000", "--steps", "2", "--no-stall"], {})
+    args = ["bench", "plot", "--sizes", "3000", "--steps", "2", "--no-stall"]
+    result = _run([*args, "--analysis-stall-n", "0"], {})
     assert result.returncode == 0, result.stderr
     assert "N=    3,000 embexplorer: push" in result.stdout
     assert "frame median ratio reference / embexplorer" in result.stdout
+    assert "markers N= 90,000: set" in result.stdout
 
 
 def test_encoder_bench_reference_computes_the_same_vectors():
@@ -490,3 +492,24 @@ def test_export_of_vectors_from_a_file_without_any(tmp_path, capsys):
         assert main(["export", str(source), *extra]) == 1
         assert "texts.csv has no vectors (columns: id, text, label)" in capsys.readouterr().err
     assert main(["export", str(source), "-o", str(tmp_path / "v.csv")]) == 0  # the default
+
+
+def test_analyze_to_a_folder_writes_shards_and_the_summary(tmp_path, files, capsys):
+    """-o NAME (no extension): the local engine writes the same rows as Parquet shards in a
+    folder, with summary.json; another extension is refused, naming both choices."""
+    single, folder = tmp_path / "one.parquet", tmp_path / "shards"
+    assert main(["analyze", str(files["csv"]), "-o", str(single)]) == 0
+    assert main(["analyze", str(files["csv"]), "-o", str(folder)]) == 0
+    parts = sorted(folder.glob("*.parquet"))
+    assert [p.name for p in parts] == ["part-00000.parquet"]
+    assert pq.read_table(parts[0]).equals(pq.read_table(single))
+    assert json.loads((folder / "summary.json").read_text())["rows"] == 30
+    assert main(["analyze", str(files["csv"]), "-o", str(folder)]) == 0  # replaced in place
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    assert main(["analyze", str(files["csv"]), "-o", str(tmp_path / "out.csv")]) == 1
+    assert "must be a .parquet file, or a folder" in capsys.readouterr().err
+
+
+def test_analyze_reads_a_folder_only_with_the_ray_engine(tmp_path, files, capsys):
+    assert main(["analyze", str(files["csv"].parent), "-o", str(tmp_path / "o.parquet")]) == 1
+    assert "--engine ray" in capsys.readouterr().err

@@ -3,7 +3,10 @@
 
 Both outputs are checked before any work (their folder exists and is writable, neither is an
 input) and written as one group (``core/io/atomic.py``), so OUT.parquet and OUT.json always
-come from the same run."""
+come from the same run. ``-o OUT_DIR`` (a folder, or a name without an extension) writes the rows
+as Parquet shards of ``SHARD_ROWS`` rows plus ``summary.json`` inside, built beside it and
+renamed into place. ``--engine ray`` builds the kNN graph on a Ray cluster
+(``embexplorer.engine``) and reads PATH as a file or a folder of Parquet shards."""
 
 from __future__ import annotations
 
@@ -47,20 +50,48 @@ from embexplorer.core.corpus import Corpus, describe_columns
 from embexplorer.core.errors import InputError
 from embexplorer.core.io import read_corpus
 from embexplorer.core.io.atomic import atomic_paths, check_writable, writing
+from embexplorer.core.io.folder_output import check_folder_target, replace_folder
 from embexplorer.core.io.writers import corpus_table, write_parquet_to
 from embexplorer.core.tasks import run_task
+
+#: Rows per Parquet shard of a folder output.
+SHARD_ROWS = 1_000_000
+SUMMARY_NAME = "summary.json"
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="embexplorer analyze", description=__doc__)
-    p.add_argument("path", type=Path, help="the corpus file")
+    p.add_argument(
+        "path",
+        type=Path,
+        help="the corpus file (with --engine ray, also a folder of Parquet shards)",
+    )
     p.add_argument(
         "-o",
         "--output",
         type=Path,
         required=True,
         metavar="OUT.parquet",
-        help="where to write the rows (Parquet); OUT.json gets the summary",
+        help="where to write the rows (Parquet); OUT.json gets the summary. A folder (or a "
+        "name without an extension): the rows as Parquet shards, and summary.json, in it",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="where the kNN graph is built: here, or on a Ray cluster (the 'cluster' extra)",
+    )
+    p.add_argument(
+        "--address",
+        metavar="ADDR",
+        help="--engine ray: the cluster to join (e.g. ray://host:10001 or auto); by default "
+        "a local one is started for the run",
+    )
+    p.add_argument(
+        "--num-cpus",
+        type=int,
+        metavar="N",
+        help="--engine ray without --address: CPUs of the local cluster (default: all)",
     )
     p.add_argument("-k", type=int, default=10, help="neighbours per point, 1–100 (default 10)")
     p.add_argument("--metric", choices=list(METRICS), default="cosine")
@@ -154,22 +185,59 @@ def _params(args: argparse.Namespace) -> AnalysisParams:
 
 def analyze(args: argparse.Namespace) -> int:
     out: Path = args.output
-    if out.suffix.lower() != ".parquet":
-        raise InputError(f"{out.name}: the output must be a .parquet file.")
-    json_path = out.with_suffix(".json")
-    check_writable([out, json_path], inputs=[args.path, args.query_bank])
+    sharded = out.is_dir() or not out.suffix
+    if not sharded and out.suffix.lower() != ".parquet":
+        raise InputError(
+            f"{out.name}: the output must be a .parquet file, or a folder (a name without an "
+            "extension) for Parquet shards."
+        )
+    json_path = out / SUMMARY_NAME if sharded else out.with_suffix(".json")
+    if sharded:
+        check_folder_target(out, inputs=[args.path, args.query_bank])
+    else:
+        check_writable([out, json_path], inputs=[args.path, args.query_bank])
     params = _params(args)
+    if args.engine != "ray" and Path(args.path).is_dir():
+        raise InputError(
+            f"{Path(args.path).name} is a folder; a folder of Parquet shards is read by "
+            "--engine ray (or open a file inside it)."
+        )
+    if args.engine == "ray":
+        from embexplorer.engine.cluster import ray_session
+
+        with ray_session(args.address, args.num_cpus) as ray:
+            return _analyze(args, params, out, json_path, sharded, ray)
+    return _analyze(args, params, out, json_path, sharded, None)
+
+
+def _analyze(args, params, out: Path, json_path: Path, sharded: bool, ray: Any) -> int:
     timings: dict[str, float] = {}
     progress = TerminalProgress()
     start = time.perf_counter()
-    corpus = read_corpus(args.path, read_options(args))
+    if ray is not None:
+        from embexplorer.engine.analyze import read_dataset
+
+        corpus = read_dataset(Path(args.path), read_options(args))
+    else:
+        corpus = read_corpus(args.path, read_options(args))
     timings["read_s"] = time.perf_counter() - start
     bank = _bank(args, corpus) if args.query_bank else None
     if corpus.vectors is None:
         corpus = _embed(corpus, progress, timings)
     labels = corpus_labels(corpus)
+    search = None
+    if ray is not None:
+        from embexplorer.engine.analyze import ray_knn_search
+
+        search = ray_knn_search(ray)
     task = analysis_task(
-        corpus.vectors, params, None, texts=naming_texts(corpus), bank=bank, labels=labels
+        corpus.vectors,
+        params,
+        None,
+        texts=naming_texts(corpus),
+        bank=bank,
+        labels=labels,
+        knn_search=search,
     )
     result = run_task(task, progress)
     progress.done()
@@ -180,7 +248,15 @@ def analyze(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     timings.update({f"{stage}_s": seconds for stage, seconds in result.timings.items()})
-    _write_outputs(out, json_path, corpus, result, timings, args.include_vectors)
+    extra = {}
+    if ray is not None:
+        from embexplorer.engine.analyze import engine_summary
+
+        extra["engine"] = engine_summary(ray, args.address)
+    if sharded:
+        _write_shards(out, corpus, result, timings, args.include_vectors, extra)
+    else:
+        _write_outputs(out, json_path, corpus, result, timings, args.include_vectors, extra)
     print(f"wrote {out} ({corpus.n_rows:,} rows) and {json_path.name}")
     return 0
 
@@ -192,6 +268,7 @@ def _write_outputs(
     result: AnalysisResult,
     timings: dict[str, float],
     include_vectors: bool,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     """OUT.parquet and OUT.json, replaced together or not at all."""
     with atomic_paths([out, json_path]) as (parquet_temp, json_temp):
@@ -199,9 +276,35 @@ def _write_outputs(
         table = corpus_table(corpus, result_columns(result), include_vectors=include_vectors)
         write_parquet_to(parquet_temp, table, summary(corpus, result, timings)["provenance"])
         timings["write_s"] = time.perf_counter() - start
-        text = json.dumps(summary(corpus, result, timings), indent=2, default=str)
+        text = json.dumps(
+            {**summary(corpus, result, timings), **(extra or {})}, indent=2, default=str
+        )
         with writing(json_temp):
             json_temp.write_text(text, encoding="utf-8")
+
+
+def _write_shards(
+    out: Path,
+    corpus: Corpus,
+    result: AnalysisResult,
+    timings: dict[str, float],
+    include_vectors: bool,
+    extra: dict[str, Any],
+) -> None:
+    """OUT_DIR: Parquet shards of ``SHARD_ROWS`` rows (the global row order in name order)
+    and summary.json, written into a new folder beside it that then replaces it."""
+    start = time.perf_counter()
+    table = corpus_table(corpus, result_columns(result), include_vectors=include_vectors)
+    provenance = summary(corpus, result, timings)["provenance"]
+    with replace_folder(out) as folder:
+        width = max(5, len(str(max(0, table.num_rows - 1) // SHARD_ROWS)))
+        for number, lo in enumerate(range(0, max(table.num_rows, 1), SHARD_ROWS)):
+            shard = folder / f"part-{number:0{width}d}.parquet"
+            write_parquet_to(shard, table.slice(lo, SHARD_ROWS), provenance)
+        timings["write_s"] = time.perf_counter() - start
+        text = json.dumps({**summary(corpus, result, timings), **extra}, indent=2, default=str)
+        with writing(folder / SUMMARY_NAME):
+            (folder / SUMMARY_NAME).write_text(text, encoding="utf-8")
 
 
 def corpus_labels(corpus: Corpus) -> tuple[str, np.ndarray] | None:

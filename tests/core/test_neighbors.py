@@ -121,3 +121,27 @@ def test_distances_to_prepared_targets_equal_the_definitions(metric):
         expected = -(a @ b.T) if metric == "dot" else pairwise_distances(a, b, metric=metric)
         np.testing.assert_allclose(f(block), expected, rtol=1e-10, atol=1e-12)
     assert targets[5].sum() == 0.0 and rows[2].sum() == 0.0  # the inputs are left alone
+
+
+def test_ties_at_the_cut_go_to_the_lower_row(blocks):
+    """Rows of halves with duplicates: exact dot products, many equal at the k-th place. The
+    kept neighbours are the first by (−x·y, row), whatever order the blocks are met in (what
+    lets the Ray engine merge block pairs in any order and get the same graph)."""
+    rng = np.random.default_rng(1)
+    base = np.round(rng.standard_normal((150, 8)) * 2) / 2
+    x = np.concatenate([base, base[:60], base[:30], base[100:150]]).astype(np.float32)
+    scores = x.astype(np.float64) @ x.T.astype(np.float64)
+    np.fill_diagonal(scores, -np.inf)
+    highest = np.sort(scores, axis=1)[:, ::-1]
+    assert (highest[:, 4] == highest[:, 5]).sum() > 20
+    rows = np.broadcast_to(np.arange(len(x)), scores.shape)
+    expected = np.lexsort((rows, -scores), axis=1)[:, :5]
+    np.testing.assert_array_equal(run_task(knn_graph_task(x, 5, "dot")).indices, expected)
+
+
+def test_select_best_is_the_same_whatever_the_order():
+    scores = np.array([[3, 1, 1, 1, 2, 1]], dtype=np.float32)
+    rows = np.array([[9, 8, 2, 7, 4, 5]])
+    for perm in ([0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0], [3, 0, 5, 1, 4, 2]):
+        s, i = neighbors.select_best(scores[:, perm], rows[:, perm], 3)
+        assert sorted(zip(-s[0], i[0], strict=True)) == [(-3, 9), (-2, 4), (-1, 2)]

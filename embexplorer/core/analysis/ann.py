@@ -27,6 +27,8 @@ import dataclasses
 import os
 import sys
 import time
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -110,6 +112,23 @@ def auto_knn_task(vectors: np.ndarray, k: int, metric: str, seed: int = 0) -> Ta
     return dataclasses.replace(exact, params={"auto": choice})
 
 
+@dataclass(frozen=True, eq=False)
+class IvfPlan:
+    """A built IVF index and what searching it needs: shared by the local search below and
+    the Ray engine's (``embexplorer.engine.knn``), which searches shards of rows in parallel
+    with the same :func:`search_rows`."""
+
+    index: Any
+    k: int
+    keep: int  # candidates re-ranked per row
+    nlist: int
+    nprobe: int
+    sample: np.ndarray  # rows whose exact neighbours measure recall
+    truth: np.ndarray
+    #: auto's projected seconds of the search (tuning's figures), empty when not tuned
+    projection: dict = dataclasses.field(default_factory=dict)
+
+
 def ivf_knn_task(
     vectors: np.ndarray,
     k: int,
@@ -126,6 +145,35 @@ def ivf_knn_task(
     from the sample's; once the projection exceeds the budget the search is not run, and the
     projection (a dict) is returned instead of the graph.
     """
+    plan = yield from build_ivf_task(vectors, k, metric, seed, nprobe, budget_s)
+    if isinstance(plan, dict):  # over the budget: the caller searches exactly
+        return plan
+    n = len(vectors)
+    indices = np.empty((n, plan.k), dtype=np.int32)  # half the memory of int64 at 1M rows
+    distances = np.empty((n, plan.k), dtype=np.float32)
+    inv_norms = inverse_norms(vectors) if metric == "cosine" else None
+    for lo, hi in chunk_ranges(n, SEARCH_BLOCK):
+        indices[lo:hi], distances[lo:hi] = search_rows(plan, vectors, lo, hi, metric, inv_norms)
+        yield Progress(0.15 + 0.85 * hi / n, f"Approximate kNN: {hi:,} of {n:,} rows")
+    plan.index.reset()  # the codes' memory, before the next stage's arrays
+    return_freed_memory()
+    graph = ivf_neighbors(plan, indices, distances, metric)
+    if budget_s is not None:
+        graph.params["projection"] = plan.projection
+    return graph
+
+
+def build_ivf_task(
+    vectors: np.ndarray,
+    k: int,
+    metric: str,
+    seed: int = 0,
+    nprobe: int | None = None,
+    budget_s: float | None = None,
+) -> Task[IvfPlan | dict]:
+    """Train the lists on a sample, add every row, find the exact neighbours of the recall
+    sample and tune ``nprobe`` (progress 0 to 0.15). With ``budget_s``: the projection of the
+    search (a dict) instead, once it exceeds the budget (see ivf_knn_task)."""
     faiss = _import_faiss()
     n = len(vectors)
     k = min(k, n - 1)
@@ -146,32 +194,44 @@ def ivf_knn_task(
     sample = _sample(n, seed)
     yield Progress(0.1, "Approximate kNN: exact neighbours of a sample, for recall")
     truth = ExactIndex(vectors, metric).query(vectors[sample], k, exclude=sample).indices
-    inv_norms = _inverse_norms(vectors) if metric == "cosine" else None
     projection: dict = {}
     if nprobe is None:
+        inv_norms = inverse_norms(vectors) if metric == "cosine" else None
         rerank_s = _timed_rerank(vectors, sample, truth, keep, metric, inv_norms) * n / len(sample)
         nprobe = yield from _tune_nprobe(
             index, vectors, sample, truth, keep, metric, nlist, rerank_s, budget_s, projection
         )
-        if nprobe is None:  # over the budget: the caller searches exactly
-            del index
+        if nprobe is None:
+            index.reset()
             return_freed_memory()
             return projection
     index.nprobe = nprobe
-    indices = np.empty((n, k), dtype=np.int32)  # half the memory of int64 at 1M rows
-    distances = np.empty((n, k), dtype=np.float32)
-    for lo, hi in chunk_ranges(n, SEARCH_BLOCK):
-        _, found = index.search(_prepared(vectors[lo:hi], metric), keep + 1)
-        found = _without_self(found, lo, keep)
-        for a, b in chunk_ranges(hi - lo, RERANK_BLOCK):
-            rows = found[a:b]
-            d_exact = _rerank_distances(vectors, vectors[lo + a : lo + b], rows, metric, inv_norms)
-            order = np.lexsort((rows, d_exact), axis=1)[:, :k]
-            indices[lo + a : lo + b] = np.take_along_axis(rows, order, 1)
-            distances[lo + a : lo + b] = np.take_along_axis(d_exact, order, 1)
-        yield Progress(0.15 + 0.85 * hi / n, f"Approximate kNN: {hi:,} of {n:,} rows")
-    del index
-    return_freed_memory()
+    return IvfPlan(index, k, keep, nlist, nprobe, sample, truth, projection)
+
+
+def search_rows(
+    plan: IvfPlan, vectors: np.ndarray, lo: int, hi: int, metric: str, inv_norms
+) -> tuple[np.ndarray, np.ndarray]:
+    """(indices int32, distances float32) of rows lo:hi: the index's candidates, re-ranked
+    exactly (by distance, ties by row)."""
+    _, found = plan.index.search(_prepared(vectors[lo:hi], metric), plan.keep + 1)
+    found = _without_self(found, lo, plan.keep)
+    indices = np.empty((hi - lo, plan.k), dtype=np.int32)
+    distances = np.empty((hi - lo, plan.k), dtype=np.float32)
+    for a, b in chunk_ranges(hi - lo, RERANK_BLOCK):
+        rows = found[a:b]
+        d_exact = _rerank_distances(vectors, vectors[lo + a : lo + b], rows, metric, inv_norms)
+        order = np.lexsort((rows, d_exact), axis=1)[:, : plan.k]
+        indices[a:b] = np.take_along_axis(rows, order, 1)
+        distances[a:b] = np.take_along_axis(d_exact, order, 1)
+    return indices, distances
+
+
+def ivf_neighbors(
+    plan: IvfPlan, indices: np.ndarray, distances: np.ndarray, metric: str
+) -> Neighbors:
+    """The graph with its recall measured on the plan's sample of exact queries."""
+    truth, sample = plan.truth, plan.sample
     recall = float((indices[sample][:, :, None] == truth[:, None, :]).any(axis=2).mean())
     return Neighbors(
         indices,
@@ -180,11 +240,10 @@ def ivf_knn_task(
         method="faiss IVF-SQ4",
         recall=recall,
         params={
-            "nlist": nlist,
-            "nprobe": nprobe,
-            "candidates": keep,
+            "nlist": plan.nlist,
+            "nprobe": plan.nprobe,
+            "candidates": plan.keep,
             "recall_sample": len(sample),
-            **({"projection": projection} if budget_s is not None else {}),
         },
     )
 
@@ -275,7 +334,7 @@ def _timed_rerank(vectors, sample, truth, keep, metric, inv_norms) -> float:
     return time.perf_counter() - start
 
 
-def _inverse_norms(vectors: np.ndarray) -> np.ndarray:
+def inverse_norms(vectors: np.ndarray) -> np.ndarray:
     out = np.empty(len(vectors), dtype=np.float32)
     for lo, hi in chunk_ranges(len(vectors), 8192):
         norms = np.linalg.norm(vectors[lo:hi], axis=1)

@@ -13,6 +13,14 @@ survivors' distances in float64 and order by those (ties by row), so float32 rou
 decides them. The cosine and dot graphs are ordered by their float32 scores (BLAS precision,
 ~1e-7): pairs closer than that may swap at the k-th place (1 and 3 lists of 100,000 differed
 from a float64 reference, at gaps below 2.2e-7), a price kept for the graph's speed.
+
+Ties: every selection of a row's best candidates (:func:`select_best`) orders them by score,
+then by row number, so the graph does not depend on the order the blocks are met in: the Ray
+engine (``embexplorer.engine.knn``) folds the same block pairs in another order and merges
+their lists, and gets the same graph. Equal float32 scores also need the same BLAS: OpenBLAS
+rounds a product differently with another number of threads (4 % of a 2048² block's scores
+differ in the last bit between 1 and 2 threads here), so the engine runs each block with the
+driver's thread count.
 """
 
 from __future__ import annotations
@@ -36,6 +44,9 @@ CORPUS_BLOCK = 4096
 GRAPH_BLOCK = 2048
 #: Extra candidates kept by the float32 ranking and re-ranked exactly in float64.
 CANDIDATE_MARGIN = 8
+#: Columns an empty best list is first filled from; the rest of the block is compared with
+#: the worst kept (selecting from a whole 2048-wide block costs ~10× more).
+FILL_COLUMNS = 256
 #: The most columns of a whole kNN graph, and the largest k for one inspected point. The
 #: analysis lets users choose k ≤ 100 (pipeline.MAX_K) and keeps up to k + 50 candidates for
 #: hubness reduction (stages.candidate_count), so the graph must allow 150.
@@ -67,14 +78,14 @@ def check_metric(metric: str) -> None:
         raise ValueError(f"Unknown metric {metric!r}; choose one of {', '.join(METRICS)}.")
 
 
-class _Scorer:
+class Scorer:
     """Float32 similarity of query blocks to corpus blocks; larger is nearer."""
 
-    def __init__(self, vectors: np.ndarray, metric: str):
+    def __init__(self, vectors: np.ndarray, metric: str, column_term: np.ndarray | None = None):
         check_metric(metric)
         self.vectors, self.metric = vectors, metric
-        self.column_term = None
-        if metric not in ("dot", "hamming"):
+        self.column_term = column_term
+        if column_term is None and metric not in ("dot", "hamming"):
             self.column_term = score_term(_squared_norms(vectors), metric)
 
     def prepare(self, queries: np.ndarray) -> np.ndarray:
@@ -89,18 +100,26 @@ class _Scorer:
 
         One product X_i·X_jᵀ serves both; for cosine and dot the two sides are the same array.
         """
+        x_i, x_j = self.rows(lo_i, hi_i), self.rows(lo_j, hi_j)
         if self.metric == "cosine":  # normalise the two small blocks, not the product
-            a = self.vectors[lo_i:hi_i] * self.column_term[lo_i:hi_i, None]
-            b = a if lo_i == lo_j else self.vectors[lo_j:hi_j] * self.column_term[lo_j:hi_j, None]
+            a = x_i * self.terms(lo_i, hi_i)[:, None]
+            b = a if lo_i == lo_j else x_j * self.terms(lo_j, hi_j)[:, None]
             g = a @ b.T
             return g, g
-        g = self.vectors[lo_i:hi_i] @ self.vectors[lo_j:hi_j].T
+        g = x_i @ x_j.T
         if self.metric in ("dot", "hamming"):
             return g, g
-        rows_side = 2.0 * g + self.column_term[None, lo_j:hi_j]
+        rows_side = 2.0 * g + self.terms(lo_j, hi_j)[None, :]
         g *= 2.0
-        g += self.column_term[lo_i:hi_i, None]
+        g += self.terms(lo_i, hi_i)[:, None]
         return rows_side, g
+
+    def rows(self, lo: int, hi: int) -> np.ndarray:
+        """Vectors of rows lo:hi (a Ray task's scorer holds only its two blocks)."""
+        return self.vectors[lo:hi]
+
+    def terms(self, lo: int, hi: int) -> np.ndarray:
+        return self.column_term[lo:hi]
 
     def scores(self, prepared: np.ndarray, lo: int, hi: int) -> np.ndarray:
         s = prepared @ self.vectors[lo:hi].T
@@ -131,7 +150,7 @@ def _squared_norms(vectors: np.ndarray, chunk: int = 8192) -> np.ndarray:
 
 
 def _top_candidates(
-    scorer: _Scorer, prepared: np.ndarray, self_rows: np.ndarray | None, keep: int
+    scorer: Scorer, prepared: np.ndarray, self_rows: np.ndarray | None, keep: int
 ) -> np.ndarray:
     """Rows of the ``keep`` highest scores per query (unordered; -1 where fewer exist)."""
     n, m = len(scorer.vectors), len(prepared)
@@ -177,9 +196,31 @@ def _merge(best_s, best_i, rows, cand_s, cand_i, keep) -> None:
     slot = np.arange(len(rows)) - np.repeat(starts, counts) + keep
     pad_s[which, slot] = cand_s
     pad_i[which, slot] = cand_i
-    part = np.argpartition(pad_s, width - keep, axis=1)[:, -keep:]
-    best_s[touched] = np.take_along_axis(pad_s, part, axis=1)
-    best_i[touched] = np.take_along_axis(pad_i, part, axis=1)
+    best_s[touched], best_i[touched] = select_best(pad_s, pad_i, keep)
+
+
+def select_best(scores: np.ndarray, rows: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the ``keep`` highest scores and their rows (unordered): the highest scores,
+    and among equal scores at the cut the lowest row numbers, so the choice is the same
+    whatever order the candidates come in.
+
+    One ``argpartition`` picks them; only the rows where a tie straddles the cut (some equal
+    scores kept, some not: duplicated vectors) are redone with a sort by (score, row).
+    """
+    width = scores.shape[1]
+    if width <= keep:
+        return scores.copy(), rows.copy()
+    part = np.argpartition(scores, width - keep, axis=1)[:, -keep:]
+    best_s = np.take_along_axis(scores, part, axis=1)
+    best_i = np.take_along_axis(rows, part, axis=1)
+    cut = best_s.min(axis=1)[:, None]
+    straddles = np.flatnonzero((scores == cut).sum(axis=1) > (best_s == cut).sum(axis=1))
+    if len(straddles):
+        s, r = scores[straddles], rows[straddles]
+        order = np.lexsort((r, -s), axis=1)[:, :keep]
+        best_s[straddles] = np.take_along_axis(s, order, axis=1)
+        best_i[straddles] = np.take_along_axis(r, order, axis=1)
+    return best_s, best_i
 
 
 def exact_distances(
@@ -280,7 +321,7 @@ def knn_graph_task(vectors: np.ndarray, k: int, metric: str = "cosine") -> Task[
     k = _check_k(k, n, MAX_GRAPH_K, exclude_self=True)
     check_metric(metric)
     keep = min(k + (CANDIDATE_MARGIN if metric == "euclidean" else 0), n - 1)
-    scorer = _Scorer(vectors, metric)
+    scorer = Scorer(vectors, metric)
     best_s = np.full((n, keep), -np.inf, dtype=np.float32)
     best_i = np.full((n, keep), -1, dtype=np.intp)
     indices = np.empty((n, k), dtype=np.intp)
@@ -290,18 +331,47 @@ def knn_graph_task(vectors: np.ndarray, k: int, metric: str = "cosine") -> Task[
     yield Progress(0.0, f"Exact {k}-NN of {n:,} rows ({metric})")
     for bi, (lo_i, hi_i) in enumerate(blocks):
         for lo_j, hi_j in blocks[bi:]:
-            rows_side, cols_side = scorer.pair_scores(lo_i, hi_i, lo_j, hi_j)
-            if lo_i == lo_j:
-                np.fill_diagonal(rows_side, -np.inf)
-            _fold(best_s[lo_i:hi_i], best_i[lo_i:hi_i], rows_side, lo_j, axis=1)
-            if lo_i != lo_j:
-                _fold(best_s[lo_j:hi_j], best_i[lo_j:hi_j], cols_side, lo_i, axis=0)
+            fold_pair(scorer, (lo_i, hi_i), (lo_j, hi_j), best_s, best_i, best_s, best_i)
         # block bi has now met every other block: finish its rows
         done_pairs += len(blocks) - bi
         idx, d = _finish_block(vectors, lo_i, hi_i, best_s, best_i, k, metric)
         indices[lo_i:hi_i], distances[lo_i:hi_i] = idx, d
         yield Progress(done_pairs / total_pairs, f"Exact {k}-NN: {hi_i:,} of {n:,} rows")
     return Neighbors(indices, distances, metric)
+
+
+def fold_pair(
+    scorer: Scorer,
+    rows: tuple[int, int],
+    cols: tuple[int, int],
+    rows_s: np.ndarray,
+    rows_i: np.ndarray,
+    cols_s: np.ndarray,
+    cols_i: np.ndarray,
+    origin: tuple[int, int] = (0, 0),
+) -> None:
+    """In place: one block pair of the symmetric product, folded both ways: rows ``rows``
+    (lo, hi) meet rows ``cols``; the first side's candidates go into ``rows_s``/``rows_i``, the
+    other's into ``cols_s``/``cols_i`` (the same arrays when they hold every row). ``origin``:
+    the global rows of those arrays' first rows (a Ray task holds only its two blocks' lists).
+
+    Each side must meet the other blocks in ascending order (the fast path of :func:`_fold`
+    drops a candidate that only equals the worst kept, which is right only if it comes later).
+    """
+    (lo_i, hi_i), (lo_j, hi_j) = rows, cols
+    rows_side, cols_side = scorer.pair_scores(lo_i, hi_i, lo_j, hi_j)
+    if lo_i == lo_j:
+        np.fill_diagonal(rows_side, -np.inf)
+    a, b = lo_i - origin[0], hi_i - origin[0]
+    _fold(rows_s[a:b], rows_i[a:b], rows_side, lo_j, axis=1)
+    if lo_i != lo_j:
+        a, b = lo_j - origin[1], hi_j - origin[1]
+        _fold(cols_s[a:b], cols_i[a:b], cols_side, lo_i, axis=0)
+
+
+def finish_rows(vectors, lo, hi, best_s, best_i, k, metric):
+    """(indices, distances) of rows lo:hi, nearest first, from their best candidates."""
+    return _finish_block(vectors, lo, hi, best_s, best_i, k, metric)
 
 
 def _finish_block(vectors, lo, hi, best_s, best_i, k, metric):
@@ -328,21 +398,26 @@ def _fold(best_s: np.ndarray, best_i: np.ndarray, s: np.ndarray, offset: int, ax
     """
     keep = best_s.shape[1]
     worst = best_s.min(axis=1)
-    if np.isneginf(worst).any():  # lists not full yet: take the block's best outright
+    if np.isneginf(worst).any():  # lists not full yet: take the best of the first columns
         s_q = s if axis == 1 else s.T
-        fresh = np.argpartition(s_q, max(s_q.shape[1] - keep, 0), axis=1)[:, -keep:]
-        cand_s = np.take_along_axis(s_q, fresh, axis=1)
-        q_rows = np.repeat(np.arange(len(best_s)), fresh.shape[1])
-        _merge(best_s, best_i, q_rows, cand_s.ravel(), fresh.ravel() + offset, keep)
+        head = min(s_q.shape[1], max(FILL_COLUMNS, 2 * keep + 1))
+        columns = np.broadcast_to(np.arange(offset, offset + head), (len(s_q), head))
+        cand_s, cand_i = select_best(s_q[:, :head], columns, keep)
+        q_rows = np.repeat(np.arange(len(best_s)), cand_s.shape[1])
+        _merge(best_s, best_i, q_rows, cand_s.ravel(), cand_i.ravel(), keep)
+        if head < s_q.shape[1]:  # the rest against the lists' new worst: few pass it
+            rest = s[:, head:] if axis == 1 else s[head:]
+            _fold(best_s, best_i, rest, offset + head, axis)
         return
     hits = s > (worst[:, None] if axis == 1 else worst[None, :])
     flat = np.flatnonzero(hits)
     if not len(flat):
         return
     r, c = np.divmod(flat, s.shape[1])
+    values = s.ravel()[flat] if s.flags.c_contiguous else s[r, c]
     q_rows, cand = (r, c) if axis == 1 else (c, r)
     order = np.argsort(q_rows, kind="stable") if axis == 0 else slice(None)
-    _merge(best_s, best_i, q_rows[order], s.ravel()[flat][order], cand[order] + offset, keep)
+    _merge(best_s, best_i, q_rows[order], values[order], cand[order] + offset, keep)
 
 
 class ExactIndex:
@@ -354,7 +429,7 @@ class ExactIndex:
 
     def __init__(self, vectors: np.ndarray, metric: str = "cosine"):
         self.vectors, self.metric = vectors, metric
-        self._scorer = _Scorer(vectors, metric)
+        self._scorer = Scorer(vectors, metric)
 
     def query(self, queries: np.ndarray, k: int, exclude: np.ndarray | None = None) -> Neighbors:
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
@@ -385,7 +460,7 @@ def exact_graph_cost(vectors: np.ndarray, metric: str) -> float:
     times the number of block pairs. Costs one block pair (~10–80 ms here)."""
     n = len(vectors)
     b = min(GRAPH_BLOCK, n // 2)
-    scorer = _Scorer(np.ascontiguousarray(vectors[: 2 * b]), metric)
+    scorer = Scorer(np.ascontiguousarray(vectors[: 2 * b]), metric)
     scorer.pair_scores(0, b, b, 2 * b)  # warm (BLAS threads, pages)
     start = time.perf_counter()
     rows_side, cols_side = scorer.pair_scores(0, b, b, 2 * b)

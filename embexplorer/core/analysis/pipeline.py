@@ -160,12 +160,14 @@ def analysis_task(
     bank: np.ndarray | None = None,
     only: tuple[str, ...] | None = None,
     labels: tuple[str, np.ndarray] | None = None,
+    knn_search: Any = None,
 ) -> Task[AnalysisResult]:
     """Compute the stale stages (reusing the rest from ``previous``) on the worker thread.
 
     ``only`` limits the run to some stages (e.g. the projection first, so the map appears
     before the slower stages). ``labels``: (column name, values) for the k-NN accuracy of
-    the comparison of reductions.
+    the comparison of reductions. ``knn_search``: another kNN search with
+    ``ann.knn_task``'s signature (the Ray engine's); every other stage is the same.
     """
     import time
 
@@ -186,7 +188,15 @@ def analysis_task(
         run = stages.RUNNERS[stage]
         results = {name: entry[1] for name, entry in cache.items()}
         value = yield from scaled(
-            run(vectors, params, results, texts=texts, bank=bank, labels=labels),
+            run(
+                vectors,
+                params,
+                results,
+                texts=texts,
+                bank=bank,
+                labels=labels,
+                knn_search=knn_search,
+            ),
             i / len(todo),
             (i + 1) / len(todo),
         )

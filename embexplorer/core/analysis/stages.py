@@ -50,11 +50,14 @@ def run_projection(vectors, params: AnalysisParams, results, **_) -> Task[Any]:
     )
 
 
-def run_knn(vectors, params: AnalysisParams, results, **_) -> Task[Any]:
+def run_knn(vectors, params: AnalysisParams, results, knn_search=None, **_) -> Task[Any]:
+    """``knn_search``: the search to use instead of ``ann.knn_task`` (same signature; the Ray
+    engine's, which runs everything else through this same pipeline)."""
     from embexplorer.core.analysis.ann import knn_task
 
+    search = knn_search or knn_task
     k_c = candidate_count(params.k, len(vectors))
-    knn = yield from knn_task(vectors, k_c, params.metric, params.knn, seed=params.seed)
+    knn = yield from search(vectors, k_c, params.metric, params.knn, seed=params.seed)
     if params.metric == "cosine" and isinstance(vectors, np.ndarray):
         zero = _zero_rows(vectors)
         if zero:  # no direction: their cosine neighbours are ties; the summary says so
