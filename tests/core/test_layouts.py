@@ -63,3 +63,33 @@ def test_layouts_use_our_neighbour_graph():
     assert result.params["knn_method"] == "exact" and result.params["neighbors"] == 90
     result = run_task(projection_task(_blobs(), "umap", seed=1))
     assert result.params["knn_method"] == "exact" and result.params["n_neighbors"] == 15
+
+
+def test_umap_epochs_release_the_gil_and_lay_out_the_same(monkeypatch):
+    """umap-learn's epoch function is compiled again with nogil=True (the window repaints
+    during an epoch; issue 11 part 8): the same code, so the same seeded layout as with
+    umap-learn's own compilation."""
+    import warnings
+
+    import numba
+
+    with warnings.catch_warnings():  # "Tensorflow not installed; ParametricUMAP …"
+        warnings.simplefilter("ignore")
+        import umap.layouts
+
+    from embexplorer.core.analysis import layouts
+
+    x = np.random.default_rng(0).normal(size=(300, 8)).astype(np.float32)
+    name = "_nb_optimize_layout_euclidean_single_epoch"
+    shipped = numba.njit(
+        umap.layouts._optimize_layout_euclidean_single_epoch, fastmath=True, parallel=False
+    )
+    with monkeypatch.context() as patch:  # umap-learn as shipped: the GIL held
+        patch.setattr(umap.layouts, name, shipped)
+        patch.setattr(layouts, "_release_the_gil_in_epochs", lambda module: None)
+        before = run_task(projection_task(x, "umap", seed=3)).coords
+        assert getattr(umap.layouts, name).targetoptions.get("nogil") is not True
+    monkeypatch.setattr(umap.layouts, name, shipped)
+    after = run_task(projection_task(x, "umap", seed=3)).coords
+    assert getattr(umap.layouts, name).targetoptions["nogil"] is True
+    np.testing.assert_array_equal(before, after)

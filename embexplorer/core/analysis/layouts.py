@@ -172,6 +172,24 @@ def _install_epoch_hook() -> None:
     if umap.layouts.tqdm is not _umap_epochs:
         _UMAP_TQDM[:] = [umap.layouts.tqdm]
         umap.layouts.tqdm = _umap_epochs
+    _release_the_gil_in_epochs(umap.layouts)
+
+
+def _release_the_gil_in_epochs(layouts) -> None:
+    """Compile umap-learn's epoch function with ``nogil=True``, the same code and options
+    otherwise. As shipped it holds the GIL for a whole epoch: 20–150 ms at 20k–100k rows, in
+    which the window could not repaint (issue 11 part 8: stalls ≤ 50 ms). Skipped when a
+    version of umap-learn names it otherwise (the layout is the same; only the stalls stay)."""
+    name = "_nb_optimize_layout_euclidean_single_epoch"
+    current = getattr(layouts, name, None)
+    source = getattr(layouts, "_optimize_layout_euclidean_single_epoch", None)
+    if current is None or source is None or getattr(current, "_embexplorer_nogil", False):
+        return
+    import numba
+
+    released = numba.njit(source, fastmath=True, parallel=False, nogil=True)
+    released._embexplorer_nogil = True
+    setattr(layouts, name, released)
 
 
 def umap_task(
