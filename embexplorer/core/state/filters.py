@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embexplorer.core.categories import category_codes
+
 #: Bars of a categorical chart: the most frequent values; the rest are counted as "other".
 TOP_VALUES = 12
 HISTOGRAM_BINS = 24
@@ -33,6 +35,11 @@ class ColumnFilter:
     high: float | None = None
 
     def mask(self, values: np.ndarray) -> np.ndarray:
+        coded = category_codes(values)
+        if self.values is not None and coded is not None:  # test each category once
+            codes, categories = coded
+            keep = np.isin(_as_text(np.append(categories, None)), list(self.values))
+            return keep[codes]  # code -1 (missing) → the last entry, None → ""
         if self.values is not None:
             return np.isin(_as_text(values), list(self.values))
         numbers = _as_numbers(values)
@@ -107,6 +114,14 @@ def column_charts(columns: Mapping[str, np.ndarray]) -> list[ColumnChart]:
 def column_chart(name: str, values: np.ndarray) -> ColumnChart | None:
     """A histogram of a numeric column, the top values of a categorical one; None for a column
     of nearly all distinct texts (ids, the texts themselves: no chart says anything there)."""
+    coded = category_codes(values)
+    if coded is not None:
+        codes, categories = coded
+        names = _as_text(np.append(categories, None))
+        uniques, inverse = np.unique(names, return_inverse=True)
+        rows = inverse[codes]  # code -1 (missing) → the last name: ""
+        counts = np.bincount(rows, minlength=len(uniques))
+        return _categorical_chart(name, uniques, counts, rows, counts > 0)
     values = np.asarray(values)
     if values.dtype.kind in "biuf":
         numbers = _as_numbers(values)
@@ -127,6 +142,15 @@ def column_chart(name: str, values: np.ndarray) -> ColumnChart | None:
     uniques, inverse, counts = np.unique(text, return_inverse=True, return_counts=True)
     if len(uniques) > 0.5 * len(text) and len(uniques) > TOP_VALUES:
         return None
+    return _categorical_chart(name, uniques, counts, inverse, counts > 0)
+
+
+def _categorical_chart(name, uniques, counts, inverse, present) -> ColumnChart:
+    """The top values' bars (``inverse``: each row's position in ``uniques``); values with no
+    row (``present`` false) get no bar."""
+    uniques, counts_kept = uniques[present], counts[present]
+    renumber = np.cumsum(present) - 1
+    inverse, counts = renumber[inverse], counts_kept
     order = np.lexsort((uniques, -counts))[:TOP_VALUES]
     labels = [str(uniques[i]) for i in order]
     bar_of = np.full(len(uniques), len(order), dtype=np.int64)  # the rest: "other"

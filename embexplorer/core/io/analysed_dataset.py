@@ -1,0 +1,432 @@
+"""An analysed dataset opened in place: what ``embexplorer analyze`` writes (one Parquet file, or
+a folder of Parquet shards whose rows in file-name order are the global rows, plus the summary
+JSON), however many rows, without its vectors.
+
+Opening reads only what the map needs (:func:`read_map_task`): x and y, the numeric columns
+(N_k, cluster, …) and the few-valued text columns as categories (cluster_label, a topic: one
+shared string per category). Everything else (the texts, ids, other metadata) stays in the
+files and is read by row (:class:`LazyColumn`): a Parquet row group holds a contiguous range of
+rows, so one row costs one row group's read, and a small LRU keeps the last few. A clicked
+row's neighbours are its stored ``neighbors`` / ``neighbor_distances`` (read for that row only),
+labelled as the summary describes them (:meth:`AnalysedDataset.neighbor_label`).
+Qt-free: the window's Document renders from it; export streams it (core/io/analysed_export.py).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embexplorer.core.categories import CategoricalColumn
+from embexplorer.core.corpus import MAX_CATEGORIES, Corpus
+from embexplorer.core.errors import InputError
+from embexplorer.core.tasks import Progress, Task
+
+#: The columns that make a Parquet file an analysed dataset.
+REQUIRED_COLUMNS = ("x", "y", "neighbors", "k_occurrence")
+#: The stored kNN graph: read for one row at a time, never for all.
+GRAPH_COLUMNS = ("neighbors", "neighbor_distances")
+#: Row groups kept in memory (each ~64k rows of the row columns: a few MB).
+CACHED_ROW_GROUPS = 8
+PARQUET_SUFFIXES = (".parquet", ".pq")
+PROVENANCE_KEY = b"embexplorer.provenance"
+
+
+def analysed_files(path: str | Path) -> list[Path] | None:
+    """The Parquet files of an analysed dataset at ``path`` (a file, or a folder of shards in
+    name order), or None when ``path`` is not one. Reads schemas only."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(
+            p for p in path.iterdir() if p.is_file() and p.suffix.lower() in PARQUET_SUFFIXES
+        )
+    elif path.is_file() and path.suffix.lower() in PARQUET_SUFFIXES:
+        files = [path]
+    else:
+        return None
+    if not files:
+        return None
+    try:
+        names = set(_schema(files[0]).names)
+    except InputError:
+        if path.is_dir():
+            raise  # a folder of Parquet files: say which one is broken
+        return None  # one file: its own reader says what is wrong
+    return files if names.issuperset(REQUIRED_COLUMNS) else None
+
+
+def is_analysed_dataset(path: str | Path) -> bool:
+    return analysed_files(path) is not None
+
+
+def _schema(path: Path):
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_schema(path)
+    except Exception as exc:
+        raise InputError(f"{path.name}: not a readable Parquet file ({exc}).") from exc
+
+
+@dataclass(frozen=True)
+class MapColumns:
+    """What the map needs, read up front: (N, 2) float32 positions and the light columns."""
+
+    coords: np.ndarray
+    columns: dict[str, np.ndarray]
+
+
+class AnalysedDataset:
+    """The files of an analysed dataset, its row groups, and row access through a small LRU."""
+
+    def __init__(self, path: Path, files: list[Path], summary: Mapping[str, Any]):
+        import pyarrow.parquet as pq
+
+        self.path, self.files, self.summary = path, files, dict(summary)
+        self._handles = []
+        starts, where, total = [], [], 0
+        schema = None
+        for file in files:
+            try:
+                handle = pq.ParquetFile(file)
+            except Exception as exc:
+                raise InputError(f"{file.name}: not a readable Parquet file ({exc}).") from exc
+            if schema is None:
+                schema = handle.schema_arrow
+            elif not handle.schema_arrow.remove_metadata().equals(schema.remove_metadata()):
+                raise InputError(
+                    f"{file.name}: its columns differ from {files[0].name}'s; every shard of "
+                    f"an analysed dataset has the same columns ({', '.join(schema.names)})."
+                )
+            meta = handle.metadata
+            for g in range(meta.num_row_groups):
+                starts.append(total)
+                where.append((len(self._handles), g))
+                total += meta.row_group(g).num_rows
+            self._handles.append(handle)
+        self.schema = schema
+        self.n_rows = total
+        self._starts = np.array([*starts, total], dtype=np.int64)
+        self._where = where
+        self.provenance = _provenance(schema)
+        self.graph_k = int(schema.field("neighbors").type.list_size)
+        self._cache: OrderedDict[tuple[int, str], Any] = OrderedDict()
+        self._lock = threading.Lock()
+        #: row groups read from disk since opening (tests count them)
+        self.row_group_reads = 0
+
+    @classmethod
+    def open(cls, path: str | Path) -> AnalysedDataset:
+        path = Path(path)
+        files = analysed_files(path)
+        if files is None:
+            raise InputError(
+                f"{path.name} is not an analysed dataset: it needs the columns "
+                f"{', '.join(REQUIRED_COLUMNS)} (what embexplorer analyze writes)."
+            )
+        return cls(path, files, _read_summary(path))
+
+    # -- what it holds ----------------------------------------------------------------------
+    @property
+    def n_row_groups(self) -> int:
+        return len(self._where)
+
+    @property
+    def row_columns(self) -> list[str]:
+        """The columns read by row: everything but the positions and the graph."""
+        return [n for n in self.schema.names if n not in ("x", "y", *GRAPH_COLUMNS)]
+
+    @property
+    def metric(self) -> str:
+        analysis = self.provenance.get("analysis", {})
+        return str(self.summary.get("metric") or analysis.get("metric") or "cosine")
+
+    def neighbor_label(self) -> str:
+        """How the stored neighbours were found, for people."""
+        method = self.summary.get("knn_method") or self.provenance.get("analysis", {}).get(
+            "knn_method"
+        )
+        if method == "exact":
+            return "precomputed, exact"
+        recall = self.summary.get("recall")
+        measured = f"recall {float(recall):.3f}" if recall is not None else "recall not measured"
+        return f"precomputed, approximate ({measured})"
+
+    def id_column(self) -> str | None:
+        return next((n for n in self.schema.names if n.lower() == "id"), None)
+
+    # -- rows -------------------------------------------------------------------------------
+    def _group(self, g: int, kind: str):
+        """Row group ``g``'s row columns (``kind="rows"``) or its graph (``"graph"``)."""
+        key = (g, kind)
+        with self._lock:
+            table = self._cache.get(key)
+            if table is not None:
+                self._cache.move_to_end(key)
+                return table
+            shard, index = self._where[g]
+            names = list(GRAPH_COLUMNS) if kind == "graph" else self.row_columns
+            try:
+                table = self._handles[shard].read_row_group(index, columns=names)
+            except Exception as exc:
+                name = self.files[shard].name
+                raise InputError(f"{name}: row group {index} cannot be read ({exc}).") from exc
+            self.row_group_reads += 1
+            self._cache[key] = table
+            while len(self._cache) > CACHED_ROW_GROUPS:
+                self._cache.popitem(last=False)
+            return table
+
+    def _check_rows(self, rows: np.ndarray) -> None:
+        if len(rows) and (rows.min() < 0 or rows.max() >= self.n_rows):
+            bad = rows[(rows < 0) | (rows >= self.n_rows)][0]
+            raise IndexError(f"row {bad} is not one of the {self.n_rows:,} rows")
+
+    def take(self, rows, name: str) -> np.ndarray:
+        """The values of column ``name`` at ``rows`` (in that order), read by row group."""
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        self._check_rows(rows)
+        groups = np.searchsorted(self._starts, rows, side="right") - 1
+        out: np.ndarray | None = None
+        for g in np.unique(groups):
+            at = np.flatnonzero(groups == g)
+            table = self._group(int(g), "rows")
+            local = rows[at] - self._starts[g]
+            values = table.column(name).take(local).to_numpy(zero_copy_only=False)
+            if out is None:
+                out = np.empty(len(rows), dtype=values.dtype)
+            elif out.dtype != values.dtype:
+                out = out.astype(object)
+            out[at] = values
+        return out if out is not None else np.empty(0, dtype=object)
+
+    def row(self, row: int) -> dict[str, Any]:
+        """Every row column of one row (for a tooltip or a list)."""
+        return {name: self.take([row], name)[0] for name in self.row_columns}
+
+    def neighbors(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """The stored neighbours of ``row`` (global rows, nearest first) and their distances."""
+        rows = np.array([row], dtype=np.int64)
+        self._check_rows(rows)
+        g = int(np.searchsorted(self._starts, row, side="right") - 1)
+        table = self._group(g, "graph")
+        local = row - int(self._starts[g])
+        indices = np.asarray(table.column("neighbors")[local].values, dtype=np.int64)
+        distances = np.asarray(table.column("neighbor_distances")[local].values, np.float32)
+        return indices, distances
+
+    def iter_groups(self) -> Iterator[tuple[int, int, int]]:
+        """``(group, first row, end row)`` of every row group, in row order."""
+        for g in range(self.n_row_groups):
+            yield g, int(self._starts[g]), int(self._starts[g + 1])
+
+    def read_group(self, g: int, columns: list[str] | None = None):
+        """Row group ``g`` with ``columns`` (all by default), straight from its file (not
+        cached: export streams every group once)."""
+        shard, index = self._where[g]
+        try:
+            return self._handles[shard].read_row_group(index, columns=columns)
+        except Exception as exc:
+            name = self.files[shard].name
+            raise InputError(f"{name}: row group {index} cannot be read ({exc}).") from exc
+
+
+def _provenance(schema) -> dict[str, Any]:
+    raw = (schema.metadata or {}).get(PROVENANCE_KEY)
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _read_summary(path: Path) -> dict[str, Any]:
+    """The summary JSON: OUT.json beside OUT.parquet, or the folder's ``*.json`` (or the one
+    beside the folder)."""
+    if path.is_dir():
+        candidates = [*sorted(path.glob("*.json")), path.with_name(path.name + ".json")]
+    else:
+        candidates = [path.with_suffix(".json")]
+    for candidate in candidates:
+        if candidate.name.endswith(".provenance.json") or not candidate.is_file():
+            continue
+        try:
+            value = json.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(value, dict) and "rows" in value:
+            return value
+    return {}
+
+
+class LazyColumn:
+    """A column read by row from the files: indexing reads the row groups it needs; iterating
+    streams them. ``np.asarray`` on it reads the whole column (what a full scan costs)."""
+
+    ndim = 1
+
+    def __init__(self, dataset: AnalysedDataset, name: str, dtype: np.dtype):
+        self.dataset, self.name, self.dtype = dataset, name, np.dtype(dtype)
+
+    def __len__(self) -> int:
+        return self.dataset.n_rows
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (self.dataset.n_rows,)
+
+    def __getitem__(self, key):
+        if isinstance(key, int | np.integer):
+            row = int(key) + (self.dataset.n_rows if key < 0 else 0)
+            return self.dataset.take([row], self.name)[0]
+        if isinstance(key, slice):
+            return self.dataset.take(np.arange(*key.indices(len(self))), self.name)
+        key = np.asarray(key)
+        if key.dtype == bool:
+            key = np.flatnonzero(key)
+        return self.dataset.take(key, self.name)
+
+    def __iter__(self) -> Iterator[Any]:
+        for _, lo, hi in self.dataset.iter_groups():
+            yield from self.dataset.take(np.arange(lo, hi), self.name)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        values = self[:]
+        return values if dtype is None else values.astype(dtype)
+
+
+# -- opening ------------------------------------------------------------------------------------
+def _kinds(dataset: AnalysedDataset) -> tuple[list[str], list[str]]:
+    """(numeric columns, few-valued text columns): the columns read up front."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text_column = dataset.summary.get("text_column")
+    numeric, strings = [], []
+    for f in dataset.schema:
+        if f.name in ("x", "y", *GRAPH_COLUMNS) or f.name in (text_column, dataset.id_column()):
+            continue
+        if pa.types.is_integer(f.type) or pa.types.is_floating(f.type):
+            numeric.append(f.name)
+        elif (
+            pa.types.is_string(f.type)
+            or pa.types.is_large_string(f.type)
+            or pa.types.is_dictionary(f.type)
+        ):
+            strings.append(f.name)
+    if not strings or not dataset.n_rows:
+        return numeric, []
+    first = dataset.read_group(0, strings)
+    few = [n for n in strings if len(pc.unique(first.column(n))) <= MAX_CATEGORIES]
+    return numeric, few
+
+
+def read_map_task(dataset: AnalysedDataset) -> Task[MapColumns]:
+    """Read x, y and the light columns shard by shard into arrays made once (nothing the size
+    of the dataset is built twice)."""
+    import pyarrow.parquet as pq
+
+    numeric, categories = _kinds(dataset)
+    n = dataset.n_rows
+    coords = np.empty((n, 2), dtype=np.float32)
+    numbers = {name: None for name in numeric}
+    codes = {name: np.empty(n, dtype=np.int32) for name in categories}
+    known: dict[str, dict[str, int]] = {name: {} for name in categories}
+    lo = 0
+    for i, file in enumerate(dataset.files):
+        yield Progress(i / len(dataset.files), f"Reading the map: {file.name}")
+        try:
+            handle = pq.ParquetFile(file, read_dictionary=categories)
+            table = handle.read(columns=["x", "y", *numeric, *categories])
+        except Exception as exc:
+            raise InputError(f"{file.name}: cannot be read ({exc}).") from exc
+        hi = lo + table.num_rows
+        coords[lo:hi, 0] = table.column("x").to_numpy()
+        coords[lo:hi, 1] = table.column("y").to_numpy()
+        for name in numeric:
+            numbers[name] = _put(numbers[name], table.column(name).to_numpy(), lo, hi, n)
+        for name in categories:
+            _put_codes(codes[name], known[name], table.column(name), lo)
+        lo = hi
+    if not np.isfinite(coords).all():
+        bad = int((~np.isfinite(coords).all(axis=1)).sum())
+        raise InputError(f"{dataset.path.name}: {bad:,} rows have no finite x, y position.")
+    columns: dict[str, np.ndarray] = {}
+    for f in dataset.schema.names:
+        if f in numbers:
+            columns[f] = numbers[f]
+        elif f in codes:
+            columns[f] = CategoricalColumn(codes[f], list(known[f]))
+    yield Progress(1.0, f"Read the map of {n:,} rows")
+    return MapColumns(coords, columns)
+
+
+def _put(out: np.ndarray | None, values: np.ndarray, lo: int, hi: int, n: int) -> np.ndarray:
+    if out is None:
+        out = np.empty(n, dtype=values.dtype)
+    elif values.dtype != out.dtype:  # e.g. an int column with nulls in one shard
+        out = out.astype(np.result_type(out.dtype, values.dtype))
+    out[lo:hi] = values
+    return out
+
+
+def _put_codes(out: np.ndarray, known: dict[str, int], column, lo: int) -> None:
+    """Codes of a dictionary column into ``out``, with one numbering over every chunk."""
+    for chunk in column.chunks:
+        names = chunk.dictionary.to_pylist()
+        remap = np.array([known.setdefault(str(v), len(known)) for v in names] + [-1], np.int32)
+        indices = chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        out[lo : lo + len(chunk)] = remap[indices]
+        lo += len(chunk)
+
+
+def analysed_corpus(dataset: AnalysedDataset, map_columns: MapColumns) -> Corpus:
+    """The rows as a corpus: the light columns in memory, the rest read by row."""
+    import pyarrow as pa
+
+    columns: dict[str, Any] = {}
+    for f in dataset.schema:
+        if f.name in ("x", "y", *GRAPH_COLUMNS):
+            continue
+        if f.name in map_columns.columns:
+            columns[f.name] = map_columns.columns[f.name]
+        elif pa.types.is_list(f.type) or pa.types.is_fixed_size_list(f.type):
+            continue  # vectors or lists: not a column to show
+        else:
+            numeric = pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
+            dtype = f.type.to_pandas_dtype() if numeric else object
+            columns[f.name] = LazyColumn(dataset, f.name, dtype)
+    id_name = dataset.id_column()
+    ids = columns[id_name] if id_name else np.arange(dataset.n_rows)
+    text = dataset.summary.get("text_column")
+    label = dataset.summary.get("label_column")
+    provenance = {
+        **dataset.provenance,
+        "source": str(dataset.path),
+        "format": "analysed dataset",
+        "neighbors": dataset.neighbor_label(),
+    }
+    return Corpus(
+        ids=ids,
+        columns=columns,
+        text_column=text if text in columns else None,
+        label_column=label if label in columns else None,
+        provenance=provenance,
+    )
+
+
+def open_analysed_task(path: str | Path) -> Task[tuple[AnalysedDataset, Corpus, np.ndarray]]:
+    """Open an analysed dataset: (the dataset, its rows as a corpus, the (N, 2) positions)."""
+    yield Progress(None, f"Opening {Path(path).name}")
+    dataset = AnalysedDataset.open(path)
+    map_columns = yield from read_map_task(dataset)
+    return dataset, analysed_corpus(dataset, map_columns), map_columns.coords
