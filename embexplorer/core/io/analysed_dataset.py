@@ -25,7 +25,12 @@ from typing import Any
 import numpy as np
 
 from embexplorer.core.categories import CategoricalColumn
-from embexplorer.core.corpus import MAX_CATEGORIES, Corpus
+from embexplorer.core.corpus import (
+    MAX_CATEGORIES,
+    Corpus,
+    guess_label_column,
+    guess_text_column,
+)
 from embexplorer.core.errors import InputError
 from embexplorer.core.tasks import Progress, Task
 
@@ -409,6 +414,10 @@ def analysed_corpus(dataset: AnalysedDataset, map_columns: MapColumns) -> Corpus
     ids = columns[id_name] if id_name else np.arange(dataset.n_rows)
     text = dataset.summary.get("text_column")
     label = dataset.summary.get("label_column")
+    if "text_column" not in dataset.summary:  # no summary: guess, reading one row group
+        text = guess_text_column({k: v for k, v in columns.items() if k != id_name})
+        in_memory = {k: v for k, v in columns.items() if isinstance(v, CategoricalColumn)}
+        label = guess_label_column(in_memory)
     provenance = {
         **dataset.provenance,
         "source": str(dataset.path),
