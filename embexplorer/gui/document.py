@@ -24,6 +24,7 @@ from embexplorer.core.errors import InputError, NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, load_task
 from embexplorer.core.io.analysed_dataset import (
     AnalysedDataset,
+    LazyColumn,
     is_analysed_dataset,
     open_analysed_task,
 )
@@ -51,6 +52,13 @@ def colors_task(
 ) -> Task[ColorMapping]:
     """The colours of a column; for the analysis's clusters (``clustering``), by number."""
     yield Progress(None, f"Colouring by {column}" if column else "Colouring")
+    if isinstance(values, LazyColumn):  # a column of an analysed dataset, read by row
+        if values.dtype.kind == "O":
+            raise InputError(
+                f"{column} is read from the files row by row ({len(values):,} rows of text): "
+                "colour by a category or a number column."
+            )
+        values = np.asarray(values)
     if clustering is not None:
         return cluster_mapping(clustering.labels, clustering.label_text, column)
     return single_color(n) if values is None else color_mapping(values, column)
@@ -252,7 +260,9 @@ class Document(QObject):
 
     def _on_results(self, result) -> None:
         self.results_changed.emit(result)
-        if self.color_column in DISPLAY_COLUMNS or self.colors is None:
+        if self.color_column in DISPLAY_COLUMNS or (
+            self.colors is None and not self._colors_pending
+        ):
             self._recolor()  # an analysis column: new values, or gone until recomputed
 
     def _on_channel_busy(self, channel: str, running: bool) -> None:

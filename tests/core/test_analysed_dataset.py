@@ -59,6 +59,12 @@ def test_folder_opens_with_the_map_columns_in_memory_and_the_rest_by_row(sharded
     rows = np.array([2999, 5, 1700, 5])
     assert list(corpus.texts[rows]) == [table["text"][int(r)].as_py() for r in rows]
     assert corpus.ids[-1] == table["id"][ROWS - 1].as_py()
+    # a number the map does not need stays in the files until asked for, then is read whole
+    scores = corpus.columns["preservation"]
+    assert isinstance(scores, LazyColumn) and scores.dtype == np.float64
+    reads = dataset.row_group_reads
+    np.testing.assert_array_equal(np.asarray(scores), table["preservation"].to_numpy())
+    assert dataset.row_group_reads == reads  # one column of each file, not the row groups
 
 
 def test_one_file_opens_too(tmp_path):

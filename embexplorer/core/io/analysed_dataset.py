@@ -38,6 +38,8 @@ from embexplorer.core.tasks import Progress, Task
 REQUIRED_COLUMNS = ("x", "y", "neighbors", "k_occurrence")
 #: The stored kNN graph: read for one row at a time, never for all.
 GRAPH_COLUMNS = ("neighbors", "neighbor_distances")
+#: The numeric columns read up front: what the map draws and colours by default.
+MAP_NUMBERS = ("k_occurrence", "cluster")
 #: Row groups kept in memory (each ~64k rows of the row columns: a few MB).
 CACHED_ROW_GROUPS = 8
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -122,7 +124,7 @@ class AnalysedDataset:
         self._where = where
         self.provenance = _provenance(schema)
         self.graph_k = int(schema.field("neighbors").type.list_size)
-        self._cache: OrderedDict[tuple[int, str], Any] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, str], tuple[Any, dict]] = OrderedDict()
         self._lock = threading.Lock()
         #: row groups read from disk since opening (tests count them)
         self.row_group_reads = 0
@@ -169,13 +171,14 @@ class AnalysedDataset:
 
     # -- rows -------------------------------------------------------------------------------
     def _group(self, g: int, kind: str):
-        """Row group ``g``'s row columns (``kind="rows"``) or its graph (``"graph"``)."""
+        """Row group ``g``'s row columns (``kind="rows"``) or its graph (``"graph"``), and
+        the numpy copies of its columns made so far."""
         key = (g, kind)
         with self._lock:
-            table = self._cache.get(key)
-            if table is not None:
+            entry = self._cache.get(key)
+            if entry is not None:
                 self._cache.move_to_end(key)
-                return table
+                return entry
             shard, index = self._where[g]
             names = list(GRAPH_COLUMNS) if kind == "graph" else self.row_columns
             try:
@@ -184,10 +187,22 @@ class AnalysedDataset:
                 name = self.files[shard].name
                 raise InputError(f"{name}: row group {index} cannot be read ({exc}).") from exc
             self.row_group_reads += 1
-            self._cache[key] = table
+            entry = self._cache[key] = (table, {})
             while len(self._cache) > CACHED_ROW_GROUPS:
                 self._cache.popitem(last=False)
-            return table
+            return entry
+
+    def _column(self, g: int, name: str) -> np.ndarray:
+        """Column ``name`` of row group ``g`` as numpy, converted once while the group is
+        cached (a table cell, a tooltip: one lookup)."""
+        table, arrays = self._group(g, "rows")
+        with self._lock:
+            values = arrays.get(name)
+        if values is None:
+            values = table.column(name).to_numpy(zero_copy_only=False)
+            with self._lock:
+                arrays[name] = values
+        return values
 
     def _check_rows(self, rows: np.ndarray) -> None:
         if len(rows) and (rows.min() < 0 or rows.max() >= self.n_rows):
@@ -202,9 +217,8 @@ class AnalysedDataset:
         out: np.ndarray | None = None
         for g in np.unique(groups):
             at = np.flatnonzero(groups == g)
-            table = self._group(int(g), "rows")
             local = rows[at] - self._starts[g]
-            values = table.column(name).take(local).to_numpy(zero_copy_only=False)
+            values = self._column(int(g), name)[local]
             if out is None:
                 out = np.empty(len(rows), dtype=values.dtype)
             elif out.dtype != values.dtype:
@@ -221,11 +235,21 @@ class AnalysedDataset:
         rows = np.array([row], dtype=np.int64)
         self._check_rows(rows)
         g = int(np.searchsorted(self._starts, row, side="right") - 1)
-        table = self._group(g, "graph")
+        table, _ = self._group(g, "graph")
         local = row - int(self._starts[g])
         indices = np.asarray(table.column("neighbors")[local].values, dtype=np.int64)
         distances = np.asarray(table.column("neighbor_distances")[local].values, np.float32)
         return indices, distances
+
+    def read_column(self, name: str) -> np.ndarray:
+        """All of column ``name``, shard by shard (one column's reads, not the row groups')."""
+        parts = []
+        for file, handle in zip(self.files, self._handles, strict=True):
+            try:
+                parts.append(handle.read(columns=[name]).column(name))
+            except Exception as exc:
+                raise InputError(f"{file.name}: cannot be read ({exc}).") from exc
+        return np.concatenate([p.to_numpy() for p in parts]) if parts else np.empty(0)
 
     def iter_groups(self) -> Iterator[tuple[int, int, int]]:
         """``(group, first row, end row)`` of every row group, in row order."""
@@ -305,13 +329,15 @@ class LazyColumn:
             yield from self.dataset.take(np.arange(lo, hi), self.name)
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        values = self[:]
+        values = self.dataset.read_column(self.name)
         return values if dtype is None else values.astype(dtype)
 
 
 # -- opening ------------------------------------------------------------------------------------
 def _kinds(dataset: AnalysedDataset) -> tuple[list[str], list[str]]:
-    """(numeric columns, few-valued text columns): the columns read up front."""
+    """(numeric columns, few-valued text columns): the columns read up front. The numbers
+    the map shows (N_k, the clusters); other numbers (scores, metadata) are read when
+    asked for (colouring by one reads that column)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -321,7 +347,8 @@ def _kinds(dataset: AnalysedDataset) -> tuple[list[str], list[str]]:
         if f.name in ("x", "y", *GRAPH_COLUMNS) or f.name in (text_column, dataset.id_column()):
             continue
         if pa.types.is_integer(f.type) or pa.types.is_floating(f.type):
-            numeric.append(f.name)
+            if f.name in MAP_NUMBERS:
+                numeric.append(f.name)
         elif (
             pa.types.is_string(f.type)
             or pa.types.is_large_string(f.type)
@@ -376,12 +403,25 @@ def read_map_task(dataset: AnalysedDataset) -> Task[MapColumns]:
 
 
 def _put(out: np.ndarray | None, values: np.ndarray, lo: int, hi: int, n: int) -> np.ndarray:
+    """``values`` into rows lo:hi of ``out`` (made on the first call), in 4 bytes a value
+    where they fit (N_k, cluster numbers, float32 scores: 10M rows, 40 MB a column, not 80)."""
+    values = _compact(values)
     if out is None:
         out = np.empty(n, dtype=values.dtype)
-    elif values.dtype != out.dtype:  # e.g. an int column with nulls in one shard
+    elif np.result_type(out.dtype, values.dtype) != out.dtype:  # a wider shard, or nulls
         out = out.astype(np.result_type(out.dtype, values.dtype))
     out[lo:hi] = values
     return out
+
+
+def _compact(values: np.ndarray) -> np.ndarray:
+    if values.dtype == np.float64:
+        return values.astype(np.float32)
+    if values.dtype.kind in "iu" and values.itemsize > 4 and len(values):
+        info = np.iinfo(np.int32)
+        if info.min <= values.min() and values.max() <= info.max:
+            return values.astype(np.int32)
+    return values
 
 
 def _put_codes(out: np.ndarray, known: dict[str, int], column, lo: int) -> None:
