@@ -243,10 +243,14 @@ def run(folder: Path, out: Path | None = None, steps: int = 20, shot: Path | Non
 
 def _polygon_around(index, centre, share: float) -> np.ndarray:
     """An octagon around ``centre`` holding about ``share`` of the points."""
-    n, lo, hi = len(index), 1e-4, 100.0
-    for _ in range(40):
-        r = (lo + hi) / 2
-        count = index.count_in_rect(centre[0] - r, centre[0] + r, centre[1] - r, centre[1] + r)
-        lo, hi = (r, hi) if count < share * n * 1.2 else (lo, r)
+    from embexplorer.core.state.selection import points_in_polygon
+
     angles = np.linspace(0, 2 * np.pi, 9)[:-1]
-    return np.column_stack([centre[0] + r * np.cos(angles), centre[1] + r * np.sin(angles)])
+    n, lo, hi = len(index), 1e-4, 100.0
+    for _ in range(30):
+        r = (lo + hi) / 2
+        polygon = np.column_stack([centre[0] + r * np.cos(angles), centre[1] + r * np.sin(angles)])
+        near = index.in_rect(centre[0] - r, centre[0] + r, centre[1] - r, centre[1] + r)
+        count = int(points_in_polygon(index.coords[near], polygon).sum())
+        lo, hi = (r, hi) if count < share * n else (lo, r)
+    return polygon

@@ -107,12 +107,14 @@ def test_rows_are_read_one_row_group_at_a_time(sharded):
     dataset.row_group_reads = 0
     assert corpus.texts[10] and corpus.texts[200]  # both in row group 0
     assert dataset.row_group_reads == 1
-    assert corpus.columns["id"][ROW_GROUP + 3]  # the next row group
+    assert corpus.columns["id"][ROW_GROUP + 3]  # another column, the next row group
     assert dataset.row_group_reads == 2
     corpus.texts[[1, 2, 3]]  # cached
     assert dataset.row_group_reads == 2
     corpus.texts[[5, ROWS - 1]]  # the last group of the last shard: one more read
     assert dataset.row_group_reads == 3
+    dataset.neighbors(7)  # the graph's two columns of group 0
+    assert dataset.row_group_reads == 5
 
 
 def test_export_of_a_selection_equals_the_rows(sharded, tmp_path):

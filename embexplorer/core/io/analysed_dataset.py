@@ -2,13 +2,13 @@
 a folder of Parquet shards whose rows in file-name order are the global rows, plus the summary
 JSON), however many rows, without its vectors.
 
-Opening reads only what the map needs (:func:`read_map_task`): x and y, the numeric columns
-(N_k, cluster, …) and the few-valued text columns as categories (cluster_label, a topic: one
-shared string per category). Everything else (the texts, ids, other metadata) stays in the
-files and is read by row (:class:`LazyColumn`): a Parquet row group holds a contiguous range of
-rows, so one row costs one row group's read, and a small LRU keeps the last few. A clicked
-row's neighbours are its stored ``neighbors`` / ``neighbor_distances`` (read for that row only),
-labelled as the summary describes them (:meth:`AnalysedDataset.neighbor_label`).
+Opening reads only what the map needs (:func:`read_map_task`): x and y, N_k and the cluster
+numbers, and the few-valued text columns as categories (cluster_label, a topic: one shared
+string per category). Everything else (the texts, ids, other numbers) stays in the files and
+is read by row (:class:`LazyColumn`): a Parquet row group holds a contiguous range of rows, so
+one row's value costs one column of one row group, and a small LRU keeps the last few. A
+clicked row's neighbours are its stored ``neighbors`` / ``neighbor_distances`` (read for that
+row only), labelled as the summary describes them (:meth:`AnalysedDataset.neighbor_label`).
 Qt-free: the window's Document renders from it; export streams it (core/io/analysed_export.py).
 """
 
@@ -40,8 +40,9 @@ REQUIRED_COLUMNS = ("x", "y", "neighbors", "k_occurrence")
 GRAPH_COLUMNS = ("neighbors", "neighbor_distances")
 #: The numeric columns read up front: what the map draws and colours by default.
 MAP_NUMBERS = ("k_occurrence", "cluster")
-#: Row groups kept in memory (each ~64k rows of the row columns: a few MB).
-CACHED_ROW_GROUPS = 8
+#: Columns of row groups kept in memory (a 64k-row column of short texts: ~5 MB as Python
+#: strings): enough for a page of the table and a neighbour list spread over many groups.
+CACHED_COLUMNS = 32
 PARQUET_SUFFIXES = (".parquet", ".pq")
 PROVENANCE_KEY = b"embexplorer.provenance"
 
@@ -124,9 +125,9 @@ class AnalysedDataset:
         self._where = where
         self.provenance = _provenance(schema)
         self.graph_k = int(schema.field("neighbors").type.list_size)
-        self._cache: OrderedDict[tuple[int, str], tuple[Any, dict]] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, str], Any] = OrderedDict()
         self._lock = threading.Lock()
-        #: row groups read from disk since opening (tests count them)
+        #: row groups' columns read from disk since opening (tests count them)
         self.row_group_reads = 0
 
     @classmethod
@@ -170,39 +171,28 @@ class AnalysedDataset:
         return next((n for n in self.schema.names if n.lower() == "id"), None)
 
     # -- rows -------------------------------------------------------------------------------
-    def _group(self, g: int, kind: str):
-        """Row group ``g``'s row columns (``kind="rows"``) or its graph (``"graph"``), and
-        the numpy copies of its columns made so far."""
-        key = (g, kind)
+    def _column(self, g: int, name: str):
+        """Column ``name`` of row group ``g``: numpy (converted once: a table cell or a tooltip
+        is then one lookup), or, for the graph's lists, the Arrow column."""
+        key = (g, name)
         with self._lock:
-            entry = self._cache.get(key)
-            if entry is not None:
+            values = self._cache.get(key)
+            if values is not None:
                 self._cache.move_to_end(key)
-                return entry
+                return values
             shard, index = self._where[g]
-            names = list(GRAPH_COLUMNS) if kind == "graph" else self.row_columns
             try:
-                table = self._handles[shard].read_row_group(index, columns=names)
+                table = self._handles[shard].read_row_group(index, columns=[name])
             except Exception as exc:
-                name = self.files[shard].name
-                raise InputError(f"{name}: row group {index} cannot be read ({exc}).") from exc
+                file = self.files[shard].name
+                raise InputError(f"{file}: row group {index} cannot be read ({exc}).") from exc
             self.row_group_reads += 1
-            entry = self._cache[key] = (table, {})
-            while len(self._cache) > CACHED_ROW_GROUPS:
+            column = table.column(name)
+            values = column if name in GRAPH_COLUMNS else column.to_numpy(zero_copy_only=False)
+            self._cache[key] = values
+            while len(self._cache) > CACHED_COLUMNS:
                 self._cache.popitem(last=False)
-            return entry
-
-    def _column(self, g: int, name: str) -> np.ndarray:
-        """Column ``name`` of row group ``g`` as numpy, converted once while the group is
-        cached (a table cell, a tooltip: one lookup)."""
-        table, arrays = self._group(g, "rows")
-        with self._lock:
-            values = arrays.get(name)
-        if values is None:
-            values = table.column(name).to_numpy(zero_copy_only=False)
-            with self._lock:
-                arrays[name] = values
-        return values
+            return values
 
     def _check_rows(self, rows: np.ndarray) -> None:
         if len(rows) and (rows.min() < 0 or rows.max() >= self.n_rows):
@@ -235,10 +225,9 @@ class AnalysedDataset:
         rows = np.array([row], dtype=np.int64)
         self._check_rows(rows)
         g = int(np.searchsorted(self._starts, row, side="right") - 1)
-        table, _ = self._group(g, "graph")
         local = row - int(self._starts[g])
-        indices = np.asarray(table.column("neighbors")[local].values, dtype=np.int64)
-        distances = np.asarray(table.column("neighbor_distances")[local].values, np.float32)
+        indices = np.asarray(self._column(g, "neighbors")[local].values, dtype=np.int64)
+        distances = np.asarray(self._column(g, "neighbor_distances")[local].values, np.float32)
         return indices, distances
 
     def read_column(self, name: str) -> np.ndarray:
