@@ -39,12 +39,28 @@ def _layout(n: int, n_clusters: int, seed: int) -> tuple[np.ndarray, np.ndarray]
 
 
 def _grid_order(coords: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:
-    """Rows sorted by grid cell (then x), and each sorted position's cell number."""
+    """Rows sorted by grid cell along a Z-order curve (cells next to each other on it are
+    mostly next to each other on the plane), then by x; and each sorted position's cell."""
     gx = np.floor(coords[:, 0] / cell).astype(np.int64)
     gy = np.floor(coords[:, 1] / cell).astype(np.int64)
-    cells = (gx - gx.min()) * (gy.max() - gy.min() + 1) + (gy - gy.min())
+    cells = _spread_bits(gx - gx.min()) | (_spread_bits(gy - gy.min()) << 1)
     order = np.lexsort((coords[:, 0], cells))
     return order, cells[order]
+
+
+def _spread_bits(v: np.ndarray) -> np.ndarray:
+    """The bits of ``v`` (< 2**31) spaced out by one: the interleaving of a Z-order key."""
+    v = v.astype(np.uint64) & np.uint64(0x7FFFFFFF)
+    masks = (
+        (16, 0x0000FFFF0000FFFF),
+        (8, 0x00FF00FF00FF00FF),
+        (4, 0x0F0F0F0F0F0F0F0F),
+        (2, 0x3333333333333333),
+        (1, 0x5555555555555555),
+    )
+    for shift, mask in masks:
+        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+    return v.astype(np.int64)
 
 
 def _neighbors(rows, position, order, sorted_cells, coords, rng):

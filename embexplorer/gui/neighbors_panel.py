@@ -24,6 +24,8 @@ from embexplorer.gui.analysis_session import Inspection
 from embexplorer.gui.tables import result_table
 
 DIFFERS = QColor("#fff1c2")
+STORED_NOTE = "The neighbours stored in the analysed dataset: its k and metric"
+
 LISTED_MAX = 500
 
 
@@ -126,6 +128,7 @@ class NeighborsPanel(QWidget):
             return
         row = inspection.row
         self.raw_title.setText(f"Nearest in the original space ({inspection.source})")
+        self._show_stored(inspection)
         label = "" if corpus.labels is None else f" — {corpus.labels[row]}"
         text = "" if corpus.texts is None else f"<br>{str(corpus.texts[row])[:240]}"
         self.title.setText(f"<b>{corpus.ids[row]}</b>{label}{text}")
@@ -145,6 +148,8 @@ class NeighborsPanel(QWidget):
         self.reduced_title.setText(
             f"After {inspection.reduced_method} (k = {len(reduced_rows)}); marked rows differ"
             if reduced_rows
+            else "Hubness reduction: not stored in an analysed dataset"
+            if inspection.listed_by is None
             else "Hubness reduction: none (choose one in the Analysis panel)"
         )
         if inspection.listed_by is None:
@@ -165,6 +170,16 @@ class NeighborsPanel(QWidget):
             self.listed_by_list.addItem(f"{corpus.ids[r]}{suffix}")
         if n_listed > LISTED_MAX:
             self.listed_by_list.addItem(f"… and {n_listed - LISTED_MAX:,} more")
+
+    def _show_stored(self, inspection: Inspection) -> None:
+        """A stored graph (an analysed dataset) has one k and one metric: shown, not chosen."""
+        stored = inspection.listed_by is None
+        for control in (self.k, self.metric_choice):
+            control.setEnabled(not stored)
+            control.setToolTip(STORED_NOTE if stored else "")
+        if stored:
+            self.k.setValue(inspection.neighbors.k)
+            self.show_metric(inspection.neighbors.metric)
 
     def _show_stored_nk(self, corpus: Corpus, row: int, k: int) -> None:
         """A stored graph: N_k from its column; who lists the row is not read (that would be

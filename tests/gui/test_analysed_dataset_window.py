@@ -52,6 +52,23 @@ def test_a_clicked_row_lists_its_stored_neighbours(analysed_window, qtbot):
     assert window.neighbors_panel.shown_rows()[0] == expected
     assert "precomputed, approximate" in window.neighbors_panel.raw_title.text()
     assert "N_k = " in window.neighbors_panel.listed_by.text()
+    panel = window.neighbors_panel
+    assert not panel.k.isEnabled() and panel.metric_choice.currentData() == "euclidean"
+    # the texts of the listed rows were read from their row groups only
+    reads = doc.stored.row_group_reads
+    doc.describe_row(int(expected[0]))  # the hover card of a listed row: already read
+    assert doc.stored.row_group_reads == reads
+
+
+def test_hovering_reads_the_id_and_text_of_one_row_group(analysed_window):
+    window, folder = analysed_window
+    doc = window.document
+    reads = doc.stored.row_group_reads
+    card = doc.describe_row(1999)  # the last row group of the last shard: not read yet
+    table = pq.read_table(sorted(folder.glob("*.parquet"))[-1])
+    assert card.splitlines()[0] == table["id"][-1].as_py()
+    assert card.splitlines()[-1] == table["text"][-1].as_py()
+    assert doc.stored.row_group_reads == reads + 2  # its id and text columns, nothing else
 
 
 def test_features_that_need_vectors_are_off_and_say_why(analysed_window, qtbot):
