@@ -342,9 +342,11 @@ class Document(QObject):
         self._maybe_finished()
 
     def _maybe_finished(self) -> None:
-        """The map is drawn and coloured and every analysis stage is done."""
+        """The map is drawn and coloured and every analysis stage is done (an analysed
+        dataset's stages were done when it was written)."""
         busy = any(self.runner.is_busy(c) for c in ("analysis", "colors", "embed", "load"))
-        if self.map_data is not None and self.analysis.result is not None and not busy:
+        analysed = self.analysis.result is not None or self.stored is not None
+        if self.map_data is not None and analysed and not busy:
             self.pipeline_finished.emit()
 
     # -- user choices -------------------------------------------------------------------------
