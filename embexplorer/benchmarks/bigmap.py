@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 
 K = 10
+#: Candidates on either side of a row along the Z-order curve.
+WINDOW = 12
 TOPICS = [f"topic {i}" for i in range(12)]
 WORDS = ("alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "lambda", "theta")
 
@@ -66,15 +68,22 @@ def _spread_bits(v: np.ndarray) -> np.ndarray:
 def _neighbors(rows, position, order, sorted_cells, coords, rng):
     """The grid-local neighbours of ``rows`` and their 2-D distances, nearest first."""
     n = len(order)
-    offsets = np.array([o for o in range(-K // 2, K // 2 + 1) if o != 0])
+    # the nearest K of the WINDOW rows on either side along the curve (its jumps between
+    # quadrants put a few far rows in a window: the nearest K leave them out)
+    offsets = np.array([o for o in range(-WINDOW, WINDOW + 1) if o != 0])
     pos = position[rows][:, None] + offsets[None, :]
-    pos = np.where(pos < 0, pos + K + 1, pos)
-    pos = np.where(pos >= n, pos - K - 1, pos)
+    pos = np.where(pos < 0, pos + 2 * WINDOW + 1, pos)
+    pos = np.where(pos >= n, pos - 2 * WINDOW - 1, pos)
     # some rows also list the first row of their cell: those rows become hubs
+    # (when it is not a candidate already)
     first = np.searchsorted(sorted_cells, sorted_cells[position[rows]])
-    hub = rng.random(len(rows)) < 0.3
-    pos[hub, -1] = np.where(first[hub] == position[rows][hub], pos[hub, -1], first[hub])
+    hub = (rng.random(len(rows)) < 0.3) & (np.abs(first - position[rows]) > WINDOW)
+    pos[hub, -1] = first[hub]
     neighbors = order[pos]
+    d = np.linalg.norm(coords[neighbors] - coords[rows][:, None, :], axis=2).astype(np.float32)
+    d[:, -1][hub] = 0.0  # the hub is always kept (its true distance is set back below)
+    by = np.argsort(d, axis=1, kind="stable")[:, :K]
+    neighbors = np.take_along_axis(neighbors, by, 1)
     d = np.linalg.norm(coords[neighbors] - coords[rows][:, None, :], axis=2).astype(np.float32)
     by = np.argsort(d, axis=1, kind="stable")
     return np.take_along_axis(neighbors, by, 1), np.take_along_axis(d, by, 1)
