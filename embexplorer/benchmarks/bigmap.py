@@ -253,6 +253,9 @@ def run(folder: Path, out: Path | None = None, steps: int = 20, shot: Path | Non
         _wait(app, doc.selection.changed)
     figures["lasso_s"] = time.perf_counter() - start
     figures["lasso_rows"] = len(doc.selection.selection)
+    start = time.perf_counter()
+    doc.selection.tag("bench")
+    figures["tag_s"] = time.perf_counter() - start
     target = (out or folder.parent) / "bigmap-lasso.parquet"
     from embexplorer.gui.export_dialog import ExportRequest
 
@@ -261,6 +264,15 @@ def run(folder: Path, out: Path | None = None, steps: int = 20, shot: Path | Non
     _wait(app, window.runner.finished, timeout_s=600)
     figures["export_s"] = time.perf_counter() - start
     figures["export_file"] = str(target)
+    from embexplorer.core.state.filters import ColumnFilter, Filters
+
+    column = doc.shown_color_column
+    first = doc.colors.entries[0][0]
+    start = time.perf_counter()
+    doc.set_filters(Filters((ColumnFilter(column, values=frozenset([first])),)))
+    _wait(app, doc.filters_changed)
+    figures["filter_s"] = time.perf_counter() - start
+    figures["filter_rows"] = int(doc.filter_mask.sum())
     figures["peak_rss_mb"] = peak_rss_mb()
     window.close()
     return figures

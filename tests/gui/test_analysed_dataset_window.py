@@ -96,6 +96,8 @@ def test_a_lasso_exports_its_rows_streamed(analysed_window, qtbot, tmp_path):
     rows = doc.selection.selection.rows
     inside = np.flatnonzero((coords[:, 0] <= xm) & (coords[:, 1] <= ym))
     assert len(rows) > 0 and set(rows) <= set(inside)
+    doc.selection.tag("keep")
+    assert doc.column_values("tags")[rows[0]] == "keep"
     out = tmp_path / "lasso.parquet"
     with qtbot.waitSignal(window.runner.finished, timeout=TIMEOUT):
         window.curation.start_export(ExportRequest(out, "parquet", True, ()), overwrite=False)
@@ -103,3 +105,17 @@ def test_a_lasso_exports_its_rows_streamed(analysed_window, qtbot, tmp_path):
     table = pa.concat_tables(pq.read_table(p) for p in sorted(folder.glob("*.parquet")))
     assert written["id"].to_pylist() == table["id"].take(pa.array(rows)).to_pylist()
     assert written["neighbors"].to_pylist() == table["neighbors"].take(pa.array(rows)).to_pylist()
+    assert set(written["tags"].to_pylist()) == {"keep"}
+
+
+def test_a_chart_filter_keeps_the_rows_of_a_category(analysed_window, qtbot):
+    from embexplorer.core.state.filters import ColumnFilter, Filters
+
+    window, folder = analysed_window
+    doc = window.document
+    wanted = Filters((ColumnFilter("category", values=frozenset(["topic 3"])),))
+    with qtbot.waitSignal(doc.filters_changed, timeout=TIMEOUT):
+        doc.set_filters(wanted)
+    table = pa.concat_tables(pq.read_table(p) for p in sorted(folder.glob("*.parquet")))
+    expected = np.array(table["category"].to_pylist()) == "topic 3"
+    np.testing.assert_array_equal(doc.filter_mask, expected)
