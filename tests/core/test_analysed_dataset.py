@@ -105,11 +105,13 @@ def test_the_label_says_exact_or_the_recall(sharded, tmp_path):
 def test_rows_are_read_one_row_group_at_a_time(sharded):
     dataset, corpus, _ = _open(sharded)
     dataset.row_group_reads = 0
-    assert corpus.texts[10] and corpus.texts[200]  # both in row group 0
+    corpus.texts[[1, 2, 3]]  # row group 0's texts: read when opening
+    assert dataset.row_group_reads == 0
+    assert corpus.texts[2 * ROW_GROUP + 10] and corpus.texts[2 * ROW_GROUP + 200]  # group 2
     assert dataset.row_group_reads == 1
-    assert corpus.columns["id"][ROW_GROUP + 3]  # another column, the next row group
+    assert corpus.columns["id"][ROW_GROUP + 3]  # another column, group 1
     assert dataset.row_group_reads == 2
-    corpus.texts[[1, 2, 3]]  # cached
+    corpus.texts[[2 * ROW_GROUP, 2 * ROW_GROUP + 1]]  # cached
     assert dataset.row_group_reads == 2
     corpus.texts[[5, ROWS - 1]]  # the last group of the last shard: one more read
     assert dataset.row_group_reads == 3

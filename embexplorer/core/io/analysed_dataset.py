@@ -467,4 +467,9 @@ def open_analysed_task(path: str | Path) -> Task[tuple[AnalysedDataset, Corpus, 
     yield Progress(None, f"Opening {Path(path).name}")
     dataset = AnalysedDataset.open(path)
     map_columns = yield from read_map_task(dataset)
-    return dataset, analysed_corpus(dataset, map_columns), map_columns.coords
+    corpus = analysed_corpus(dataset, map_columns)
+    if corpus.text_column is not None and corpus.n_rows:
+        # pyarrow's first conversion of strings imports pandas (~0.2 s): here, on the worker,
+        # not on the first hover or click
+        corpus.texts[0]
+    return dataset, corpus, map_columns.coords
