@@ -241,6 +241,7 @@ def run(folder: Path, out: Path | None = None, steps: int = 20, shot: Path | Non
     app.processEvents()
     figures["click_s"] = time.perf_counter() - start
     figures["neighbours_listed"] = window.neighbors_panel.raw.rowCount()
+    figures["peak_rss_click_mb"] = peak_rss_mb()
     if shot is not None:  # the map, the clicked point's neighbours listed
         window.grab().save(str(shot))
     # a lasso of ~1 % around that point, then its streamed export
@@ -264,10 +265,13 @@ def run(folder: Path, out: Path | None = None, steps: int = 20, shot: Path | Non
     _wait(app, window.runner.finished, timeout_s=600)
     figures["export_s"] = time.perf_counter() - start
     figures["export_file"] = str(target)
+    figures["peak_rss_export_mb"] = peak_rss_mb()
     from embexplorer.core.state.filters import ColumnFilter, Filters
 
     column = doc.shown_color_column
     first = doc.colors.entries[0][0]
+    while window.runner.is_busy("charts"):  # a filter is a click on a chart's bar
+        _wait(app, window.runner.channel_busy)
     start = time.perf_counter()
     doc.set_filters(Filters((ColumnFilter(column, values=frozenset([first])),)))
     _wait(app, doc.filters_changed)

@@ -172,7 +172,11 @@ def bench_bigmap(args: argparse.Namespace) -> None:
         f"streamed export to Parquet (with the tags): {f['export_s']:.2f} s"
     )
     print(f"  filter by one category: {f['filter_rows']:,} rows in {f['filter_s'] * 1000:.0f} ms")
-    print(f"  peak RSS over the whole run: {f['peak_rss_mb']:,.0f} MB")
+    print(
+        f"  peak RSS: {f['peak_rss_click_mb']:,.0f} MB after the click, "
+        f"{f['peak_rss_export_mb']:,.0f} MB after the export, "
+        f"{f['peak_rss_mb']:,.0f} MB over the whole run"
+    )
 
 
 def bench_compare(args: argparse.Namespace) -> None:
