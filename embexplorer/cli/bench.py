@@ -6,6 +6,10 @@ beside a plain pyqtgraph ScatterPlotItem; the longest GUI-thread stall while a P
 100k × 384 runs on the worker.
 encoder: texts/s and peak memory of the encoder beside a plain onnxruntime loop, for short
 sentences and ~100-token paragraphs; the time to embed the whole demo corpus.
+bigmap (only when named): a synthetic analysed dataset of --rows rows written to --dir (unless
+it holds one), then opened in the window: time to the first painted map and peak memory, frames
+while panning, a click's stored neighbours, a lasso of 1 %, tagging it, its streamed export, a
+category filter.
 """
 
 from __future__ import annotations
