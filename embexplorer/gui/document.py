@@ -22,12 +22,8 @@ from embexplorer.core.embedding.embedding_cache import EmbeddingCache
 from embexplorer.core.embedding.encoder import EncoderConfig, default_config
 from embexplorer.core.errors import InputError, NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, load_task
-from embexplorer.core.io.analysed_dataset import (
-    AnalysedDataset,
-    LazyColumn,
-    is_analysed_dataset,
-    open_analysed_task,
-)
+from embexplorer.core.io.analysed_dataset import AnalysedDataset, LazyColumn, is_analysed_dataset
+from embexplorer.core.io.analysed_map import open_analysed_task
 from embexplorer.core.state.filters import Filters
 from embexplorer.core.state.search import rows_matching_task
 from embexplorer.core.state.session_file import SessionState, session_state

@@ -13,13 +13,9 @@ import pytest
 from embexplorer.benchmarks.bigmap import write_analysed_dataset
 from embexplorer.core.categories import CategoricalColumn
 from embexplorer.core.errors import InputError
-from embexplorer.core.io.analysed_dataset import (
-    AnalysedDataset,
-    LazyColumn,
-    is_analysed_dataset,
-    open_analysed_task,
-)
+from embexplorer.core.io.analysed_dataset import AnalysedDataset, LazyColumn, is_analysed_dataset
 from embexplorer.core.io.analysed_export import export_rows_task
+from embexplorer.core.io.analysed_map import open_analysed_task
 from embexplorer.core.state.filters import ColumnFilter, column_chart
 from embexplorer.core.tasks import run_task
 from embexplorer.gui.plot.colormap import color_mapping
