@@ -262,7 +262,10 @@ def run(folder: Path, out: Path | None = None, steps: int = 20, shot: Path | Non
 
     start = time.perf_counter()
     window.curation.start_export(ExportRequest(target, "parquet", True, ()), overwrite=True)
-    _wait(app, window.runner.finished, timeout_s=600)
+    while True:  # the export's end (not another job's)
+        (channel,) = _wait(app, window.runner.finished, timeout_s=600)
+        if channel == "export":
+            break
     figures["export_s"] = time.perf_counter() - start
     figures["export_file"] = str(target)
     figures["peak_rss_export_mb"] = peak_rss_mb()

@@ -55,6 +55,8 @@ def test_folder_opens_with_the_map_columns_in_memory_and_the_rest_by_row(sharded
     rows = np.array([2999, 5, 1700, 5])
     assert list(corpus.texts[rows]) == [table["text"][int(r)].as_py() for r in rows]
     assert corpus.ids[-1] == table["id"][ROWS - 1].as_py()
+    assert corpus.ids.index_of(table["id"][2345].as_py()) == 2345
+    assert corpus.ids.index_of("no such id") == -1
     # a number the map does not need stays in the files until asked for, then is read whole
     scores = corpus.columns["preservation"]
     assert isinstance(scores, LazyColumn) and scores.dtype == np.float64

@@ -99,7 +99,9 @@ def test_a_lasso_exports_its_rows_streamed(analysed_window, qtbot, tmp_path):
     doc.selection.tag("keep")
     assert doc.column_values("tags")[rows[0]] == "keep"
     out = tmp_path / "lasso.parquet"
-    with qtbot.waitSignal(window.runner.finished, timeout=TIMEOUT):
+    with qtbot.waitSignal(
+        window.runner.finished, check_params_cb=lambda channel: channel == "export", timeout=TIMEOUT
+    ):
         window.curation.start_export(ExportRequest(out, "parquet", True, ()), overwrite=False)
     written = pq.read_table(out)
     table = pa.concat_tables(pq.read_table(p) for p in sorted(folder.glob("*.parquet")))
@@ -114,6 +116,13 @@ def test_a_chart_filter_keeps_the_rows_of_a_category(analysed_window, qtbot):
     window, folder = analysed_window
     doc = window.document
     wanted = Filters((ColumnFilter("category", values=frozenset(["topic 3"])),))
+    if window.runner.is_busy("charts"):  # a filter is a click on a chart: wait for the charts
+        with qtbot.waitSignal(
+            window.runner.channel_busy,
+            check_params_cb=lambda channel, running: channel == "charts" and not running,
+            timeout=TIMEOUT,
+        ):
+            pass
     with qtbot.waitSignal(doc.filters_changed, timeout=TIMEOUT):
         doc.set_filters(wanted)
     table = pa.concat_tables(pq.read_table(p) for p in sorted(folder.glob("*.parquet")))

@@ -211,15 +211,18 @@ class AnalysedDataset:
         distances = np.asarray(self._column(g, "neighbor_distances")[local].values, np.float32)
         return indices, distances
 
-    def read_column(self, name: str) -> np.ndarray:
-        """All of column ``name``, shard by shard (one column's reads, not the row groups')."""
-        parts = []
+    def shard_columns(self, name: str) -> Iterator[Any]:
+        """Column ``name`` of each shard in turn, as Arrow."""
         for file, handle in zip(self.files, self._handles, strict=True):
             try:
-                parts.append(handle.read(columns=[name]).column(name))
+                yield handle.read(columns=[name]).column(name)
             except Exception as exc:
                 raise InputError(f"{file.name}: cannot be read ({exc}).") from exc
-        return np.concatenate([p.to_numpy() for p in parts]) if parts else np.empty(0)
+
+    def read_column(self, name: str) -> np.ndarray:
+        """All of column ``name``, shard by shard (one column's reads, not the row groups')."""
+        parts = [part.to_numpy() for part in self.shard_columns(name)]
+        return np.concatenate(parts) if parts else np.empty(0)
 
     def iter_groups(self) -> Iterator[tuple[int, int, int]]:
         """``(group, first row, end row)`` of every row group, in row order."""
@@ -293,6 +296,18 @@ class LazyColumn:
         if key.dtype == bool:
             key = np.flatnonzero(key)
         return self.dataset.take(key, self.name)
+
+    def index_of(self, text: str) -> int:
+        """The first row whose value reads ``text``, or -1 (compared in Arrow, shard by shard)."""
+        import pyarrow.compute as pc
+
+        start = 0
+        for column in self.dataset.shard_columns(self.name):
+            found = pc.index(pc.cast(column, "string"), text).as_py()
+            if found >= 0:
+                return start + found
+            start += len(column)
+        return -1
 
     def __iter__(self) -> Iterator[Any]:
         for _, lo, hi in self.dataset.iter_groups():
