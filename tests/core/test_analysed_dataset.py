@@ -169,3 +169,22 @@ def test_categories_colour_and_filter_as_the_plain_values_do(sharded):
     np.testing.assert_array_equal(chart_fast.codes, chart_slow.codes)
     wanted = ColumnFilter("c", values=frozenset([chart_slow.labels[0], ""]))
     np.testing.assert_array_equal(wanted.mask(coded), wanted.mask(plain))
+
+
+def test_what_analyze_writes_opens_with_its_recall(tmp_path, small_corpus_data):
+    from embexplorer.cli import main
+    from tests.files import write_csv
+
+    source = write_csv(tmp_path / "corpus.csv", small_corpus_data)
+    out = tmp_path / "analysed.parquet"
+    args = ["analyze", str(source), "-k", "3", "--knn", "approx", "-o", str(out)]
+    assert main([*args, "--projection", "pca"]) == 0
+    summary = json.loads(out.with_suffix(".json").read_text())
+    assert is_analysed_dataset(out)
+    dataset, corpus, coords = _open(out)
+    table = pq.read_table(out)
+    assert corpus.n_rows == 30 and dataset.graph_k == 3
+    assert dataset.neighbor_label() == f"precomputed, approximate (recall {summary['recall']:.3f})"
+    assert dataset.neighbors(7)[0].tolist() == table["neighbors"][7].as_py()
+    np.testing.assert_array_equal(coords[:, 1], table["y"].to_numpy())
+    assert corpus.text_column == summary["text_column"]

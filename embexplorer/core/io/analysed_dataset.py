@@ -105,7 +105,8 @@ class AnalysedDataset:
         self._starts = np.array([*starts, total], dtype=np.int64)
         self._where = where
         self.provenance = _provenance(schema)
-        self.graph_k = int(schema.field("neighbors").type.list_size)
+        graph = schema.field("neighbors").type
+        self.graph_k = int(getattr(graph, "list_size", 0) or self.summary.get("k") or 0)
         self._cache: OrderedDict[tuple[int, str], Any] = OrderedDict()
         self._lock = threading.Lock()
         #: row groups' columns read from disk since opening (tests count them)
