@@ -129,11 +129,6 @@ class AnalysedDataset:
         return len(self._where)
 
     @property
-    def row_columns(self) -> list[str]:
-        """The columns read by row: everything but the positions and the graph."""
-        return [n for n in self.schema.names if n not in ("x", "y", *GRAPH_COLUMNS)]
-
-    @property
     def metric(self) -> str:
         analysis = self.provenance.get("analysis", {})
         return str(self.summary.get("metric") or analysis.get("metric") or "cosine")
@@ -197,10 +192,6 @@ class AnalysedDataset:
                 out = out.astype(object)
             out[at] = values
         return out if out is not None else np.empty(0, dtype=object)
-
-    def row(self, row: int) -> dict[str, Any]:
-        """Every row column of one row (for a tooltip or a list)."""
-        return {name: self.take([row], name)[0] for name in self.row_columns}
 
     def neighbors(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """The stored neighbours of ``row`` (global rows, nearest first) and their distances."""
