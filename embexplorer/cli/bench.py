@@ -6,6 +6,10 @@ beside a plain pyqtgraph ScatterPlotItem; the longest GUI-thread stall while a P
 100k × 384 runs on the worker.
 encoder: texts/s and peak memory of the encoder beside a plain onnxruntime loop, for short
 sentences and ~100-token paragraphs; the time to embed the whole demo corpus.
+bigmap (only when named): a synthetic analysed dataset of --rows rows written to --dir (unless
+it holds one), then opened in the window: time to the first painted map and peak memory, frames
+while panning, a click's stored neighbours, a lasso of 1 %, tagging it, its streamed export, a
+category filter.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "what",
         nargs="?",
-        choices=["plot", "encoder", "knn", "export", "compare", "all"],
+        choices=["plot", "encoder", "knn", "export", "compare", "bigmap", "all"],
         default="all",
     )
     p.add_argument("--binary-n", type=int, default=1_000_000, help="compare: rows of 1-bit codes")
@@ -139,6 +143,11 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="plot: render on the current display, not Qt's offscreen platform",
     )
+    p.add_argument("--rows", type=int, default=10_000_000, help="bigmap: rows of the dataset")
+    p.add_argument(
+        "--dir", help="bigmap: the dataset's folder (written when it holds no dataset yet)"
+    )
+    p.add_argument("--screenshot", help="bigmap: save the window with the map here (PNG)")
     p.add_argument("--repeats", type=int, default=3, help="encoder: runs per configuration")
     p.add_argument(
         "--quick",
@@ -160,7 +169,57 @@ def main(argv: Sequence[str]) -> int:
         bench_export(args)
     if args.what in ("compare", "all"):
         bench_compare(args)
+    if args.what == "bigmap":  # writes ~1.5 GB at 10M rows: only when asked for
+        bench_bigmap(args)
     return 0
+
+
+def bench_bigmap(args: argparse.Namespace) -> None:
+    """A synthetic analysed dataset of ``--rows`` opened in the window: each step's time."""
+    import tempfile
+    from pathlib import Path
+
+    from embexplorer.benchmarks import bigmap
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="embx-bigmap-"))
+    if not any(folder.glob("*.parquet")):
+        start = time.perf_counter()
+        files = bigmap.write_analysed_dataset(
+            folder, args.rows, shards=max(1, args.rows // 1_000_000)
+        )
+        size = sum(f.stat().st_size for f in files) / 1e9
+        print(
+            f"bigmap: wrote {args.rows:,} rows in {len(files)} shards ({size:.2f} GB) "
+            f"in {time.perf_counter() - start:.1f} s: {folder}"
+        )
+    shot = Path(args.screenshot) if args.screenshot else None
+    f = bigmap.run(folder, steps=args.steps, shot=shot)
+    print(f"bigmap: {f['rows']:,} rows in {folder}")
+    print(
+        f"  open to first painted map {f['open_s']:6.2f} s, "
+        f"peak RSS {f['peak_rss_open_mb']:,.0f} MB"
+        f" (before opening: {f['rss_before_mb']:,.0f} MB)"
+    )
+    print(
+        f"  frame while panning: median {f['frame_median_ms']:.1f} ms, max "
+        f"{f['frame_max_ms']:.1f} ms ({args.steps} frames; {f['detail']})"
+    )
+    print(
+        f"  click a point → {f['neighbours_listed']} neighbours listed: "
+        f"{f['click_s'] * 1000:.0f} ms"
+    )
+    print(
+        f"  lasso {f['lasso_rows']:,} rows ({f['lasso_rows'] / f['rows']:.1%}): "
+        f"{f['lasso_s'] * 1000:.0f} ms; tagged in {f['tag_s'] * 1000:.0f} ms; "
+        f"streamed export to Parquet (with the tags): {f['export_s']:.2f} s"
+    )
+    print(f"  filter by one category: {f['filter_rows']:,} rows in {f['filter_s'] * 1000:.0f} ms")
+    print(
+        f"  peak RSS: {f['peak_rss_click_mb']:,.0f} MB after the click, "
+        f"{f['peak_rss_export_mb']:,.0f} MB after the export, "
+        f"{f['peak_rss_mb']:,.0f} MB over the whole run"
+    )
 
 
 def bench_compare(args: argparse.Namespace) -> None:

@@ -121,7 +121,9 @@ class Corpus:
                     f"There is no column {name!r} to use as the {role} column; "
                     f"columns: {', '.join(self.columns) or 'none'}."
                 )
-        if n and len(np.unique(self.ids)) != n:
+        # ids read by row from files (an analysed dataset, core/io/analysed_dataset.py) were
+        # checked when they were written; scanning 10M of them here would cost seconds
+        if n and isinstance(self.ids, np.ndarray) and len(np.unique(self.ids)) != n:
             raise InputError("Row ids must be unique.")
 
     @property

@@ -56,8 +56,10 @@ class Inspection:
     neighbors: Neighbors  # one row, exact
     reduced: np.ndarray | None  # rows of the reduced list (analysis k), or None
     reduced_method: str | None
-    listed_by: np.ndarray  # rows whose k-NN list holds this row
+    listed_by: np.ndarray | None  # rows whose k-NN list holds this row (None: not loaded)
     graph_k: int
+    #: how the neighbours were found: "exact", or the stored graph's description
+    source: str = "exact"
 
 
 def _projection_then_index(vectors, params, previous, texts, rest: bool = False) -> Task[tuple]:
@@ -133,6 +135,15 @@ def _inspect_task(index: ExactIndex | None, vectors, metric, row, k, result) -> 
     return Inspection(row, found, reduced, method, listed_by, graph_k), index
 
 
+def _stored_inspect_task(dataset, row: int) -> Task[Inspection]:
+    """A row's neighbours from an analysed dataset's stored graph (that row's only)."""
+    yield Progress(None, "Reading the stored neighbours")
+    indices, distances = dataset.neighbors(row)
+    label = dataset.neighbor_label()
+    found = Neighbors(indices[None, :], distances[None, :], dataset.metric, method=label)
+    return Inspection(row, found, None, None, None, dataset.graph_k, source=label)
+
+
 def reduced_title(reduced) -> str:
     """The reduction and how its lists were made: exact, or from candidates (overlap)."""
     p = reduced.params
@@ -177,6 +188,9 @@ class AnalysisSession(QObject):
         self._exact_index: ExactIndex | None = None
         #: the clusters' names wait for the running job before they are made again
         self._rename_pending = False
+        #: an analysed dataset's stored graph: the map and neighbours come from it, nothing
+        #: is computed (core/io/analysed_dataset.py)
+        self.stored = None
         runner.channel_busy.connect(self._on_channel_busy)
 
     def _set_params(self, params: AnalysisParams) -> None:
@@ -192,6 +206,7 @@ class AnalysisSession(QObject):
         """
         self.runner.cancel(self.channel)
         self.runner.cancel(self.inspect_channel)
+        self.stored = None
         self.corpus, self.result, self.map_data = corpus, None, None
         self.rows = corpus.vectors if rows is None else rows
         self.inspection, self._exact_index, self.preview_trust = None, None, None
@@ -216,6 +231,7 @@ class AnalysisSession(QObject):
         nothing recomputed; without a result, analysed with ``params``."""
         self.runner.cancel(self.channel)
         self.runner.cancel(self.inspect_channel)
+        self.stored = None
         self.corpus, self.result, self.map_data = corpus, result, map_data
         self.rows = corpus.vectors if rows is None else rows
         if params is not None and result is None:
@@ -230,6 +246,17 @@ class AnalysisSession(QObject):
             self._run()  # e.g. saved before its layout was ready
         else:
             self.finished.emit()
+
+    def show_stored(self, corpus: Corpus, dataset, map_data: MapData) -> None:
+        """An analysed dataset: its stored map and graph as they are; nothing is analysed."""
+        self.runner.cancel(self.channel)
+        self.runner.cancel(self.inspect_channel)
+        self.corpus, self.rows, self.result, self.map_data = corpus, None, None, map_data
+        self.stored, self.inspection, self._exact_index = dataset, None, None
+        self.map_changed.emit(map_data)
+        self.results_changed.emit(None)
+        self.inspected.emit(None)
+        self.finished.emit()
 
     def use_columns(self, corpus: Corpus) -> None:
         """The text or label column changed (same rows): later jobs read them from here, and a
@@ -410,6 +437,16 @@ class AnalysisSession(QObject):
         """Find ``row``'s exact neighbours (k up to 1000) on the worker; -1 clears."""
         if k is not None:
             self.inspect_k = k
+        if row >= 0 and self.stored is not None:
+            dataset = self.stored
+            self.runner.submit(
+                self.inspect_channel,
+                lambda: _stored_inspect_task(dataset, row),
+                self._on_inspected_stored,
+                title="Inspecting",
+                on_error=self._on_inspect_error,
+            )
+            return
         if row < 0 or self.corpus is None or self.rows is None:
             self.runner.cancel(self.inspect_channel)  # a point asked for before must not come back
             self.inspection = None
@@ -424,6 +461,10 @@ class AnalysisSession(QObject):
             title="Inspecting",
             on_error=self._on_inspect_error,
         )
+
+    def _on_inspected_stored(self, inspection: Inspection) -> None:
+        self.inspection = inspection
+        self.inspected.emit(inspection)
 
     def _on_inspected(self, outcome) -> None:
         self.inspection, self._exact_index = outcome

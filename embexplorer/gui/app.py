@@ -132,12 +132,24 @@ def _run_query_when_drawn(window, text: str) -> None:
     window.document.pipeline_finished.connect(run)
 
 
+def _row_of_id(ids, wanted: str) -> int:
+    """The first row whose id reads ``wanted``, or -1; an analysed dataset's ids are searched
+    in its files (10M ids: no list of 10M strings)."""
+    from embexplorer.core.io.analysed_dataset import LazyColumn
+
+    if isinstance(ids, LazyColumn):
+        return ids.index_of(wanted)
+    texts = [str(i) for i in ids]
+    return texts.index(wanted) if wanted in texts else -1
+
+
 def _inspect_when_drawn(window, wanted: str) -> None:
     def run() -> None:
         window.document.pipeline_finished.disconnect(run)
-        ids = [str(i) for i in window.document.corpus.ids]
-        if wanted in ids:
-            row = ids.index(wanted)
+        ids = window.document.corpus.ids
+        found = _row_of_id(ids, wanted)
+        if found >= 0:
+            row = found
         elif wanted.isdigit() and int(wanted) < len(ids):
             row = int(wanted)
         else:

@@ -16,6 +16,9 @@ class ChartsController(QObject):
         self.main_window = main_window
         doc, panel = main_window.document, main_window.charts_panel
         doc.corpus_changed.connect(lambda _: self._recompute())
+        doc.colors_changed.connect(lambda _: self._after_colors())
+        #: an analysed dataset's charts wait for its map (10M rows: they would slow it down)
+        self._waiting = False
         doc.columns_changed.connect(lambda _: self._recompute())
         doc.tags_changed.connect(lambda _: self._recompute())
         doc.filters_changed.connect(lambda _: self._redraw())
@@ -27,6 +30,9 @@ class ChartsController(QObject):
         panel.set_charts([])  # the old charts are of other rows or columns
         if doc.corpus is None:
             return
+        self._waiting = doc.stored is not None and doc.colors is None
+        if self._waiting:
+            return
         columns = doc.chart_columns()
         self.main_window.runner.submit(
             "charts",
@@ -34,6 +40,10 @@ class ChartsController(QObject):
             self._on_charts,
             title="Charts of the columns",
         )
+
+    def _after_colors(self) -> None:
+        if self._waiting:
+            self._recompute()
 
     def _on_charts(self, charts) -> None:
         doc = self.main_window.document

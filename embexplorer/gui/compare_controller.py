@@ -76,7 +76,7 @@ class CompareViews(QObject):
     def _on_corpus(self, _corpus) -> None:
         self._columns = []
         source = self.document.source
-        if source is not None:
+        if source is not None and self.document.stored is None:  # an analysed dataset: none
             self.document.runner.submit(
                 "vector columns",
                 lambda: _vector_columns_task(source),

@@ -245,6 +245,9 @@ class CurationActions(QObject):
     def start_export(self, request: ExportRequest, overwrite: bool) -> None:
         corpus, selection = self.document.corpus, self.state.selection
         rows = selection.rows if request.selected_only else np.arange(corpus.n_rows)
+        if self.document.stored is not None:
+            self._export_stored(request, rows, overwrite)
+            return
         snapshot = {
             "corpus": corpus,
             "rows": rows,
@@ -256,6 +259,19 @@ class CurationActions(QObject):
         self.main_window.runner.submit(
             "export",
             lambda: export_rows_task(snapshot, request, overwrite),
+            self._on_exported,
+            title=f"Exporting {len(rows):,} rows",
+        )
+
+    def _export_stored(self, request: ExportRequest, rows: np.ndarray, overwrite: bool) -> None:
+        """An analysed dataset: every column of the rows, streamed row group by row group."""
+        from embexplorer.core.io.analysed_export import export_rows_task as stream_rows
+
+        dataset, tags = self.document.stored, self.state.tags
+        extra = {} if tags is None else {TAGS: tags}
+        self.main_window.runner.submit(
+            "export",
+            lambda: stream_rows(dataset, rows, request.path, request.format, overwrite, extra),
             self._on_exported,
             title=f"Exporting {len(rows):,} rows",
         )

@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from embexplorer.core.analysis.analysis_columns import CLUSTER, DISPLAY_COLUMNS
+from embexplorer.core.analysis.projection import Projection
 from embexplorer.core.analysis.query import QueryResult, semantic_query_task
 from embexplorer.core.corpus import Corpus, describe_columns
 from embexplorer.core.embedding.embedding import ModelConsentError, embed_corpus_task
@@ -21,6 +22,8 @@ from embexplorer.core.embedding.embedding_cache import EmbeddingCache
 from embexplorer.core.embedding.encoder import EncoderConfig, default_config
 from embexplorer.core.errors import InputError, NonFiniteRowsError
 from embexplorer.core.io import ReadOptions, load_task
+from embexplorer.core.io.analysed_dataset import AnalysedDataset, LazyColumn, is_analysed_dataset
+from embexplorer.core.io.analysed_map import open_analysed_task
 from embexplorer.core.state.filters import Filters
 from embexplorer.core.state.search import rows_matching_task
 from embexplorer.core.state.session_file import SessionState, session_state
@@ -45,9 +48,35 @@ def colors_task(
 ) -> Task[ColorMapping]:
     """The colours of a column; for the analysis's clusters (``clustering``), by number."""
     yield Progress(None, f"Colouring by {column}" if column else "Colouring")
+    if isinstance(values, LazyColumn):  # a column of an analysed dataset, read by row
+        if values.dtype.kind == "O":
+            raise InputError(
+                f"{column} is read from the files row by row ({len(values):,} rows of text): "
+                "colour by a category or a number column."
+            )
+        values = np.asarray(values)
     if clustering is not None:
         return cluster_mapping(clustering.labels, clustering.label_text, column)
     return single_color(n) if values is None else color_mapping(values, column)
+
+
+def open_task(path: Path, options: ReadOptions) -> Task:
+    """A corpus file (a :class:`Corpus`), or an analysed dataset: (the dataset, its rows, the
+    map's data with the picking index built here, on the worker)."""
+    if not is_analysed_dataset(path):
+        return (yield from load_task(path, options))
+    dataset, corpus, coords = yield from open_analysed_task(path)
+    yield Progress(None, f"Indexing {len(coords):,} points for picking")
+    projection = Projection(coords, "precomputed", {"source": str(path)})
+    return dataset, corpus, MapData(projection, PointIndex(coords))
+
+
+#: Why the features that need vectors are off for an analysed dataset.
+NO_VECTORS_REASON = (
+    "An analysed dataset (what embexplorer analyze writes) holds its map and neighbour graph, "
+    "not its vectors: re-analysis, embedding, search by meaning and comparing embeddings need "
+    "the vectors. Open the corpus with its vectors for them."
+)
 
 
 def initial_color_column(corpus: Corpus, options: ReadOptions) -> str | None:
@@ -86,6 +115,8 @@ class Document(QObject):
         self.runner = runner
         self.corpus: Corpus | None = None
         self.source: Path | None = None
+        #: the analysed dataset whose rows are open (read by row from its files), or None
+        self.stored: AnalysedDataset | None = None
         self.map_data: MapData | None = None
         #: the charts' cross-filters, and the rows that pass them (None: no filter)
         self.filters = Filters()
@@ -120,8 +151,8 @@ class Document(QObject):
         self.runner.cancel()  # everything computed for the old corpus is stale now
         self.runner.submit(
             "load",
-            lambda: load_task(path, options),
-            lambda corpus: self._on_loaded(path, options, corpus),
+            lambda: open_task(path, options),
+            lambda opened: self._on_opened(path, options, opened),
             title=f"Opening {path.name}",
             on_error=lambda exc, details: self._on_load_error(path, options, exc, details),
         )
@@ -138,9 +169,15 @@ class Document(QObject):
                 "" if isinstance(exc, InputError) else details,
             )
 
-    def _adopt(self, path: Path, corpus: Corpus, color_column: str | None) -> None:
+    def _adopt(
+        self,
+        path: Path,
+        corpus: Corpus,
+        color_column: str | None,
+        stored: AnalysedDataset | None = None,
+    ) -> None:
         """A new corpus replaces the old: every view and per-corpus state starts afresh."""
-        self.source, self.corpus = path, corpus
+        self.source, self.corpus, self.stored = path, corpus, stored
         self.map_data, self.colors, self.focus_row = None, None, -1
         self.clear_query()
         self.selection.reset(corpus.n_rows, corpus.corpus_id)
@@ -149,6 +186,18 @@ class Document(QObject):
         self.filters, self.filter_mask = Filters(), None
         self.corpus_changed.emit(corpus)
         self.focus_changed.emit(-1)
+
+    def _on_opened(self, path: Path, options: ReadOptions, opened) -> None:
+        if isinstance(opened, Corpus):
+            self._on_loaded(path, options, opened)
+            return
+        dataset, corpus, map_data = opened
+        self.read_options = options
+        color = initial_color_column(corpus, options)
+        if color not in corpus.columns:  # the clusters are a column of the file
+            color = next((c for c in ("cluster_label", CLUSTER) if c in corpus.columns), None)
+        self._adopt(path, corpus, color, stored=dataset)
+        self.analysis.show_stored(corpus, dataset, map_data)
 
     def _on_loaded(self, path: Path, options: ReadOptions, corpus: Corpus) -> None:
         self.read_options = options  # how this corpus was read (not a load that failed)
@@ -177,6 +226,9 @@ class Document(QObject):
         corpus, config, cache = self.corpus, self.encoder_config, self.cache
         if corpus is None:
             return
+        if self.stored is not None:
+            self.failed.emit("Nothing to embed", NO_VECTORS_REASON, "")
+            return
         if corpus.text_column is None:
             self.failed.emit("Nothing to embed", "Choose the text column first.", "")
             return
@@ -204,7 +256,9 @@ class Document(QObject):
 
     def _on_results(self, result) -> None:
         self.results_changed.emit(result)
-        if self.color_column in DISPLAY_COLUMNS or self.colors is None:
+        if self.color_column in DISPLAY_COLUMNS or (
+            self.colors is None and not self._colors_pending
+        ):
             self._recolor()  # an analysis column: new values, or gone until recomputed
 
     def _on_channel_busy(self, channel: str, running: bool) -> None:
@@ -284,9 +338,11 @@ class Document(QObject):
         self._maybe_finished()
 
     def _maybe_finished(self) -> None:
-        """The map is drawn and coloured and every analysis stage is done."""
+        """The map is drawn and coloured and every analysis stage is done (an analysed
+        dataset's stages were done when it was written)."""
         busy = any(self.runner.is_busy(c) for c in ("analysis", "colors", "embed", "load"))
-        if self.map_data is not None and self.analysis.result is not None and not busy:
+        analysed = self.analysis.result is not None or self.stored is not None
+        if self.map_data is not None and analysed and not busy:
             self.pipeline_finished.emit()
 
     # -- user choices -------------------------------------------------------------------------
@@ -328,8 +384,9 @@ class Document(QObject):
         self.filters_changed.emit(filters)
 
     def chart_columns(self) -> dict:
-        """The columns the charts show and filter: the metadata, and the tags when any."""
-        columns = dict(self.corpus.columns)
+        """The columns the charts show and filter: the metadata in memory (not the columns of
+        an analysed dataset read by row), and the tags when any."""
+        columns = {k: v for k, v in self.corpus.columns.items() if isinstance(v, np.ndarray)}
         tags = self.selection.tags
         if tags is not None:
             columns["tags"] = tags
@@ -349,6 +406,9 @@ class Document(QObject):
     def query(self, text: str, k: int = 10) -> None:
         """Embed ``text`` with the corpus's encoder; its k nearest rows arrive in query_changed."""
         corpus, map_data, encoder = self.corpus, self.map_data, self._query_encoder
+        if self.stored is not None:
+            self.query_failed.emit(NO_VECTORS_REASON)
+            return
         if corpus is None or corpus.vectors is None:
             self.query_failed.emit("Open a corpus with vectors (or embed its texts) first.")
             return
@@ -424,6 +484,10 @@ class Document(QObject):
     def session_state(self, view_range=None) -> SessionState:
         if self.corpus is None or self.source is None:
             raise InputError("Open a corpus before saving a session.")
+        if self.stored is not None:
+            raise InputError(
+                "Sessions of an analysed dataset are not saved yet: reopen the dataset instead."
+            )
         options = dataclasses.asdict(self.read_options)
         return session_state(self.workspace(), options, view_range)
 

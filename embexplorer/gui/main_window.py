@@ -45,7 +45,7 @@ from embexplorer.gui.compare_panel import ComparePanel
 from embexplorer.gui.curation import CurationActions
 from embexplorer.gui.dataset_panel import DatasetPanel
 from embexplorer.gui.dialogs import ask_drop, ask_model, ask_recovery, show_shortcuts
-from embexplorer.gui.document import Document
+from embexplorer.gui.document import NO_VECTORS_REASON, Document
 from embexplorer.gui.embeddings_panel import EmbeddingsPanel
 from embexplorer.gui.encoder_controller import EncoderViews
 from embexplorer.gui.encoder_panel import EncoderPanel
@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open))
+        file_menu.addAction(self._action("Open &Analysed Dataset Folder…", self.open_folder_dialog))
         self.recent_menu = file_menu.addMenu("Open &Recent")
         file_menu.addAction(self._action("Open &Demo Corpus", self.open_demo))
         select_menu = QMenu("&Select", self)
@@ -294,6 +295,14 @@ class MainWindow(QMainWindow):
             self.settings.setValue("lastDir", str(Path(path).parent))
             self.open_path(path)
 
+    def open_folder_dialog(self) -> None:
+        """A folder of Parquet shards that embexplorer analyze (or its Ray engine) wrote."""
+        start = str(self.settings.value("lastDir", str(Path.home())))
+        path = QFileDialog.getExistingDirectory(self, "Open an analysed dataset folder", start)
+        if path:
+            self.settings.setValue("lastDir", str(Path(path).parent))
+            self.open_path(path)
+
     def open_demo(self) -> None:
         from embexplorer.core.resources import demo_corpus_path
 
@@ -323,11 +332,26 @@ class MainWindow(QMainWindow):
         self.dataset_panel.set_corpus(corpus, name)
         self.encoder_panel.set_corpus(corpus)
         self.plot_panel.set_corpus(corpus, self.document.shown_color_column)
+        self._allow_vector_features(self.document.stored is None)
         self.setWindowTitle(f"{name} — embexplorer" if name else "embexplorer")
         self.status_message.setText(f"Opened {name}: {corpus.summary()}")
         if self.document.source is not None:
             add_recent_file(self.settings, self.document.source)
             self._update_recent_menu()
+
+    def _allow_vector_features(self, allowed: bool) -> None:
+        """An analysed dataset has no vectors: the panels that need them are off, and say why."""
+        panels = (
+            self.encoder_panel,
+            self.analysis_panel,
+            self.embeddings_panel,
+            self.compare_panel,
+            self.stability_panel,
+            self.query_panel,
+        )
+        for panel in panels:
+            panel.setEnabled(allowed)
+            panel.setToolTip("" if allowed else NO_VECTORS_REASON)
 
     def _on_vectors_changed(self, corpus) -> None:
         name = self.document.source.name if self.document.source else ""

@@ -94,6 +94,8 @@ class MapViews(QObject):
                     "choose it under Projection)"
                 )
             return note
+        if document.stored is not None:  # an analysed dataset: the layout it was written with
+            return f"; stored layout, neighbours {document.stored.neighbor_label()}"
         name = {"umap": "UMAP", "tsne": "t-SNE"}.get(projection.method, projection.method)
         quality = None if result is None else result.quality
         note = f"; {name} layout on the kNN graph"

@@ -24,6 +24,8 @@ from embexplorer.gui.analysis_session import Inspection
 from embexplorer.gui.tables import result_table
 
 DIFFERS = QColor("#fff1c2")
+STORED_NOTE = "The neighbours stored in the analysed dataset: its k and metric"
+
 LISTED_MAX = 500
 
 
@@ -67,9 +69,9 @@ class NeighborsPanel(QWidget):
         raw_box, reduced_box = QWidget(), QWidget()
         raw_layout = QVBoxLayout(raw_box)
         raw_layout.setContentsMargins(0, 0, 0, 0)
-        raw_title = QLabel("Nearest in the original space (exact)")
-        raw_title.setWordWrap(True)
-        raw_layout.addWidget(raw_title)
+        self.raw_title = QLabel("Nearest in the original space (exact)")
+        self.raw_title.setWordWrap(True)
+        raw_layout.addWidget(self.raw_title)
         raw_layout.addWidget(self.raw)
         reduced_layout = QVBoxLayout(reduced_box)
         reduced_layout.setContentsMargins(0, 0, 0, 0)
@@ -125,6 +127,8 @@ class NeighborsPanel(QWidget):
             self.listed_by.setText("")
             return
         row = inspection.row
+        self.raw_title.setText(f"Nearest in the original space ({inspection.source})")
+        self._show_stored(inspection)
         label = "" if corpus.labels is None else f" — {corpus.labels[row]}"
         text = "" if corpus.texts is None else f"<br>{str(corpus.texts[row])[:240]}"
         self.title.setText(f"<b>{corpus.ids[row]}</b>{label}{text}")
@@ -144,8 +148,13 @@ class NeighborsPanel(QWidget):
         self.reduced_title.setText(
             f"After {inspection.reduced_method} (k = {len(reduced_rows)}); marked rows differ"
             if reduced_rows
+            else "Hubness reduction: not stored in an analysed dataset"
+            if inspection.listed_by is None
             else "Hubness reduction: none (choose one in the Analysis panel)"
         )
+        if inspection.listed_by is None:
+            self._show_stored_nk(corpus, row, inspection.graph_k)
+            return
         n_listed = len(inspection.listed_by)
         hub = " (a hub)" if n_listed > 2 * inspection.graph_k else ""
         self.listed_by.setText(
@@ -161,6 +170,26 @@ class NeighborsPanel(QWidget):
             self.listed_by_list.addItem(f"{corpus.ids[r]}{suffix}")
         if n_listed > LISTED_MAX:
             self.listed_by_list.addItem(f"… and {n_listed - LISTED_MAX:,} more")
+
+    def _show_stored(self, inspection: Inspection) -> None:
+        """A stored graph (an analysed dataset) has one k and one metric: shown, not chosen."""
+        stored = inspection.listed_by is None
+        for control in (self.k, self.metric_choice):
+            control.setEnabled(not stored)
+            control.setToolTip(STORED_NOTE if stored else "")
+        if stored:
+            self.k.setValue(inspection.neighbors.k)
+            self.show_metric(inspection.neighbors.metric)
+
+    def _show_stored_nk(self, corpus: Corpus, row: int, k: int) -> None:
+        """A stored graph: N_k from its column; who lists the row is not read (that would be
+        every row's list)."""
+        values = corpus.columns.get("k_occurrence")
+        n_k = "?" if values is None else f"{int(values[row]):,}"
+        self.listed_by.setText(
+            f"N_k = {n_k}: listed among the {k} nearest of that many points (who they are is "
+            "not read from a precomputed graph)."
+        )
 
     def _fill(self, table, rows, corpus: Corpus, distances, marked: set[int]) -> None:
         self._rows[table] = rows

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 
+from embexplorer.core.categories import CategoricalColumn, category_codes
 from embexplorer.core.state.selection import Selection, SelectionHistory
 
 TAGS = "tags"
@@ -105,15 +106,35 @@ class SelectionState(QObject):
         name = name.strip().replace(",", " ")
         if not name or not len(self.selection):
             return
-        n = self.selection.n_rows
-        tags = self.tags if self.tags is not None else np.full(n, "", dtype=object)
-        tags = tags.copy()
-        for row in self.selection.rows:
-            present = [t for t in str(tags[row]).split(", ") if t]
-            if name not in present:
-                tags[row] = ", ".join(sorted([*present, name]))
-        self.set_tags(tags)
+        codes, categories = _tag_codes(self.tags, self.selection.n_rows)
+        rows, codes, categories = self.selection.rows, codes.astype(np.int32), list(categories)
+        number = {text: i for i, text in enumerate(categories)}
+        # one new text per distinct set of tags among the rows (a handful), not per row:
+        # tagging 1 % of 10M rows takes milliseconds, and the tags keep their codes
+        for code in np.unique(codes[rows]):
+            present = [t for t in str(categories[code]).split(", ") if t]
+            if name in present:
+                continue
+            text = ", ".join(sorted([*present, name]))
+            if text not in number:
+                number[text] = len(categories)
+                categories.append(text)
+            at = rows[codes[rows] == code]
+            codes[at] = number[text]
+        self.set_tags(CategoricalColumn(codes, categories))
 
     def set_tags(self, tags: np.ndarray | None) -> None:
         self.tags = tags
         self.tags_changed.emit(tags)
+
+
+def _tag_codes(tags: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, texts) of the tags: none yet, kept codes, or those of plain values (a session's)."""
+    if tags is None:
+        return np.zeros(n, dtype=np.int32), np.array([""], dtype=object)
+    coded = category_codes(tags)
+    if coded is not None:
+        return coded
+    texts = np.array(["" if t is None else str(t) for t in tags], dtype=object)
+    categories, codes = np.unique(texts, return_inverse=True)
+    return codes.astype(np.int32), categories

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embexplorer.core.categories import category_codes
+
 #: Up to this many categories get their own colour (the palette's size); the rest share "other".
 MAX_CATEGORY_COLORS = 40
 #: Integer columns with at most this many distinct values are shown as categories.
@@ -224,19 +226,41 @@ def cluster_mapping(
 
 
 def _categorical(values: np.ndarray, column: str | None) -> ColorMapping:
+    coded = category_codes(values)
+    if coded is not None:  # the codes are there already: count them (10M rows: ~50 ms)
+        codes, categories = coded
+        missing = codes < 0
+        counts = np.bincount(codes[~missing], minlength=len(categories))
+        present = np.flatnonzero(counts)
+        renumber = np.full(len(categories), -1, dtype=np.int64)
+        renumber[present] = np.arange(len(present))
+        names, inverse = [str(categories[j]) for j in present], renumber[codes[~missing]]
+        return _categories(names, inverse, counts[present], missing, column)
     if values.dtype.kind == "O":
         missing = np.array([v is None for v in values], dtype=bool)
         keys = np.array([str(v) for v in values[~missing]], dtype=object)
     else:
         missing, keys = np.zeros(len(values), dtype=bool), values
     uniques, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    names = [str(u) for u in uniques]
+    return _categories([str(u) for u in uniques], inverse, counts, missing, column)
+
+
+def _categories(
+    names: list[str],
+    inverse: np.ndarray,
+    counts: np.ndarray,
+    missing: np.ndarray,
+    column: str | None,
+) -> ColorMapping:
+    """The mapping of the present values: their ``names`` (distinct), each present value's
+    position in them (``inverse``), their ``counts``; ``missing`` marks the rows without one."""
+    uniques = names
     n_colors = min(len(uniques), MAX_CATEGORY_COLORS)
     frequent = np.lexsort((np.arange(len(uniques)), -counts))[:n_colors]
     shown = sorted(frequent.tolist(), key=lambda j: natural_key(names[j]))
     rank = np.full(len(uniques), n_colors, dtype=np.int32)  # beyond the palette: "other"
     rank[shown] = np.arange(n_colors)
-    codes = np.zeros(len(values), dtype=np.int32)
+    codes = np.zeros(len(missing), dtype=np.int32)
     codes[~missing] = rank[inverse.ravel()]
     slots = assign_slots([names[j] for j in shown])
     palette = [_hex_rgba(CATEGORY_HEX[s]) for s in slots]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from embexplorer.gui.plot.density import DENSITY_DEFAULT_MIN, DIRECT_MAX, DensityIndex
+from embexplorer.gui.plot.raster import OVERVIEW_MIN, RasterOverview
 
 
 class PointIndex:
@@ -15,12 +16,19 @@ class PointIndex:
 
     def __init__(self, coords: np.ndarray):
         self.coords = np.asarray(coords, dtype=np.float32)
-        self.order = np.argsort(self.coords[:, 0], kind="stable")
+        # the order of equal x does not matter (every query sorts or ties by row): past
+        # OVERVIEW_MIN points, quicksort (10M points: 0.9 s, not 2.2 s)
+        kind = "quicksort" if len(self.coords) >= OVERVIEW_MIN else "stable"
+        self.order = np.argsort(self.coords[:, 0], kind=kind)
+        if len(self.order) < 2**31:  # half the memory (10M points: 40 MB less)
+            self.order = self.order.astype(np.int32)
         self.xs = self.coords[self.order, 0]
         # y in the same order: a rectangle query compares a contiguous slice, not a gather of
         # scattered rows (at 1M points in view: ~1 ms instead of ~20 ms a frame)
         self.ys = self.coords[self.order, 1]
         self.density = DensityIndex(self.coords) if len(self.coords) > DIRECT_MAX else None
+        #: past OVERVIEW_MIN points, zoomed-out frames are drawn from this (raster.py)
+        self.overview = RasterOverview(self.coords) if len(self.coords) >= OVERVIEW_MIN else None
         if len(self.coords) >= DENSITY_DEFAULT_MIN:
             # the density layer smooths with scipy.ndimage: import it here, on the worker, not
             # in the first frame (~0.4 s on the GUI thread)
@@ -31,6 +39,7 @@ class PointIndex:
 
     def in_rect(self, x0: float, x1: float, y0: float, y1: float) -> np.ndarray:
         """Row indices (ascending, i.e. drawing order) of the points inside the rectangle."""
+        (x0, x1), (y0, y1) = _inward(x0, x1), _inward(y0, y1)
         lo, hi = np.searchsorted(self.xs, x0, "left"), np.searchsorted(self.xs, x1, "right")
         y = self.ys[lo:hi]
         return np.sort(self.order[lo:hi][(y >= y0) & (y <= y1)])
@@ -38,10 +47,12 @@ class PointIndex:
     def in_x_window(self, x0: float, x1: float) -> np.ndarray:
         """Row indices (unordered) of the points with x0 <= x <= x1: a superset of a
         rectangle's, for work that needs no exact rectangle (counting on a grid)."""
+        x0, x1 = _inward(x0, x1)
         lo, hi = np.searchsorted(self.xs, x0, "left"), np.searchsorted(self.xs, x1, "right")
         return self.order[lo:hi]
 
     def count_in_rect(self, x0: float, x1: float, y0: float, y1: float) -> int:
+        (x0, x1), (y0, y1) = _inward(x0, x1), _inward(y0, y1)
         lo, hi = np.searchsorted(self.xs, x0, side="left"), np.searchsorted(self.xs, x1, "right")
         y = self.ys[lo:hi]
         return int(np.count_nonzero((y >= y0) & (y <= y1)))
@@ -66,3 +77,16 @@ class PointIndex:
         rows, d2 = rows[inside], d2[inside]
         best = np.flatnonzero(d2 == d2.min())
         return int(rows[best].max())
+
+
+def _inward(lo: float, hi: float) -> tuple[np.float32, np.float32]:
+    """``[lo, hi]`` as the float32 bounds holding the same float32 values: the smallest float32
+    ≥ lo and the largest ≤ hi. Comparing float32 positions with them is exact and needs no
+    float64 copy of the positions (searchsorted with a float64 bound converts all of them:
+    ~0.1 s per call at 10M points)."""
+    f_lo, f_hi = np.float32(lo), np.float32(hi)
+    if f_lo < lo:
+        f_lo = np.nextafter(f_lo, np.float32(np.inf))
+    if f_hi > hi:
+        f_hi = np.nextafter(f_hi, np.float32(-np.inf))
+    return f_lo, f_hi

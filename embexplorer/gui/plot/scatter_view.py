@@ -35,7 +35,7 @@ from embexplorer.gui.plot.hover_card import HoverCard
 from embexplorer.gui.plot.markers import MarkerLayer
 from embexplorer.gui.plot.overlays import HubOverlay, NeighborOverlay, PassiveScatter
 from embexplorer.gui.plot.point_index import PointIndex
-from embexplorer.gui.plot.raster import rasterize
+from embexplorer.gui.plot.raster import rasterize, rasterize_rows
 from embexplorer.gui.plot.select_tools import SelectViewBox
 
 MARKERS_MAX = 30_000
@@ -211,6 +211,13 @@ class ScatterView(pg.PlotWidget):
             return codes
         return np.where(self._selected, codes, codes + len(self._colors.palette))
 
+    def _codes_at(self, rows: np.ndarray) -> np.ndarray:
+        """:meth:`_codes` of ``rows`` only (a frame of 10M points needs a few thousand)."""
+        codes = self._colors.codes[rows]
+        if self._selected is None:
+            return codes
+        return np.where(self._selected[rows], codes, codes + len(self._colors.palette))
+
     def set_sizes(self, sizes: np.ndarray | None) -> None:
         """Per-point marker sizes in pixels (e.g. by N_k), or None for the default size.
 
@@ -322,15 +329,19 @@ class ScatterView(pg.PlotWidget):
         """All points in view as one image; the density lines, when on, drawn into it (one
         image to paint instead of two: a second full-view image costs ~5 ms a paint)."""
         size = self._device_size()
-        image = rasterize(
-            index.coords,
-            self._codes(),
-            self._palette(),
-            (x0, x1),
-            (y0, y1),
-            size,
-            point_px=max(1, round(3 * self.devicePixelRatioF())),
-        )
+        point_px = max(1, round(3 * self.devicePixelRatioF()))
+        overview = index.overview
+        if overview is not None and overview.covers((x0, x1), (y0, y1), size):
+            rows = overview.rows((x0, x1), (y0, y1), size)
+            image = rasterize_rows(rows, self._codes_at, self._palette(), point_px)
+        elif overview is not None:  # many points, zoomed in: only those in the x-range
+            rows = np.sort(index.in_x_window(x0, x1))
+            coords, codes = index.coords[rows], self._codes_at(rows)
+            image = rasterize(coords, codes, self._palette(), (x0, x1), (y0, y1), size, point_px)
+        else:
+            image = rasterize(
+                index.coords, self._codes(), self._palette(), (x0, x1), (y0, y1), size, point_px
+            )
         if self._density_on:
             draw_over(image, self._density_lines(x0, x1, y0, y1, in_view))
             self._contours.setVisible(False)
