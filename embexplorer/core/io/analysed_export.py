@@ -8,18 +8,16 @@ or all of 10M rows holds one row group in memory. The files are written as a gro
 
 from __future__ import annotations
 
-import datetime
 import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from embexplorer import __version__
 from embexplorer.core.errors import InputError
 from embexplorer.core.io.analysed_dataset import PROVENANCE_KEY, AnalysedDataset
 from embexplorer.core.io.atomic import atomic_paths, writing
-from embexplorer.core.io.export import check_destinations, format_for
+from embexplorer.core.io.export import check_destinations, format_for, write_export_provenance
 from embexplorer.core.tasks import Progress, Task
 
 #: The formats an analysed dataset exports to (no vectors to write: NPY and the Projector's
@@ -51,17 +49,14 @@ def export_rows_task(
     with atomic_paths(targets) as temps:
         with writing(temps[0]):
             yield from _write(dataset, rows, temps[0], fmt, extra or {})
-        provenance = {
-            **dataset.provenance,
-            "source": str(dataset.path),
-            "rows": len(rows),
-            "format": fmt,
-            "files": [targets[0].name],
-            "exported_at": datetime.datetime.now(datetime.UTC).isoformat(),
-            "app": f"embexplorer {__version__}",
-        }
-        with writing(temps[-1]):
-            temps[-1].write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
+        write_export_provenance(
+            temps[-1],
+            dataset.provenance,
+            len(rows),
+            fmt,
+            [targets[0].name],
+            source=str(dataset.path),
+        )
     yield Progress(1.0, f"Exported {len(rows):,} rows to {targets[0].name}")
     return targets
 

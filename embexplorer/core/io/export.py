@@ -132,18 +132,28 @@ def export_task(
     with atomic_paths(targets) as temps:
         with writing(temps[0]):  # the Projector's writer names its metadata file itself
             yield from _WRITERS[fmt](temps, frame)
-        provenance = {
-            **frame.provenance,
-            "rows": frame.n_rows,
-            "format": fmt,
-            "files": [p.name for p in targets[:-1]],
-            "exported_at": datetime.datetime.now(datetime.UTC).isoformat(),
-            "app": f"embexplorer {__version__}",
-        }
-        with writing(temps[-1]):
-            temps[-1].write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
+        files = [p.name for p in targets[:-1]]
+        write_export_provenance(temps[-1], frame.provenance, frame.n_rows, fmt, files)
     yield Progress(1.0, f"Exported {frame.n_rows:,} rows to {targets[0].name}")
     return targets
+
+
+def write_export_provenance(
+    temp: Path, provenance: dict, n_rows: int, fmt: str, files: list[str], **more: Any
+) -> None:
+    """The export's provenance file (written in its group's temporary path): where the rows
+    came from, how many, the format and files, when and by which version."""
+    record = {
+        **provenance,
+        **more,
+        "rows": n_rows,
+        "format": fmt,
+        "files": files,
+        "exported_at": datetime.datetime.now(datetime.UTC).isoformat(),
+        "app": f"embexplorer {__version__}",
+    }
+    with writing(temp):
+        temp.write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
 
 
 def _arrow_table(frame: ExportFrame, lo: int, hi: int, lists_as_text: bool) -> Any:
