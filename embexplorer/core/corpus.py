@@ -261,6 +261,11 @@ def guess_label_column(columns: Mapping[str, np.ndarray], exclude: str | None = 
     for name, col in candidates.items():
         if col.dtype.kind == "O" and 2 <= len(_unique_strings(col, 51)) <= 50:
             return name
+    for name, col in candidates.items():  # whole numbers of a few values: classes (a digit)
+        if isinstance(col, np.ndarray) and col.dtype.kind in "iu" and len(col):
+            sample = col[:: max(1, len(col) // 20_000)]
+            if 2 <= len(np.unique(sample)) <= 50 and len(np.unique(sample)) < len(sample) / 2:
+                return name
     return None
 
 

@@ -100,3 +100,16 @@ def test_nonfinite_rows_in_chunks():
     v = np.zeros((100, 2), dtype=np.float32)
     v[[0, 37, 99], 1] = np.nan
     np.testing.assert_array_equal(nonfinite_rows(v, chunk_rows=16), [0, 37, 99])
+
+
+def test_a_column_of_a_few_whole_numbers_is_taken_as_the_labels():
+    """A digits set's class column (10 whole numbers, whatever its name) is the label column;
+    a running number, a year of many values and floats are not (issue 11: digits opened
+    with no labels, coloured and named by anonymous clusters)."""
+    rng = np.random.default_rng(0)
+    digit = rng.integers(0, 10, 1797)
+    columns = {"row": np.arange(1797), "year": rng.integers(1800, 2000, 1797), "digit": digit}
+    assert guess_label_column(columns) == "digit"
+    columns = {"row": np.arange(1797), "score": rng.normal(size=1797)}
+    assert guess_label_column(columns) is None
+    assert guess_label_column({"year": rng.integers(1800, 2000, 1797)}) is None
