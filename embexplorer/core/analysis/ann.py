@@ -44,9 +44,12 @@ from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
 #: ``auto`` searches exactly, without weighing costs, up to this many rows ...
 AUTO_EXACT_MIN = 5_000
-#: ... or when the exact graph is projected to take at most this long (the approximate path
-#: cannot win back its training and tuning then).
-AUTO_EXACT_SURE_S = 0.3
+#: ... or when the exact graph is projected to take at most this long: the approximate path's
+#: fixed costs (training the lists, adding every row, the exact neighbours of its recall
+#: sample, tuning) took 0.5–2 s at 20,000 rows here, as much as the whole exact graph, so it
+#: can win back at most a fraction of a second, and lose as much (measured, bench knn
+#: --auto-sizes: diffuse 20k × 384, exact 2.3 s, auto 4.6 s when it built the index first).
+AUTO_EXACT_SURE_S = 3.0
 RECALL_SAMPLE = 1000
 SEARCH_BLOCK = 4096
 RERANK_BLOCK = 256
