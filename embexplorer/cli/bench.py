@@ -6,6 +6,7 @@ beside a plain pyqtgraph ScatterPlotItem; the longest GUI-thread stall while a P
 100k × 384 runs on the worker.
 encoder: texts/s and peak memory of the encoder beside a plain onnxruntime loop, for short
 sentences and ~100-token paragraphs; the time to embed the whole demo corpus.
+cluster: the Ray engine beside the local one (embed: 20,000 texts at the same parallelism).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "what",
         nargs="?",
-        choices=["plot", "encoder", "knn", "export", "compare", "all"],
+        choices=["plot", "encoder", "knn", "export", "compare", "cluster", "all"],
         default="all",
     )
     p.add_argument("--binary-n", type=int, default=1_000_000, help="compare: rows of 1-bit codes")
@@ -44,7 +45,14 @@ def parser() -> argparse.ArgumentParser:
         "--skip",
         default="",
         metavar="PARTS",
-        help="compare: comma-separated parts to skip (binary, int8, sweep, memory)",
+        help="compare: comma-separated parts to skip (binary, int8, sweep, memory); "
+        "cluster: embed, knn",
+    )
+    p.add_argument(
+        "--cluster-n", type=int, default=20_000, help="cluster: texts to embed (default 20000)"
+    )
+    p.add_argument(
+        "--cluster-repeats", type=int, default=1, help="cluster: runs per embed configuration"
     )
     p.add_argument("--export-n", type=int, default=100_000, help="export: rows to write")
     p.add_argument("--exact-n", type=int, default=100_000, help="knn: rows for the exact graph")
@@ -121,7 +129,18 @@ def main(argv: Sequence[str]) -> int:
         bench_export(args)
     if args.what in ("compare", "all"):
         bench_compare(args)
+    if args.what in ("cluster", "all"):
+        bench_cluster(args)
     return 0
+
+
+def bench_cluster(args: argparse.Namespace) -> None:
+    """The Ray engine beside the local one (needs the cluster extra)."""
+    skip = {part.strip() for part in args.skip.split(",") if part.strip()}
+    if "embed" not in skip:
+        from embexplorer.benchmarks import cluster
+
+        cluster.bench_embed(args.cluster_n, args.cluster_repeats)
 
 
 def bench_compare(args: argparse.Namespace) -> None:
