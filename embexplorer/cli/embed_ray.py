@@ -96,7 +96,7 @@ def _check_arguments(args: argparse.Namespace) -> None:
         )
     if (args.model is None) != (args.tokenizer is None):
         raise InputError("Give both --model and --tokenizer, or neither (the default model).")
-    if args.output.suffix.lower() in (".npy", ".parquet") and not args.output.is_dir():
+    if args.output.suffix.lower() == ".npy" or args.output.is_file():
         raise InputError(
             f"{args.output.name}: --engine ray writes a folder of Parquet shards; name a "
             "folder (new or empty, or the one a run to be finished wrote)."

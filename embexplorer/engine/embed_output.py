@@ -47,7 +47,10 @@ def prepare_output(out_dir: Path, settings: Mapping[str, Any], inputs: Iterable[
         raise InputError(f"{out_dir} is a file; --engine ray writes a folder of Parquet shards.")
     if not out_dir.parent.is_dir():
         raise InputError(f"Cannot write {out_dir}: the folder {out_dir.parent} does not exist.")
-    out_dir.mkdir(exist_ok=True)
+    try:
+        out_dir.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"Cannot create {out_dir}: {exc.strerror or exc}.") from exc
     previous = read_record(out_dir)
     if previous is None:
         strangers = [p.name for p in out_dir.iterdir() if not p.name.startswith(".")]
