@@ -10,6 +10,8 @@ bigmap (only when named): a synthetic analysed dataset of --rows rows written to
 it holds one), then opened in the window: time to the first painted map and peak memory, frames
 while panning, a click's stored neighbours, a lasso of 1 %, tagging it, its streamed export, a
 category filter.
+cluster (only when named; the cluster extra): the Ray engine beside the local one: embed of
+20,000 texts at the same parallelism, the exact kNN graph of 100,000 × 384.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "what",
         nargs="?",
-        choices=["plot", "encoder", "knn", "export", "compare", "bigmap", "all"],
+        choices=["plot", "encoder", "knn", "export", "compare", "bigmap", "cluster", "all"],
         default="all",
     )
     p.add_argument("--binary-n", type=int, default=1_000_000, help="compare: rows of 1-bit codes")
@@ -48,7 +50,14 @@ def parser() -> argparse.ArgumentParser:
         "--skip",
         default="",
         metavar="PARTS",
-        help="compare: comma-separated parts to skip (binary, int8, sweep, memory)",
+        help="compare: comma-separated parts to skip (binary, int8, sweep, memory); "
+        "cluster: embed, knn",
+    )
+    p.add_argument(
+        "--cluster-n", type=int, default=20_000, help="cluster: texts to embed (default 20000)"
+    )
+    p.add_argument(
+        "--cluster-repeats", type=int, default=1, help="cluster: runs per embed configuration"
     )
     p.add_argument("--export-n", type=int, default=100_000, help="export: rows to write")
     p.add_argument("--exact-n", type=int, default=100_000, help="knn: rows for the exact graph")
@@ -171,6 +180,8 @@ def main(argv: Sequence[str]) -> int:
         bench_compare(args)
     if args.what == "bigmap":  # writes ~1.5 GB at 10M rows: only when asked for
         bench_bigmap(args)
+    if args.what == "cluster":  # needs Ray (the cluster extra); ~30 min: only when asked for
+        bench_cluster(args)
     return 0
 
 
@@ -220,6 +231,20 @@ def bench_bigmap(args: argparse.Namespace) -> None:
         f"{f['peak_rss_export_mb']:,.0f} MB after the export, "
         f"{f['peak_rss_mb']:,.0f} MB over the whole run"
     )
+
+
+def bench_cluster(args: argparse.Namespace) -> None:
+    """The Ray engine beside the local one (needs the cluster extra)."""
+    skip = {part.strip() for part in args.skip.split(",") if part.strip()}
+    if "embed" not in skip:
+        from embexplorer.benchmarks import cluster
+
+        cluster.bench_embed(args.cluster_n, args.cluster_repeats)
+    if "knn" not in skip:
+        from embexplorer.benchmarks import cluster_knn
+
+        print(f"cluster, exact kNN graph: {args.exact_n:,} × 384, k = 10, cosine, 2 CPUs")
+        print(cluster_knn.format_rows(cluster_knn.knn_rows(n=args.exact_n)))
 
 
 def bench_compare(args: argparse.Namespace) -> None:

@@ -1,5 +1,6 @@
 """``embexplorer embed PATH --text-column C -o OUT.parquet``: embed a column of texts locally
-(ONNX, no network) and write every row plus a ``vector`` column (or the vectors alone to .npy)."""
+(ONNX, no network) and write every row plus a ``vector`` column (or the vectors alone to .npy).
+With ``--engine ray``, on a Ray cluster into a folder of Parquet shards (``cli/embed_ray.py``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from embexplorer.cli.common import (
     read_options,
     run_reporting_errors,
 )
+from embexplorer.cli.embed_ray import add_engine_options, embed_on_ray
 from embexplorer.core.corpus import describe_columns
 from embexplorer.core.embedding.embedding import embed_corpus_task
 from embexplorer.core.embedding.embedding_cache import EmbeddingCache
@@ -40,7 +42,8 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         required=True,
         metavar="OUT",
-        help="OUT.parquet (rows + 'vector' column) or OUT.npy (vectors only)",
+        help="OUT.parquet (rows + 'vector' column) or OUT.npy (vectors only); with --engine "
+        "ray, a folder of Parquet shards",
     )
     p.add_argument(
         "--model",
@@ -56,6 +59,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, coreml or directml")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     add_read_options(p)
+    add_engine_options(p)
     return p
 
 
@@ -65,6 +69,8 @@ def main(argv: Sequence[str]) -> int:
 
 
 def embed(args: argparse.Namespace) -> int:
+    if args.engine == "ray":
+        return embed_on_ray(args)
     out: Path = args.output
     if out.suffix.lower() not in (".parquet", ".npy"):
         raise InputError(f"{out.name}: the output must end in .parquet or .npy.")

@@ -259,6 +259,7 @@ def finish_corpus(
     provenance: Mapping[str, Any] | None = None,
     partner: Path | None = None,
     unusable_vectors: Mapping[str, str] | None = None,
+    hash_source: bool = True,
 ) -> Corpus:
     """Validate vectors (non-finite rows), pick ids / text / label columns, record provenance.
 
@@ -266,6 +267,7 @@ def finish_corpus(
     numbers written as text, nested lists, integer lists…), each with why and what to do. When
     no vectors were found, they are refused rather than silently passed over for a text
     column, unless the user chose the text column (see :func:`_refuse_unusable_vectors`).
+    ``hash_source=False`` leaves out the file's SHA-256 (a part of a big file, read alone).
     """
     columns = {name: normalize_column(col) for name, col in columns.items()}
     n = len(vectors) if vectors is not None else len(next(iter(columns.values()), []))
@@ -275,8 +277,9 @@ def finish_corpus(
         **(provenance or {}),
         "source": str(path.resolve()),
         "format": fmt,
-        "source_sha256": file_sha256(path),
     }
+    if hash_source:
+        prov["source_sha256"] = file_sha256(path)
     if partner is not None:
         prov["metadata_source"] = str(partner.resolve())
         prov["metadata_sha256"] = file_sha256(partner)

@@ -29,7 +29,7 @@ from embexplorer.core.io.assemble import (
     vectors_from_numeric_columns,
 )
 from embexplorer.core.io.limits import parse_json
-from embexplorer.core.io.parquet_budget import read_bounded_table
+from embexplorer.core.io.parquet_budget import read_bounded_rows, read_bounded_table
 
 #: Key of the file-level metadata where embexplorer stores provenance in files it writes.
 PROVENANCE_KEY = b"embexplorer.provenance"
@@ -37,6 +37,21 @@ PROVENANCE_KEY = b"embexplorer.provenance"
 
 def read_parquet(path: Path, options: ReadOptions) -> Corpus:
     table = read_bounded_table(path)  # refused before it is decoded when it would not fit
+    return corpus_from_table(table, path, options)
+
+
+def read_parquet_rows(path: Path, options: ReadOptions, start: int, stop: int) -> Corpus:
+    """Rows ``start`` to ``stop`` (excluded) of a Parquet file, read like :func:`read_parquet`:
+    a work unit of the distributed engine. Only the row groups holding them are decoded, and
+    the file is not hashed (each of a big file's hundreds of units would hash all of it)."""
+    table = read_bounded_rows(path, start, stop)
+    return corpus_from_table(table, path, options, hash_source=False)
+
+
+def corpus_from_table(
+    table: Any, path: Path, options: ReadOptions, *, hash_source: bool = True
+) -> Corpus:
+    """A corpus from a decoded table of ``path``: the vectors found by their Arrow type."""
     if table.num_rows == 0:
         raise InputError(f"{path.name} holds no rows.")
     where = RowLocator()
@@ -60,6 +75,7 @@ def read_parquet(path: Path, options: ReadOptions) -> Corpus:
         where=where,
         provenance=provenance,
         unusable_vectors=unusable,
+        hash_source=hash_source,
     )
 
 

@@ -17,8 +17,12 @@ before that memory is spent:
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from embexplorer.core.errors import InputError
 from embexplorer.core.io import limits
@@ -37,18 +41,54 @@ _PER_PYTHON_STRING = 57
 def read_bounded_table(path: Path) -> Any:
     """The file as an Arrow table, refused (``InputError``) when it would decode to more than
     :func:`.limits.inflate_budget` of its size; a damaged file is an ``InputError`` too."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     budget = limits.inflate_budget(path.stat().st_size)
     groups = read_footer(path)  # not pyarrow's accessors: a bad footer aborts the process
     check_decoded_size(path, groups, budget)
-    try:
+    with _damage_as_input_error(path):
         table = pq.ParquetFile(path, read_dictionary=_text_column_paths(groups)).read()
-        check_expanded_size(path, table, budget)
-        table = _expand_dictionaries(table)
-        _check_valid(path, table)
-        return table
+        return _checked(path, table, budget)
+
+
+def read_bounded_rows(path: Path, start: int, stop: int) -> Any:
+    """Rows ``start`` to ``stop`` (excluded) as an Arrow table: only the row groups that hold
+    them are decoded, each checked as :func:`read_bounded_table` checks the whole file."""
+    import pyarrow.parquet as pq
+
+    budget = limits.inflate_budget(path.stat().st_size)
+    groups = read_footer(path)
+    ends = np.cumsum([g.num_rows for g in groups])
+    if not 0 <= start < stop <= (int(ends[-1]) if len(ends) else 0):
+        total = int(ends[-1]) if len(ends) else 0
+        raise InputError(f"{path.name} has {total:,} rows; rows {start:,}–{stop:,} are not there.")
+    first, last = (
+        int(np.searchsorted(ends, start, "right")),
+        int(np.searchsorted(ends, stop - 1, "right")),
+    )
+    chosen = list(range(first, last + 1))
+    check_decoded_size(path, [groups[i] for i in chosen], budget)
+    offset = int(ends[first - 1]) if first else 0
+    with _damage_as_input_error(path):
+        reader = pq.ParquetFile(path, read_dictionary=_text_column_paths(groups))
+        table = reader.read_row_groups(chosen).slice(start - offset, stop - start)
+        return _checked(path, table, budget)
+
+
+def _checked(path: Path, table: Any, budget: int) -> Any:
+    check_expanded_size(path, table, budget)
+    table = _expand_dictionaries(table)
+    _check_valid(path, table)
+    return table
+
+
+@contextlib.contextmanager
+def _damage_as_input_error(path: Path) -> Iterator[None]:
+    """pyarrow's errors on a damaged file as an ``InputError`` naming it."""
+    import pyarrow as pa
+
+    try:
+        yield
     except InputError:
         raise
     except (pa.ArrowException, OSError) as exc:
