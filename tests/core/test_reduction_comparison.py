@@ -47,3 +47,20 @@ def test_encode_labels_sorts_classes_and_marks_missing():
     assert classes == ["a", "b"]
     np.testing.assert_array_equal(codes, [1, -1, 0, -1, -1, 1])
     assert knn_accuracy(np.array([[1]]), np.array([-1, -1])) is None
+
+
+def test_encode_labels_equals_the_per_row_definition_on_mixed_values():
+    """The vectorised encoding (one test per distinct value) equals the row-by-row
+    definition: missing = None, NaN or blank; classes = the sorted texts of the rest."""
+    from embexplorer.core.analysis.reduction_comparison import _missing, encode_labels
+
+    rng = np.random.default_rng(1)
+    pool = np.array(["b", "a", None, float("nan"), " ", "", 3, 2.5, "a ", "z"], dtype=object)
+    values = pool[rng.integers(0, len(pool), 5000)]
+    text = ["" if _missing(v) else str(v) for v in values]
+    classes = sorted({t for t in text if t})
+    expected = np.array([classes.index(t) if t else -1 for t in text])
+    codes, got_classes = encode_labels(values)
+    assert got_classes == classes
+    np.testing.assert_array_equal(codes, expected)
+    assert encode_labels(values)[0] is codes  # the same array again: the kept result
