@@ -86,42 +86,6 @@ class _Job:
 
 _CANCELLED = object()
 
-#: the GUI thread's garbage collector (one per process), see collect_garbage_in_gui_thread
-_GC_TIMER: list = []
-GC_INTERVAL_MS = 500
-
-
-def collect_garbage_in_gui_thread() -> None:
-    """Python's cyclic garbage collector runs in whichever thread allocates when a threshold
-    is crossed: on a worker it destroyed Qt objects of the GUI thread (a cycle of a map
-    overlay and its graphics items), and ``QObject::~QObject`` there waited for a Qt lock the
-    GUI thread held while that waited for the GIL: the window froze for good (seen under
-    Xvfb; gdb showed both threads). So automatic collection is off and the GUI thread
-    collects on a timer, generation by generation as the thresholds say (pyqtgraph's
-    ``GarbageCollector`` does the same)."""
-    import gc
-
-    from PySide6.QtCore import QCoreApplication, QTimer
-
-    app = QCoreApplication.instance()
-    if _GC_TIMER or app is None:
-        return
-    thresholds = gc.get_threshold()
-
-    def check() -> None:
-        counts = gc.get_count()
-        for generation in range(3):
-            if counts[generation] <= thresholds[generation]:
-                break
-            gc.collect(generation)
-
-    timer = QTimer(app)
-    timer.setInterval(GC_INTERVAL_MS)
-    timer.timeout.connect(check)
-    timer.start()
-    gc.disable()
-    _GC_TIMER.append(timer)
-
 
 @dataclass
 class _Record:
@@ -148,7 +112,6 @@ class TaskRunner(QObject):
 
     def __init__(self, parent: QObject | None = None, max_threads: int = 2):
         super().__init__(parent)
-        collect_garbage_in_gui_thread()
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
         self._ids = itertools.count(1)

@@ -24,6 +24,23 @@ def _pca_unless_asked(monkeypatch, request):
         monkeypatch.setattr(analysis_session, "DEFAULT_PARAMS", fast)
 
 
+@pytest.fixture(autouse=True)
+def _gui_thread_collector(request, qapp):
+    """Cycles are collected on the GUI thread, as in the app (gui/app.py starts a
+    GuiThreadCollector): without it a worker's allocation ran the collector on the worker,
+    which destroyed Qt objects there; ``QObject::~QObject`` waited for a Qt lock the GUI thread
+    held while that waited for the GIL, and a test froze for good under Xvfb (gdb showed both
+    threads). test_collector tests the collector itself."""
+    if request.module.__name__.endswith("test_collector"):
+        yield
+        return
+    from embexplorer.gui.collector import GuiThreadCollector
+
+    collector = GuiThreadCollector(qapp)
+    yield
+    collector.stop()
+
+
 @pytest.fixture
 def opened_window(qtbot, tmp_path, small_corpus_data):
     """The main window, shown, with the 30-row test corpus opened and fully analysed."""

@@ -96,27 +96,3 @@ def test_shutdown_cancels_and_joins(qtbot):
     assert started.wait(5)
     assert r.shutdown(5000)
     assert closed == [True]
-
-
-def test_garbage_is_collected_in_the_gui_thread_only(qtbot):
-    """Automatic collection is off once a runner exists (a worker that collected destroyed Qt
-    objects of the GUI thread and froze the window); the GUI thread's timer collects cycles."""
-    import gc
-    import weakref
-
-    from embexplorer.gui.worker import GC_INTERVAL_MS, TaskRunner
-
-    runner = TaskRunner()
-    assert not gc.isenabled()
-
-    class Node:
-        pass
-
-    for _ in range(gc.get_threshold()[0] + 10):  # a cycle, and enough objects to collect
-        a, b = Node(), Node()
-        a.other, b.other = b, a
-    alive = weakref.ref(a)
-    del a, b
-    assert alive() is not None  # no automatic collection
-    qtbot.waitUntil(lambda: alive() is None, timeout=10 * GC_INTERVAL_MS)
-    runner.shutdown()
