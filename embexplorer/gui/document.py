@@ -14,62 +14,32 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from embexplorer.core.analysis.analysis_columns import CLUSTER, DISPLAY_COLUMNS
-from embexplorer.core.analysis.projection import Projection
 from embexplorer.core.analysis.query import QueryResult, semantic_query_task
 from embexplorer.core.corpus import Corpus, describe_columns
 from embexplorer.core.embedding.embedding import ModelConsentError, embed_corpus_task
 from embexplorer.core.embedding.embedding_cache import EmbeddingCache
 from embexplorer.core.embedding.encoder import EncoderConfig, default_config
 from embexplorer.core.errors import InputError, NonFiniteRowsError
-from embexplorer.core.io import ReadOptions, load_task
-from embexplorer.core.io.analysed_dataset import AnalysedDataset, LazyColumn, is_analysed_dataset
-from embexplorer.core.io.analysed_map import open_analysed_task
+from embexplorer.core.io import ReadOptions
+from embexplorer.core.io.analysed_dataset import AnalysedDataset
 from embexplorer.core.state.filters import Filters
 from embexplorer.core.state.search import rows_matching_task
 from embexplorer.core.state.session_file import SessionState, session_state
 from embexplorer.core.state.workspace import OVERLAP, Workspace
-from embexplorer.core.tasks import Progress, Task
 from embexplorer.gui.analysis_session import AnalysisSession, MapData
+from embexplorer.gui.document_jobs import (
+    colors_task,
+    filter_mask_task,
+    initial_color_column,
+    open_task,
+    restore_task,
+)
 from embexplorer.gui.embedding_set import EmbeddingSet
 from embexplorer.gui.plot.colormap import (
     ColorMapping,
-    cluster_mapping,
-    color_mapping,
-    default_color_column,
-    single_color,
 )
-from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.selection_state import TAGS, SelectionState
 from embexplorer.gui.worker import TaskRunner, error_message
-
-
-def colors_task(
-    values: np.ndarray | None, column: str | None, n: int, clustering=None
-) -> Task[ColorMapping]:
-    """The colours of a column; for the analysis's clusters (``clustering``), by number."""
-    yield Progress(None, f"Colouring by {column}" if column else "Colouring")
-    if isinstance(values, LazyColumn):  # a column of an analysed dataset, read by row
-        if values.dtype.kind == "O":
-            raise InputError(
-                f"{column} is read from the files row by row ({len(values):,} rows of text): "
-                "colour by a category or a number column."
-            )
-        values = np.asarray(values)
-    if clustering is not None:
-        return cluster_mapping(clustering.labels, clustering.label_text, column)
-    return single_color(n) if values is None else color_mapping(values, column)
-
-
-def open_task(path: Path, options: ReadOptions) -> Task:
-    """A corpus file (a :class:`Corpus`), or an analysed dataset: (the dataset, its rows, the
-    map's data with the picking index built here, on the worker)."""
-    if not is_analysed_dataset(path):
-        return (yield from load_task(path, options))
-    dataset, corpus, coords = yield from open_analysed_task(path)
-    yield Progress(None, f"Indexing {len(coords):,} points for picking")
-    projection = Projection(coords, "precomputed", {"source": str(path)})
-    return dataset, corpus, MapData(projection, PointIndex(coords))
-
 
 #: Why the features that need vectors are off for an analysed dataset.
 NO_VECTORS_REASON = (
@@ -77,14 +47,6 @@ NO_VECTORS_REASON = (
     "not its vectors: re-analysis, embedding, search by meaning and comparing embeddings need "
     "the vectors. Open the corpus with its vectors for them."
 )
-
-
-def initial_color_column(corpus: Corpus, options: ReadOptions) -> str | None:
-    """The label column the user named; else the guessed one when it is categorical enough
-    to read on the map, else the clusters (coloured once the analysis has them)."""
-    if options.label_column is not None:
-        return corpus.label_column
-    return default_color_column(corpus.columns, corpus.label_column, CLUSTER)
 
 
 class Document(QObject):
@@ -376,7 +338,7 @@ class Document(QObject):
                 self._apply_filters(filters, mask)
 
         self.runner.submit(
-            "chart filter", lambda: _filter_mask_task(filters, columns, n), apply, title="Filtering"
+            "chart filter", lambda: filter_mask_task(filters, columns, n), apply, title="Filtering"
         )
 
     def _apply_filters(self, filters: Filters, mask: np.ndarray | None) -> None:
@@ -527,25 +489,3 @@ class Document(QObject):
         self.session_restored.emit(state)
         if state.focus_row >= 0:
             self.set_focus(state.focus_row)
-
-
-def _filter_mask_task(filters: Filters, columns: dict, n_rows: int) -> Task[np.ndarray]:
-    """The rows that pass the charts' filters (on the worker: a category filter compares
-    every row's text, 0.1 s at 1M rows)."""
-    yield Progress(None, "Filtering")
-    return filters.mask(columns, n_rows)
-
-
-def restore_task(path: Path) -> Task[tuple]:
-    """The session and its corpus (core checks both), plus the map's picking index."""
-    from embexplorer.core.state.session_file import restore_task as read_session
-
-    workspace, state = yield from read_session(path)
-    active = workspace.current
-    result = None if active is None else active.result
-    projection = None if result is None else result.projection
-    map_data = None
-    if projection is not None:
-        yield Progress(None, "Indexing points for picking")
-        map_data = MapData(projection, PointIndex(projection.coords))
-    return workspace, state, map_data
