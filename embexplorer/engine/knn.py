@@ -346,7 +346,7 @@ def ivf_knn_task(
         yield Progress(0.15 + 0.85 * done / n, f"Approximate kNN on Ray: {done:,} of {n:,} rows")
     for actor in actors:
         ray.kill(actor)
-    return ivf_neighbors(plan, indices, distances, metric)
+    return ivf_neighbors(plan, vectors, indices, distances, metric)
 
 
 def _plan_without_index(plan):

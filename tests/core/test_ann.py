@@ -108,3 +108,22 @@ def test_a_tiny_corpus_searched_approximately_prints_nothing(capfd):
     graph = run_task(ivf_knn_task(x, 5, "cosine"))
     assert graph.indices.shape == (30, 5)
     assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_rows_the_lists_left_short_are_completed_exactly(metric):
+    """A row whose visited lists held fewer than k other rows came back with -1 neighbours at
+    distance inf; UMAP then cut it off and placed it at NaN, and the analysis failed (50,000
+    clustered rows, 5 such rows). Such rows are searched exactly: the graph is always full."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(3000, 24)).astype(np.float32)
+    exact = run_task(knn_graph_task(x, 10, metric))
+    indices, distances = exact.indices.astype(np.int32), exact.distances.copy()
+    short = np.array([0, 17, 2999])
+    indices[short, 6:] = -1  # as the IVF search returns them: missing at the end
+    distances[short, 6:] = np.inf
+    indices[5, :] = -1  # and a row with no candidate at all
+    distances[5, :] = np.inf
+    assert ann._complete_missing(x, indices, distances, metric) == 4
+    np.testing.assert_array_equal(indices, exact.indices)
+    np.testing.assert_allclose(distances, exact.distances, atol=1e-5)

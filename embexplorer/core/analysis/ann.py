@@ -160,7 +160,7 @@ def ivf_knn_task(
         yield Progress(0.15 + 0.85 * hi / n, f"Approximate kNN: {hi:,} of {n:,} rows")
     plan.index.reset()  # the codes' memory, before the next stage's arrays
     return_freed_memory()
-    graph = ivf_neighbors(plan, indices, distances, metric)
+    graph = ivf_neighbors(plan, vectors, indices, distances, metric)
     if budget_s is not None:
         graph.params["projection"] = plan.projection
     return graph
@@ -231,9 +231,15 @@ def search_rows(
 
 
 def ivf_neighbors(
-    plan: IvfPlan, indices: np.ndarray, distances: np.ndarray, metric: str
+    plan: IvfPlan, vectors: np.ndarray, indices: np.ndarray, distances: np.ndarray, metric: str
 ) -> Neighbors:
-    """The graph with its recall measured on the plan's sample of exact queries."""
+    """The graph with its recall measured on the plan's sample of exact queries.
+
+    A row whose visited lists held fewer than k other rows (an outlier alone in its list) has
+    missing neighbours (-1 at distance inf): they are searched exactly here, so the graph is
+    always full. Left missing, UMAP cut such rows off and placed them at NaN, and the analysis
+    failed on them (50,000 clustered rows: 5 such rows)."""
+    completed = _complete_missing(vectors, indices, distances, metric)
     truth, sample = plan.truth, plan.sample
     recall = float((indices[sample][:, :, None] == truth[:, None, :]).any(axis=2).mean())
     return Neighbors(
@@ -247,8 +253,25 @@ def ivf_neighbors(
             "nprobe": plan.nprobe,
             "candidates": plan.keep,
             "recall_sample": len(sample),
+            "completed_exactly": completed,
         },
     )
+
+
+def _complete_missing(
+    vectors: np.ndarray, indices: np.ndarray, distances: np.ndarray, metric: str
+) -> int:
+    """Fill, in place, the lists of rows with missing neighbours by exact search (one pass
+    over the vectors per block of such rows); returns how many rows."""
+    rows = np.flatnonzero((indices < 0).any(axis=1))
+    if not len(rows):
+        return 0
+    index = ExactIndex(vectors, metric)
+    for lo, hi in chunk_ranges(len(rows), SEARCH_BLOCK):
+        part = rows[lo:hi]
+        found = index.query(vectors[part], indices.shape[1], exclude=part)
+        indices[part], distances[part] = found.indices, found.distances
+    return len(rows)
 
 
 def _reserve_lists(faiss, index, vectors: np.ndarray, metric: str) -> Task[np.ndarray]:
