@@ -16,7 +16,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
@@ -156,6 +156,8 @@ class AnalysisStall:
     over_target: int  # gaps above 50 ms
     wall_s: float
     profile: str  # the GUI thread's heaviest calls (cProfile, cumulative)
+    #: the gaps over 50 ms: (ms, what the status bar said when the gap began)
+    long_gaps: list[tuple[float, str]] = field(default_factory=list)
 
 
 def analysis_corpus_file(folder, rows: int, dims: int = 384, seed: int = 0):
@@ -181,6 +183,22 @@ def analysis_corpus_file(folder, rows: int, dims: int = 384, seed: int = 0):
     )
 
 
+def _other_threads() -> str:
+    import sys
+    import threading
+    import traceback
+
+    here = threading.get_ident()
+    lines = []
+    for ident, frame in sys._current_frames().items():
+        stack = traceback.extract_stack(frame)[-3:]
+        if ident == here or any("threading.py" in f.filename for f in stack[-1:]):
+            continue  # this thread, and idle pool threads
+        where = " < ".join(f"{f.filename.split('/')[-1]}:{f.lineno} {f.name}" for f in stack[::-1])
+        lines.append(f"\n      {where}")
+    return "".join(lines)
+
+
 def bench_analysis_stall(app: QApplication, rows: int = 200_000, dims: int = 384) -> AnalysisStall:
     """The longest GUI-thread stall from opening a ``rows`` × ``dims`` corpus in the main window
     to the end of its whole analysis (every stage the app runs by default), with the GUI
@@ -201,9 +219,21 @@ def bench_analysis_stall(app: QApplication, rows: int = 200_000, dims: int = 384
         window.show()
         app.processEvents()
         gaps: list[float] = []
+        said: list[str] = []  # at each tick, the last progress message received
+        last = ["opening"]
         clock = QElapsedTimer()
         timer = QTimer(interval=5)
-        timer.timeout.connect(lambda: gaps.append(clock.restart()))
+
+        def tick() -> None:
+            gaps.append(clock.restart())
+            said.append(last[0])
+            if gaps[-1] > 50:  # where the other threads are as the GUI thread gets the GIL back
+                said[-1] += _other_threads()
+
+        timer.timeout.connect(tick)
+        window.runner.progress.connect(
+            lambda title, progress: last.__setitem__(0, f"{title}: {progress.message}")
+        )
         loop = QEventLoop()
         window.document.pipeline_finished.connect(loop.quit)
         profiler = cProfile.Profile()
@@ -222,8 +252,14 @@ def bench_analysis_stall(app: QApplication, rows: int = 200_000, dims: int = 384
         app.processEvents()
     text = io.StringIO()
     pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(25)
+    long_gaps = [(gap, said[i - 1] if i else "opening") for i, gap in enumerate(gaps) if gap > 50]
     return AnalysisStall(
-        rows, max(gaps, default=0.0), sum(g > 50 for g in gaps), wall, text.getvalue()
+        rows,
+        max(gaps, default=0.0),
+        sum(g > 50 for g in gaps),
+        wall,
+        text.getvalue(),
+        long_gaps,
     )
 
 

@@ -333,6 +333,8 @@ def bench_plot(args: argparse.Namespace) -> None:
             f"(open to last stage): longest gap between 5 ms ticks {stall.longest_ms:.0f} ms, "
             f"{stall.over_target} gaps over 50 ms, {stall.wall_s:.0f} s (target: ≤ 50 ms)"
         )
+        for gap, said in stall.long_gaps:
+            print(f"  gap {gap:5.0f} ms while: {said}")
         if args.profile_stall:
             print(stall.profile)
     if not args.no_stall:

@@ -33,10 +33,24 @@ def test_layout_is_reproducible_for_a_seed(method):
     assert (blob[knn_2d(a.coords, 5)] == blob[:, None]).mean() > 0.95
 
 
+def test_cancel_mid_umap_stops_at_the_next_epoch_and_keeps_the_child():
+    from embexplorer.core.analysis import layouts
+
+    task = projection_task(_blobs(3000), "umap", seed=0)
+    while not next(task).message.startswith("UMAP epoch"):
+        pass
+    pid = layouts.LAYOUT_CHILD.pid
+    task.close()  # umap-learn stops between two epochs: the child and its compiled code stay
+    assert layouts.LAYOUT_CHILD.last_cancel == "stopped"
+    assert layouts.LAYOUT_CHILD.pid == pid
+    again = run_task(projection_task(_blobs(60), "umap", seed=0))
+    assert again.coords.shape == (60, 2) and layouts.LAYOUT_CHILD.pid == pid
+
+
 @pytest.mark.parametrize(
     ("method", "thread"),
-    # openTSNE stops at its next callback (every 5 iterations), umap-learn at its next epoch
-    [("tsne", "t-SNE"), ("umap", "UMAP")],
+    # openTSNE stops at its next callback (every 5 iterations)
+    [("tsne", "t-SNE")],
 )
 def test_cancel_mid_layout_stops_the_optimisation(method, thread):
     x = _blobs(400)
@@ -65,31 +79,97 @@ def test_layouts_use_our_neighbour_graph():
     assert result.params["knn_method"] == "exact" and result.params["n_neighbors"] == 15
 
 
-def test_umap_epochs_release_the_gil_and_lay_out_the_same(monkeypatch):
-    """umap-learn's epoch function is compiled again with nogil=True (the window repaints
-    during an epoch; issue 11 part 8): the same code, so the same seeded layout as with
-    umap-learn's own compilation."""
-    import warnings
-
-    import numba
-
-    with warnings.catch_warnings():  # "Tensorflow not installed; ParametricUMAP …"
-        warnings.simplefilter("ignore")
-        import umap.layouts
+def test_umap_runs_in_the_resident_child_and_lays_out_as_in_process():
+    """umap-learn runs in a child process kept for the session (its numba compiler and fuzzy
+    graph held our GIL for up to 200 ms at a time; issue 11 part 8). Above umap-learn's
+    small-data limit the child gets a stand-in for the rows, which it reads only below it:
+    the layout is the same as umap-learn's in this process on the real rows."""
+    import os
 
     from embexplorer.core.analysis import layouts
+    from embexplorer.core.analysis.ann import knn_task
 
-    x = np.random.default_rng(0).normal(size=(300, 8)).astype(np.float32)
-    name = "_nb_optimize_layout_euclidean_single_epoch"
-    shipped = numba.njit(
-        umap.layouts._optimize_layout_euclidean_single_epoch, fastmath=True, parallel=False
+    n = layouts.UMAP_SMALL_DATA + 100
+    x = _blobs(n, seed=1)
+    seen = []
+    child = run_task(projection_task(x, "umap", seed=3), seen.append).coords
+    pid = layouts.LAYOUT_CHILD.pid
+    assert pid is not None and pid != os.getpid()
+    assert any("UMAP epoch" in p.message for p in seen)  # the child's progress came back
+
+    knn = run_task(knn_task(x, 14, "cosine", "exact"))
+    indices = np.column_stack([np.arange(n), knn.indices]).astype(np.int64)
+    distances = np.column_stack([np.zeros(n), knn.distances]).astype(np.float32)
+    initial = run_task(layouts._pca_layout(x, spread=3.0))
+    here = layouts.umap_fit(
+        lambda *_: False, indices, distances, initial, x, n, 15, 0.1, "cosine", 3
     )
-    with monkeypatch.context() as patch:  # umap-learn as shipped: the GIL held
-        patch.setattr(umap.layouts, name, shipped)
-        patch.setattr(layouts, "_release_the_gil_in_epochs", lambda module: None)
-        before = run_task(projection_task(x, "umap", seed=3)).coords
-        assert getattr(umap.layouts, name).targetoptions.get("nogil") is not True
-    monkeypatch.setattr(umap.layouts, name, shipped)
-    after = run_task(projection_task(x, "umap", seed=3)).coords
-    assert getattr(umap.layouts, name).targetoptions["nogil"] is True
-    np.testing.assert_array_equal(before, after)
+    np.testing.assert_array_equal(child, here)
+    # the next run reuses the child (and its compiled code)
+    run_task(projection_task(_blobs(60), "umap", seed=0))
+    assert layouts.LAYOUT_CHILD.pid == pid
+
+
+def _stubborn(report, seconds):  # a call that never looks at report: cancel must kill it
+    import time
+
+    report(None, "started")
+    time.sleep(seconds)
+    return "finished"
+
+
+def _polite(report):  # stops at its next report after cancel, as umap-learn's epochs do
+    from embexplorer.core.tasks import Cancelled
+
+    report(None, "started")
+    while not report(0.5, "working"):
+        pass
+    raise Cancelled("stopped")
+
+
+def test_resident_child_cancel_stops_the_call_or_the_child():
+    import time
+
+    from embexplorer.core.child_process import STOP_GRACE_S, ResidentChild
+
+    child = ResidentChild("test child")
+    try:
+        task = child.task(_polite, message="polite")
+        while next(task).message != "started":
+            pass
+        pid = child.pid
+        task.close()  # stopped at its next report: the child lives on for the next call
+        assert child.last_cancel == "stopped" and child.pid == pid
+        assert run_task(child.task(_divide, 6, 3)) == 2 and child.pid == pid
+    finally:
+        child.shutdown()
+    child = ResidentChild("test child")
+    try:
+        task = child.task(_stubborn, 60, message="stubborn")
+        while next(task).message != "started":
+            pass
+        pid = child.pid
+        start = time.monotonic()
+        task.close()  # ignores cancel: terminated after the grace period
+        assert time.monotonic() - start < STOP_GRACE_S + 5
+        assert child.last_cancel == "terminated" and child.pid is None
+        assert run_task(child.task(_stubborn, 0, message="again")) == "finished"
+        assert child.pid not in (None, pid)
+    finally:
+        child.shutdown()
+
+
+def test_resident_child_errors_come_back():
+    from embexplorer.core.child_process import ResidentChild
+
+    child = ResidentChild("test child")
+    try:
+        with pytest.raises(ZeroDivisionError):
+            run_task(child.task(_divide, 1, 0))
+        assert run_task(child.task(_divide, 6, 3)) == 2  # and the child still serves
+    finally:
+        child.shutdown()
+
+
+def _divide(report, a, b):
+    return a // b

@@ -2,12 +2,14 @@
 
 Both are given our own kNN graph (exact or approximate, with progress, cancellable between
 blocks) and a PCA start, so the libraries' own neighbour searches and spectral initialisation
-never run. Only their optimisers run, in a helper thread (both release the GIL), reporting
-through their hooks: openTSNE's callbacks (returning True stops it) and umap-learn's epoch loop,
-whose tqdm is replaced by an iterator that reports each epoch and raises between two epochs on
-cancel (see ``_umap_epochs``). Cancel therefore takes effect
-at the next iteration or epoch. umap-learn compiles its numba code on the first run in a process
-(~20 s here, reported as such); later runs in the same session reuse it.
+never run. Only their optimisers run, reporting through their hooks: openTSNE's callbacks
+(returning True stops it) in a helper thread (it releases the GIL), and umap-learn's epoch
+loop, whose tqdm is replaced by an iterator that reports each epoch and raises between two
+epochs on cancel (see ``_umap_epochs``), in a child process kept for the session
+(``LAYOUT_CHILD``): umap-learn compiles its numba code on the first run in a process (~20 s
+here, reported as such), and numba's compiler and umap-learn's fuzzy graph hold the GIL for
+up to 200 ms at a time, which froze the window that long when they ran in ours. Later runs
+reuse the child and its compiled code. Cancel takes effect at the next iteration or epoch.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from embexplorer.core.analysis.projection import Projection, top_components_task
+from embexplorer.core.child_process import ResidentChild
 from embexplorer.core.tasks import Cancelled, Progress, Task, call_in_thread_task, scaled
 
 TSNE_PCA_DIMS = 50
@@ -172,24 +175,57 @@ def _install_epoch_hook() -> None:
     if umap.layouts.tqdm is not _umap_epochs:
         _UMAP_TQDM[:] = [umap.layouts.tqdm]
         umap.layouts.tqdm = _umap_epochs
-    _release_the_gil_in_epochs(umap.layouts)
 
 
-def _release_the_gil_in_epochs(layouts) -> None:
-    """Compile umap-learn's epoch function with ``nogil=True``, the same code and options
-    otherwise. As shipped it holds the GIL for a whole epoch: 20–150 ms at 20k–100k rows, in
-    which the window could not repaint (issue 11 part 8: stalls ≤ 50 ms). Skipped when a
-    version of umap-learn names it otherwise (the layout is the same; only the stalls stay)."""
-    name = "_nb_optimize_layout_euclidean_single_epoch"
-    current = getattr(layouts, name, None)
-    source = getattr(layouts, "_optimize_layout_euclidean_single_epoch", None)
-    if current is None or source is None or getattr(current, "_embexplorer_nogil", False):
-        return
-    import numba
+#: umap-learn's small-data limit: below it, it measures every pair of rows itself
+UMAP_SMALL_DATA = 4096
+#: The process the UMAP optimiser runs in, kept for the session: its numba code compiles
+#: once (~20 s), and neither the compiler nor the optimiser holds our GIL (issue 11 part 8)
+LAYOUT_CHILD = ResidentChild("embexplorer layouts")
 
-    released = numba.njit(source, fastmath=True, parallel=False, nogil=True)
-    released._embexplorer_nogil = True
-    setattr(layouts, name, released)
+
+def umap_fit(
+    report,
+    indices: np.ndarray,
+    distances: np.ndarray,
+    initial: np.ndarray,
+    rows: np.ndarray | None,
+    n: int,
+    n_neighbors: int,
+    min_dist: float,
+    metric: str,
+    seed: int,
+) -> np.ndarray:
+    """umap-learn's fuzzy graph and optimiser on our graph from our start (in LAYOUT_CHILD).
+
+    ``rows``: the vectors below UMAP_SMALL_DATA rows, else None (a stand-in of ``n`` rows)."""
+    import warnings
+
+    with warnings.catch_warnings():  # "Tensorflow not installed; ParametricUMAP …"
+        warnings.simplefilter("ignore", ImportWarning)
+        import umap
+
+    _install_epoch_hook()
+    report(None, "UMAP: fuzzy graph (the first run compiles numba code)")
+    model = umap.UMAP(
+        n_neighbors=n_neighbors,
+        min_dist=min_dist,
+        metric=_layout_metric(metric),
+        random_state=seed,
+        n_jobs=1,
+        init=initial,
+        precomputed_knn=(indices, distances),
+        verbose=False,
+        tqdm_kwds={"report": report},  # read by _umap_epochs
+    )
+    data = rows if rows is not None else np.ones((n, 1), dtype=np.float32)
+    with warnings.catch_warnings():  # no search index: transform() is not needed here
+        warnings.simplefilter("ignore", UserWarning)
+        coords = np.asarray(model.fit_transform(np.ascontiguousarray(data, np.float32)))
+    # umap-learn places a row with no neighbour in its graph at NaN; it stays at its start
+    cut_off = ~np.isfinite(coords).all(axis=1)
+    coords[cut_off] = initial[cut_off]
+    return coords
 
 
 def umap_task(
@@ -214,31 +250,14 @@ def umap_task(
     distances = np.column_stack([np.zeros(n), knn.distances]).astype(np.float32)
     initial = yield from _pca_layout(vectors, spread=3.0)
 
-    def fit(report) -> np.ndarray:
-        import warnings
-
-        with warnings.catch_warnings():  # "Tensorflow not installed; ParametricUMAP …"
-            warnings.simplefilter("ignore", ImportWarning)
-            import umap
-
-        _install_epoch_hook()
-        report(None, "UMAP: fuzzy graph (the first run compiles numba code)")
-        model = umap.UMAP(
-            n_neighbors=n_neighbors,
-            min_dist=min_dist,
-            metric=_layout_metric(metric),
-            random_state=seed,
-            n_jobs=1,
-            init=initial,
-            precomputed_knn=(indices, distances),
-            verbose=False,
-            tqdm_kwds={"report": report},  # read by _umap_epochs
-        )
-        with warnings.catch_warnings():  # no search index: transform() is not needed here
-            warnings.simplefilter("ignore", UserWarning)
-            return np.asarray(model.fit_transform(np.ascontiguousarray(vectors, np.float32)))
-
-    coords = yield from scaled(call_in_thread_task(fit, "UMAP: optimising"), 0.3, 1.0)
+    # umap-learn reads the rows themselves only below its small-data limit (4,096 rows, where
+    # it ignores the graph and measures every pair); above, only their number: the child then
+    # gets a one-column stand-in, not 150 MB of vectors per 100,000 rows through a pipe
+    rows = np.ascontiguousarray(vectors, np.float32) if n < UMAP_SMALL_DATA else None
+    fit_args = (indices, distances, initial, rows, n, n_neighbors, min_dist, metric, seed)
+    coords = yield from scaled(
+        LAYOUT_CHILD.task(umap_fit, *fit_args, message="UMAP: optimising"), 0.3, 1.0
+    )
     yield Progress(1.0, "UMAP done")
     return Projection(
         coords=coords.astype(np.float32),
