@@ -200,3 +200,22 @@ def test_panel_checkbox_follows_and_drives_the_layer(qtbot, monkeypatch):
     assert panel.density.isChecked()
     panel.density.click()
     assert not panel.view.density_on and not panel.view._contours.isVisible()
+
+
+def test_small_regions_get_no_rings_large_ones_keep_theirs():
+    """A map of many small islands drew six rings around each; regions narrower than
+    MIN_REGION_PX get none now, while a large cluster keeps all of its levels."""
+    from embexplorer.gui.plot.density import without_small_regions
+
+    bands = np.zeros((40, 60), dtype=np.int8)
+    bands[5:35, 5:35] = 1  # a large region, with a denser core
+    bands[10:30, 10:30] = 2
+    bands[15:25, 15:25] = 3
+    bands[5:8, 45:48] = 2  # a small island (9 cells) and a smaller one (1 cell)
+    bands[20, 50] = 1
+    out = without_small_regions(bands, min_cells=50)
+    assert out[5:8, 45:48].max() == 0 and out[20, 50] == 0  # no line around the islands
+    np.testing.assert_array_equal(out[:, :40], bands[:, :40])  # the large region untouched
+    # the core (100 cells) is kept at min_cells 50, dropped one level at 150
+    out = without_small_regions(bands, min_cells=150)
+    assert out[20, 20] == 2 and out[12, 12] == 2 and out[6, 6] == 1

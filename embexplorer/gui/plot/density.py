@@ -13,7 +13,10 @@ point density in view on top of the points, as Embedding Atlas does:
    interpolate them to 2-pixel cells;
 3. band the density at halving levels below its maximum in view (½, ¼, …, 1/64 of it), so
    each line marks twice the density of the one outside it, whatever the scale;
-4. draw the pixels where the band changes, darker for denser bands.
+4. drop the rings of regions too small to need them (under ``MIN_REGION_PX`` across): a
+   map of 1,000 small islands drew six rings around each, which hid more than it showed;
+   their markers show them, the lines are for the larger structure;
+5. draw the pixels where the band changes, darker for denser bands.
 
 The result is an RGBA image at grid resolution that the view stretches over the view range;
 at 1M points a frame costs a few passes over ~250k cells (``embexplorer bench plot``).
@@ -39,6 +42,8 @@ SMOOTH_MIN_PX = 4.0
 DIRECT_MAX = 200_000
 #: DensityIndex's grid: cells per side over the points' extent (its integral: 8 MB).
 INDEX_GRID = 1024
+#: A region (at any level) narrower than about this many pixels across gets no line.
+MIN_REGION_PX = 24
 LINE_RGB = (25, 25, 35)
 LINE_ALPHA = (50, 170)  # the outermost and innermost line
 
@@ -127,6 +132,23 @@ def contour_bands(density: np.ndarray, levels: int = LEVELS) -> np.ndarray:
     return np.searchsorted(thresholds, density, side="right").astype(np.int8)
 
 
+def without_small_regions(bands: np.ndarray, min_cells: float) -> np.ndarray:
+    """``bands`` with every connected region of fewer than ``min_cells`` cells at a level
+    lowered to the level below (with whatever it holds): no line is drawn around it."""
+    from scipy.ndimage import label
+
+    out = bands.copy()
+    for level in range(1, int(out.max(initial=0)) + 1):
+        regions, count = label(out >= level)
+        if not count:
+            break
+        small = np.bincount(regions.ravel(), minlength=count + 1) < min_cells
+        small[0] = False  # the cells below the level
+        if small.any():
+            out[small[regions]] = level - 1
+    return out
+
+
 def contour_image(bands: np.ndarray, levels: int = LEVELS) -> np.ndarray:
     """(H, W, 4) uint8: the cells where the band changes (to the right or above), drawn in
     the line colour of the denser side; every other cell transparent."""
@@ -174,7 +196,8 @@ def density_contours(
         density = smoothed(index.counts(x_range, y_range, (height, width)), sigma)
     else:
         density = density_grid(coords, x_range, y_range, (height, width), sigma)
-    return contour_image(contour_bands(upsample2(density)))
+    bands = contour_bands(upsample2(density))
+    return contour_image(without_small_regions(bands, (MIN_REGION_PX / cell_px) ** 2))
 
 
 def draw_over(image: np.ndarray, lines: np.ndarray) -> None:
