@@ -62,6 +62,7 @@ class MapViews(QObject):
         if window.document.map_data is not None:
             window.plot_panel.view.set_colors(colors)
         window.plot_panel.legend.set_mapping(colors)
+        window.plot_panel.view.refit_if_fitted()  # the legend's new size
         window.plot_panel.show_color_column(window.document.shown_color_column)
 
     def _on_focus_changed(self, row: int) -> None:

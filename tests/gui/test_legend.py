@@ -28,3 +28,44 @@ def test_numeric_colour_bar_with_ticks(qtbot):
     assert legend.entries.isVisible() and legend.labels() == ["(missing)  (1)"]
     legend.set_mapping(color_mapping(np.array(["b", "a"], dtype=object), "label"))
     assert not legend.bar.isVisible() and legend.labels() == ["a  (1)", "b  (1)"]
+
+
+def test_fit_view_leaves_no_point_under_the_legend(qtbot, opened_window):
+    """The legend floats over the map's top-right corner; Fit View (and the first view of a
+    map) keeps every point out from under it, and a pan makes the view no longer 'fitted'."""
+    from PySide6.QtCore import QPointF
+
+    from embexplorer.gui.plot.point_index import PointIndex
+
+    view = opened_window.plot_panel.view
+    legend = opened_window.plot_panel.legend
+    side = np.linspace(0.0, 1.0, 25)
+    grid = np.stack(np.meshgrid(side, side), axis=-1).reshape(-1, 2).astype(np.float32)
+    labels = np.array([f"group {i % 12}" for i in range(len(grid))], dtype=object)
+    colors = color_mapping(labels, "group")
+    view.set_points(PointIndex(grid), colors)  # a square filled to its corners
+    legend.set_mapping(colors)
+    view.refit_if_fitted()
+    assert legend.isVisible()
+
+    def points_under_legend() -> int:
+        coords = view._index.coords
+        box = legend.geometry()
+        inside = 0
+        for x, y in coords:
+            at = view.mapFromScene(view.view_box.mapViewToScene(QPointF(float(x), float(y))))
+            inside += box.contains(at)
+        return inside
+
+    view.fit_view()
+    assert points_under_legend() == 0
+    # a taller legend (more entries) after a fitted view: the view follows
+    window = opened_window
+    window.resize(900, 600)
+    qtbot.waitUntil(lambda: legend.geometry().right() < view.width())
+    legend.place()
+    view.refit_if_fitted()
+    assert points_under_legend() == 0
+    view.view_box.translateBy(x=1.0)  # not a manual drag: still as fitted
+    view.view_box.sigRangeChangedManually.emit([True, True])  # as a drag or wheel does
+    assert not view._fitted

@@ -255,3 +255,30 @@ def test_raster_matches_brute_force(n):
         last[(iy[row], ix[row])] = codes[row]
     for (y, x), code in last.items():
         assert image[y, x, 0] == palette[code, 0]
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "view", "corner"),
+    [
+        ((0, 0), (10, 10), (1000, 600), (180, 300)),  # tall legend, wide view
+        ((0, 0), (40, 10), (1000, 600), (180, 300)),  # a wide map
+        ((0, 0), (10, 40), (800, 900), (180, 120)),  # a tall map, a short legend
+        ((-5, 2), (5, 3), (700, 700), (300, 100)),
+    ],
+)
+def test_fit_view_keeps_the_points_from_under_the_legend(lo, hi, view, corner):
+    from embexplorer.gui.plot.scatter_view import beside_corner
+
+    lo, hi = np.array(lo, float), np.array(hi, float)
+    (x0, x1), (y0, y1) = beside_corner(lo, hi, view, corner)
+    sx, sy = view[0] / (x1 - x0), view[1] / (y1 - y0)
+    assert sx == pytest.approx(sy)  # one scale: the aspect stays locked
+    assert x0 <= lo[0] and x1 >= hi[0] and y0 <= lo[1] and y1 >= hi[1]  # the box whole
+    # the box's top-right corner in pixels (y down from the top) is clear of the legend
+    right_px, top_px = (hi[0] - x0) * sx, (y1 - hi[1]) * sy
+    assert right_px <= view[0] - corner[0] + 1e-6 or top_px >= corner[1] - 1e-6
+    # and no smaller than need be: one of its sides touches the view or the corner
+    whole = min(view[0] / (hi[0] - lo[0]), view[1] / (hi[1] - lo[1]))
+    assert (
+        sx >= min((view[0] - corner[0]) / (hi[0] - lo[0]), view[1] / (hi[1] - lo[1]), whole) - 1e-9
+    )

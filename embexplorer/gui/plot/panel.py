@@ -65,6 +65,7 @@ class PlotPanel(QWidget):
         self.fit_button.setToolTip("Show all points (F)")
         self.view = ScatterView()
         self.legend = LegendWidget(self.view)  # floats over the map's top-right corner
+        self.view.corner_overlay = self.legend  # Fit View keeps the points from under it
         self.detail = QLabel()
         self.detail.setStyleSheet("color: #555")
         toolbar = QHBoxLayout()

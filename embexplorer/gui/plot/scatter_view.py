@@ -44,6 +44,34 @@ MARKER_SIZE = 6
 PICK_RADIUS_PX = 6
 
 
+def beside_corner(
+    lo: np.ndarray, hi: np.ndarray, view_px: tuple[float, float], corner: tuple[float, float]
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(x range, y range) showing the box lo–hi whole, at one scale on both axes (the map's
+    aspect is locked), with no point under a ``corner`` (width, height in pixels) of the
+    top-right of a view of ``view_px`` pixels: the box keeps left of the corner or below it,
+    whichever leaves it larger."""
+    (width, height), (c_w, c_h) = view_px, corner
+    span = np.maximum(hi - lo, 1e-12)
+    whole = min(width / span[0], height / span[1])  # pixels per unit with nothing covered
+    if width <= 2 * c_w and height <= 2 * c_h:  # the view is too small to keep clear of it
+        left, below = whole, 0.0
+    else:
+        left = min(max(width - c_w, 1.0) / span[0], height / span[1])
+        below = min(width / span[0], max(height - c_h, 1.0) / span[1])
+    scale = max(left, below)
+    box_w, box_h = span * scale  # the box in pixels, centred ...
+    left_px, top_px = (width - box_w) / 2, (height - box_h) / 2
+    if left_px + box_w > width - c_w and top_px < c_h:  # ... unless that puts it under
+        if left >= below:
+            left_px = max(0.0, width - c_w - box_w)  # moved left just enough
+        else:
+            top_px = c_h  # moved down just enough
+    x0 = float(lo[0] - left_px / scale)
+    y0 = float(hi[1] + top_px / scale - height / scale)
+    return (x0, x0 + width / scale), (y0, y0 + height / scale)
+
+
 class ScatterView(pg.PlotWidget):
     """Shows a :class:`PointIndex` coloured by a :class:`ColorMapping`."""
 
@@ -102,9 +130,14 @@ class ScatterView(pg.PlotWidget):
         #: the text describing a row, shown in the hover card
         self.tooltip_text: Callable[[int], str] = lambda row: f"row {row}"
         self.hover_card = HoverCard(self.viewport())
+        #: a widget floating over the map's top-right corner (the legend): Fit View keeps the
+        #: points out from under it
+        self.corner_overlay = None
+        self._fitted = False  # the view is as Fit View left it (no pan or zoom since)
         self._refresh_timer = QTimer(self, singleShot=True, interval=0)
         self._refresh_timer.timeout.connect(self.refresh)
         self.view_box.sigRangeChanged.connect(lambda *_: self._refresh_timer.start())
+        self.view_box.sigRangeChangedManually.connect(lambda *_: setattr(self, "_fitted", False))
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
@@ -225,7 +258,8 @@ class ScatterView(pg.PlotWidget):
         """
         self._sizes = None if sizes is None else np.asarray(sizes, dtype=float)
         self._invalidate()
-        self.refresh()
+        if self._markers.isVisible():  # the image has no sizes: markers take them when shown
+            self.refresh()
 
     def set_highlight(self, rows: np.ndarray) -> None:
         """Ring the given rows (e.g. the selected point)."""
@@ -242,11 +276,36 @@ class ScatterView(pg.PlotWidget):
         # float64: pyqtgraph compares ranges with float64 limits (float32 overflows).
         lo, hi = column_extent(self._index.coords)
         pad = np.maximum((hi - lo) * 0.03, 1e-6)
-        self.view_box.setRange(
-            xRange=(float(lo[0] - pad[0]), float(hi[0] + pad[0])),
-            yRange=(float(lo[1] - pad[1]), float(hi[1] + pad[1])),
-            padding=0,
-        )
+        lo, hi = lo - pad, hi + pad
+        x_range, y_range = (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+        corner = self._covered_corner()
+        if corner is not None:
+            x_range, y_range = beside_corner(lo, hi, self._view_px(), corner)
+        self.view_box.setRange(xRange=x_range, yRange=y_range, padding=0)
+        self._fitted = True
+
+    def refit_if_fitted(self) -> None:
+        """Fit the view again unless the user moved it since it was fitted (e.g. after the
+        legend changed size)."""
+        if self._fitted:
+            self.fit_view()
+
+    def _view_px(self) -> tuple[float, float]:
+        rect = self.view_box.sceneBoundingRect()
+        return float(rect.width()), float(rect.height())
+
+    def _covered_corner(self) -> tuple[float, float] | None:
+        """(width, height) in pixels of the map's top-right corner the overlay covers, with
+        a margin; None when nothing covers it."""
+        overlay = self.corner_overlay
+        if overlay is None or not overlay.isVisible():
+            return None
+        box = self.mapFromScene(self.view_box.sceneBoundingRect()).boundingRect()
+        geometry = overlay.geometry()
+        margin = 6
+        width = box.right() - geometry.left() + margin
+        height = geometry.bottom() - box.top() + margin
+        return (float(width), float(height)) if width > 0 and height > 0 else None
 
     # -- level of detail ----------------------------------------------------------------------
     def _invalidate(self) -> None:
