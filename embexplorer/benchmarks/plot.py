@@ -210,8 +210,12 @@ def bench_analysis_stall(app: QApplication, rows: int = 200_000, dims: int = 384
 
     from PySide6.QtCore import QSettings
 
+    from embexplorer.gui.collector import GuiThreadCollector
     from embexplorer.gui.main_window import MainWindow
+    from embexplorer.gui.worker import share_the_gil_promptly
 
+    collector = GuiThreadCollector(app)  # as the app runs (gui/app.py)
+    share_the_gil_promptly()
     with tempfile.TemporaryDirectory() as folder:
         path = analysis_corpus_file(folder, rows, dims)
         window = MainWindow(QSettings(f"{folder}/s.ini", QSettings.Format.IniFormat))
@@ -252,6 +256,7 @@ def bench_analysis_stall(app: QApplication, rows: int = 200_000, dims: int = 384
         app.processEvents()
     text = io.StringIO()
     pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(25)
+    collector.stop()
     long_gaps = [(gap, said[i - 1] if i else "opening") for i, gap in enumerate(gaps) if gap > 50]
     return AnalysisStall(
         rows,

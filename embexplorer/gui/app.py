@@ -39,6 +39,9 @@ def run_gui(
     from embexplorer.gui.collector import GuiThreadCollector
 
     collector = GuiThreadCollector(app)  # cycles are freed between events, on this thread
+    from embexplorer.gui.worker import share_the_gil_promptly
+
+    share_the_gil_promptly()
     from embexplorer.gui.crash import ExceptionHook, start_crash_logging
 
     reset_note = move_settings_aside(app_settings()) if reset_settings else ""

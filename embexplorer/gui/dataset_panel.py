@@ -65,6 +65,8 @@ class DatasetPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setDefaultSectionSize(140)
+        # widths from the first 200 rows, not 1,000 (200,000 rows: 80 ms of the GUI thread)
+        self.table.horizontalHeader().setResizeContentsPrecision(200)
         self.table.verticalHeader().setDefaultSectionSize(22)
         form = QFormLayout()
         form.addRow("Text column", self.text_combo)
@@ -108,7 +110,7 @@ class DatasetPanel(QWidget):
         else:
             self.show_summary(corpus, source_name)
             self._total = corpus.n_rows
-            self.table.resizeColumnsToContents()
+            self.table.resizeColumnsToContents()  # from the first rows (precision, __init__)
             for col in range(self.model.columnCount()):
                 self.table.setColumnWidth(col, min(self.table.columnWidth(col), 320))
         names = [] if corpus is None else list(corpus.columns)

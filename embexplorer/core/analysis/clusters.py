@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from embexplorer.core.analysis.keywords import class_tfidf_keywords
+from embexplorer.core.categories import distinct_values
 from embexplorer.core.child_process import child_process_task
 from embexplorer.core.tasks import Progress, Task, scaled
 
@@ -171,10 +172,10 @@ def frequent_names(
     zeros is "0", one of twos and ones "2, 1"."""
     labels = np.asarray(labels)
     keys = np.array(["" if t is None else str(t) for t in texts], dtype=object)
-    valid = (labels >= 0) & (keys != "")
+    valid = (labels >= 0) & np.fromiter((k != "" for k in keys), bool, len(keys))
     if not valid.any():
         return {}
-    values, key_index = np.unique(keys[valid], return_inverse=True)
+    values, key_index, _ = distinct_values(keys[valid])  # not np.unique: see there
     pair_ids, counts = np.unique(
         labels[valid].astype(np.int64) * len(values) + key_index.ravel(), return_counts=True
     )

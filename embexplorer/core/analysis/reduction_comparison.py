@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from embexplorer.core.analysis.hubness import hubness
+from embexplorer.core.categories import distinct_values
 from embexplorer.core.tasks import Progress, Task, chunk_ranges, scaled
 
 #: (method, variant) rows of the table, after the raw lists.
@@ -42,7 +43,11 @@ def encode_labels(values: Any) -> tuple[np.ndarray, list[str]]:
     raw = np.asarray(values, dtype=object)
     if not len(raw):
         return np.empty(0, dtype=np.int64), []
-    _, first, inverse = np.unique(raw.astype(str), return_index=True, return_inverse=True)
+    keys = np.empty(len(raw), dtype=object)
+    keys[:] = [str(v) for v in raw]
+    _, inverse, _ = distinct_values(keys)  # not np.unique: see there
+    first = np.full(inverse.max() + 1, len(raw), dtype=np.int64)
+    np.minimum.at(first, inverse, np.arange(len(raw)))  # the first row of each value
     missing = np.array([_missing(raw[i]) for i in first], dtype=bool)
     texts = [str(raw[i]) for i in first]
     classes = sorted({t for t, gone in zip(texts, missing, strict=True) if not gone})
@@ -51,7 +56,7 @@ def encode_labels(values: Any) -> tuple[np.ndarray, list[str]]:
         [-1 if gone else lookup[t] for t, gone in zip(texts, missing, strict=True)],
         dtype=np.int64,
     )
-    result = (per_unique[inverse.reshape(-1)], classes)
+    result = (per_unique[inverse], classes)
     _ENCODED["last"] = (values, result)
     return result
 

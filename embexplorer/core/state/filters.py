@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embexplorer.core.categories import category_codes
+from embexplorer.core.categories import category_codes, distinct_values
 
 #: Bars of a categorical chart: the most frequent values; the rest are counted as "other".
 TOP_VALUES = 12
@@ -123,7 +123,7 @@ def column_chart(name: str, values: np.ndarray) -> ColumnChart | None:
     if values.dtype.kind in "biuf":
         return _numeric_chart(name, values)
     text = _as_text(values)
-    uniques, inverse, counts = np.unique(text, return_inverse=True, return_counts=True)
+    uniques, inverse, counts = distinct_values(text)
     if len(uniques) > 0.5 * len(text) and len(uniques) > TOP_VALUES:
         return None
     labels, bar_of = _top_bars(uniques, counts)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embexplorer.core.categories import category_codes
+from embexplorer.core.categories import category_codes, distinct_values
 
 #: Up to this many categories get their own colour (the palette's size); the rest share "other".
 MAX_CATEGORY_COLORS = 40
@@ -241,7 +241,7 @@ def _categorical(values: np.ndarray, column: str | None) -> ColorMapping:
         keys = np.array([str(v) for v in values[~missing]], dtype=object)
     else:
         missing, keys = np.zeros(len(values), dtype=bool), values
-    uniques, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    uniques, inverse, counts = distinct_values(keys)
     return _categories([str(u) for u in uniques], inverse, counts, missing, column)
 
 
