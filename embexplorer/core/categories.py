@@ -52,6 +52,8 @@ def distinct_values(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     window could not repaint); the loop lets the GUI thread in, and only the distinct values
     are sorted."""
     keys = np.asarray(keys)
+    if keys.dtype.kind in "US":  # fixed-width text sorts holding the GIL too
+        keys = keys.astype(object)
     if keys.dtype.kind != "O":
         uniques, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
         return uniques, inverse.reshape(-1), counts
