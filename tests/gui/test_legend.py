@@ -69,3 +69,26 @@ def test_fit_view_leaves_no_point_under_the_legend(qtbot, opened_window):
     view.view_box.translateBy(x=1.0)  # not a manual drag: still as fitted
     view.view_box.sigRangeChangedManually.emit([True, True])  # as a drag or wheel does
     assert not view._fitted
+
+
+def test_a_map_with_an_empty_corner_keeps_its_full_size(qtbot, opened_window):
+    """Only points under the legend move the view: a triangle leaves the bounding box's
+    top-right corner empty, so the fit is the plain one."""
+    from embexplorer.gui.plot.point_index import PointIndex
+
+    view = opened_window.plot_panel.view
+    legend = opened_window.plot_panel.legend
+    side = np.linspace(0.0, 1.0, 30)
+    grid = np.stack(np.meshgrid(side, side), axis=-1).reshape(-1, 2)
+    disc = grid[grid.sum(axis=1) <= 1.0].astype(np.float32)  # below the anti-diagonal
+    labels = np.array([f"group {i % 5}" for i in range(len(disc))], dtype=object)
+    colors = color_mapping(labels, "group")
+    view.set_points(PointIndex(disc), colors)
+    legend.set_mapping(colors)
+    view.fit_view()
+    with_legend = view.view_box.viewRange()
+    view.corner_overlay = None
+    view.fit_view()
+    plain = view.view_box.viewRange()
+    view.corner_overlay = legend
+    np.testing.assert_allclose(with_legend, plain, rtol=1e-6)

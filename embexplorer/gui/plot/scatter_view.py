@@ -72,6 +72,29 @@ def beside_corner(
     return (x0, x0 + width / scale), (y0, y0 + height / scale)
 
 
+def least_moved(usual, clear, fits, steps: int = 12):
+    """The ranges between ``usual`` (the plain fit) and ``clear`` (no point under the corner
+    whatever the points), as near ``usual`` as ``fits(ranges)`` allows (bisection): a round
+    map whose corner is empty keeps its full size; only the points under the legend move it."""
+    if fits(usual):
+        return usual
+    arrays = [np.asarray(r, dtype=np.float64) for r in (*usual, *clear)]
+
+    def blend(t: float):
+        x = (1 - t) * arrays[0] + t * arrays[2]
+        y = (1 - t) * arrays[1] + t * arrays[3]
+        return (float(x[0]), float(x[1])), (float(y[0]), float(y[1]))
+
+    low, high = 0.0, 1.0
+    for _ in range(steps):
+        middle = (low + high) / 2
+        if fits(blend(middle)):
+            high = middle
+        else:
+            low = middle
+    return blend(high)
+
+
 class ScatterView(pg.PlotWidget):
     """Shows a :class:`PointIndex` coloured by a :class:`ColorMapping`."""
 
@@ -280,7 +303,19 @@ class ScatterView(pg.PlotWidget):
         x_range, y_range = (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
         corner = self._covered_corner()
         if corner is not None:
-            x_range, y_range = beside_corner(lo, hi, self._view_px(), corner)
+            view_px = self._view_px()
+            allowed = len(self._index) // 1000  # a straggler or two under it may stay
+
+            def under(ranges) -> int:
+                (x0, x1), (y0, y1) = ranges
+                w, h = corner[0] * (x1 - x0) / view_px[0], corner[1] * (y1 - y0) / view_px[1]
+                return self._index.count_in_rect(x1 - w, x1, y1 - h, y1)
+
+            x_range, y_range = least_moved(
+                beside_corner(lo, hi, view_px, (0.0, 0.0)),
+                beside_corner(lo, hi, view_px, corner),
+                lambda ranges: under(ranges) <= allowed,
+            )
         self.view_box.setRange(xRange=x_range, yRange=y_range, padding=0)
         self._fitted = True
 
