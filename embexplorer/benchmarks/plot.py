@@ -221,6 +221,7 @@ def bench_analysis_stall(app: QApplication, rows: int = 200_000, dims: int = 384
         window = MainWindow(QSettings(f"{folder}/s.ini", QSettings.Format.IniFormat))
         window.resize(1600, 1000)
         window.show()
+        collector.freeze_survivors()  # as gui/app.py does once the window is shown
         app.processEvents()
         gaps: list[float] = []
         said: list[str] = []  # at each tick, the last progress message received

@@ -54,6 +54,7 @@ def run_gui(
     if window.settings_note:
         print(f"embexplorer: {window.settings_note}", file=sys.stderr)
     window.show()
+    collector.freeze_survivors()  # the window and the modules: out of every later collection
     if os.environ.get("EMBEXPLORER_REPORT_START"):
         _report_first_map(window)
     if query:

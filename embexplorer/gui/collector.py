@@ -40,7 +40,16 @@ class GuiThreadCollector(QObject):
                 return gc.collect(generation)
         return 0
 
+    def freeze_survivors(self) -> None:
+        """Collect once, then leave every object alive now out of later collections
+        (``gc.freeze``): the modules, classes and the window, which live for the session. A
+        full collection on the GUI thread walked them all each time: ~30 ms per 100,000
+        objects here, and the app holds a few hundred thousand once the analysis has run."""
+        gc.collect()
+        gc.freeze()
+
     def stop(self) -> None:
         self._timer.stop()
+        gc.unfreeze()
         if self._was_enabled:
             gc.enable()
