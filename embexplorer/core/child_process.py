@@ -22,14 +22,22 @@ def _child_main(conn, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None
     try:
         conn.send((True, fn(*args, **kwargs)))
     except BaseException as exc:  # report everything, the parent decides
-        try:
-            conn.send((False, (exc, traceback.format_exc())))
-        except Exception:  # the exception itself cannot be pickled
-            conn.send(
-                (False, (RuntimeError(f"{type(exc).__name__}: {exc}"), traceback.format_exc()))
-            )
+        conn.send((False, _picklable_failure(exc)))
     finally:
         conn.close()
+
+
+def _picklable_failure(exc: BaseException) -> tuple[BaseException, str]:
+    """(the exception, its traceback), the exception replaced by a RuntimeError naming it
+    when it cannot be pickled."""
+    import pickle
+
+    details = traceback.format_exc()
+    try:
+        pickle.dumps(exc)
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}"), details
+    return exc, details
 
 
 class ChildProcessFailed(RuntimeError):
@@ -101,11 +109,7 @@ def _resident_main(conn) -> None:
         try:
             conn.send(("done", fn(report, *args, **kwargs)))
         except BaseException as exc:  # report everything, the parent decides
-            try:
-                conn.send(("failed", exc, traceback.format_exc()))
-            except Exception:  # the exception itself cannot be pickled
-                error = RuntimeError(f"{type(exc).__name__}: {exc}")
-                conn.send(("failed", error, traceback.format_exc()))
+            conn.send(("failed", *_picklable_failure(exc)))
 
 
 class ResidentChild:

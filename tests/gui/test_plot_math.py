@@ -284,19 +284,6 @@ def test_fit_view_keeps_the_points_from_under_the_legend(lo, hi, view, corner):
     )
 
 
-def test_distinct_values_are_numpys_unique():
-    from embexplorer.core.categories import distinct_values
-
-    rng = np.random.default_rng(2)
-    words = np.array(["b", "a", "10", "9", "é", "a b", ""], dtype=object)
-    for keys in (words[rng.integers(0, 7, 5000)], rng.integers(0, 9, 300), words[:1]):
-        names, inverse, counts = distinct_values(keys)
-        u, i, c = np.unique(keys, return_inverse=True, return_counts=True)
-        assert list(names) == list(u)
-        np.testing.assert_array_equal(inverse, i.reshape(-1))
-        np.testing.assert_array_equal(counts, c)
-
-
 def test_top_rows_is_a_stable_argsort_head():
     from embexplorer.gui.analysis_panel import top_rows
 
