@@ -8,8 +8,8 @@ from PySide6.QtCore import QObject
 
 from embexplorer.core.analysis.analysis_columns import N_K
 from embexplorer.core.analysis.neighbors import ALL_METRICS
+from embexplorer.gui.analysis_jobs import Inspection
 from embexplorer.gui.analysis_panel import AnalysisPanel, allow_choices
-from embexplorer.gui.analysis_session import Inspection
 from embexplorer.gui.document import Document
 from embexplorer.gui.neighbors_panel import NeighborsPanel
 from embexplorer.gui.plot.cluster_labels import cluster_centres

@@ -26,7 +26,8 @@ from embexplorer.core.state.filters import Filters
 from embexplorer.core.state.search import rows_matching_task
 from embexplorer.core.state.session_file import SessionState, session_state
 from embexplorer.core.state.workspace import OVERLAP, Workspace
-from embexplorer.gui.analysis_session import AnalysisSession, MapData
+from embexplorer.gui.analysis_jobs import MapData
+from embexplorer.gui.analysis_session import AnalysisSession
 from embexplorer.gui.document_jobs import (
     colors_task,
     filter_mask_task,

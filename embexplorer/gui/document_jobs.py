@@ -17,7 +17,7 @@ from embexplorer.core.io.analysed_dataset import LazyColumn, is_analysed_dataset
 from embexplorer.core.io.analysed_map import open_analysed_task
 from embexplorer.core.state.filters import Filters
 from embexplorer.core.tasks import Progress, Task
-from embexplorer.gui.analysis_session import MapData
+from embexplorer.gui.analysis_jobs import MapData
 from embexplorer.gui.plot.colormap import (
     ColorMapping,
     cluster_mapping,

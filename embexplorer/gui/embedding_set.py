@@ -23,7 +23,8 @@ from embexplorer.core.corpus import Corpus
 from embexplorer.core.errors import InputError
 from embexplorer.core.state.workspace import OVERLAP, Embedding, Workspace
 from embexplorer.core.tasks import Progress, Task
-from embexplorer.gui.analysis_session import AnalysisSession, MapData
+from embexplorer.gui.analysis_jobs import MapData
+from embexplorer.gui.analysis_session import AnalysisSession
 from embexplorer.gui.plot.point_index import PointIndex
 from embexplorer.gui.worker import error_message
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject
 
-from embexplorer.gui.analysis_session import MapData
+from embexplorer.gui.analysis_jobs import MapData
 from embexplorer.gui.plot.transition import MapTransition
 
 

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from embexplorer.core.corpus import Corpus
+from embexplorer.gui.analysis_jobs import Inspection
 from embexplorer.gui.analysis_panel import METRIC_CHOICES
-from embexplorer.gui.analysis_session import Inspection
 from embexplorer.gui.tables import result_table
 
 DIFFERS = QColor("#fff1c2")

@@ -129,7 +129,7 @@ def test_cancel_a_running_job(qtbot, window, csv_path, monkeypatch):
         finally:
             closed.append(True)
 
-    monkeypatch.setattr("embexplorer.gui.analysis_session._projection_then_index", stuck_projection)
+    monkeypatch.setattr("embexplorer.gui.analysis_session.projection_then_index", stuck_projection)
     window.open_path(csv_path)
     qtbot.waitUntil(started.is_set, timeout=TIMEOUT)  # loaded, now projecting
     qtbot.waitUntil(lambda: window.task_status.cancel_button.isVisible(), timeout=TIMEOUT)
