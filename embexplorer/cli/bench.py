@@ -327,7 +327,7 @@ def bench_plot(args: argparse.Namespace) -> None:
             f"{(ref_set + ref_paint) / (ours_set + ours_paint):.1f}× faster"
         )
     if args.analysis_stall_n:
-        stall = plot.bench_analysis_stall(app, args.analysis_stall_n)
+        stall = plot.bench_analysis_stall(app, args.analysis_stall_n, profile=args.profile_stall)
         print(
             f"GUI-thread stall during the whole analysis of {stall.rows:,} × 384 in the window "
             f"(open to last stage): longest gap between 5 ms ticks {stall.longest_ms:.0f} ms, "

@@ -55,6 +55,7 @@ def run_gui(
         print(f"embexplorer: {window.settings_note}", file=sys.stderr)
     window.show()
     collector.freeze_survivors()  # the window and the modules: out of every later collection
+    collector.warm_up()  # the analysis stack, imported and frozen before a corpus needs it
     if os.environ.get("EMBEXPLORER_REPORT_START"):
         _report_first_map(window)
     if query:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -124,6 +124,8 @@ class ChartsPanel(QWidget):
     """The charts of the open corpus and the filter line above them."""
 
     filters_requested = Signal(object)  # Filters
+    #: the charts given to set_charts are all made
+    charts_built = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -147,10 +149,16 @@ class ChartsPanel(QWidget):
         layout.addWidget(scroll, stretch=1)
         self.views: dict[str, ColumnChartView] = {}
         self._filters = Filters()
+        self._pending: list[ColumnChart] = []  # charts still to make (set_charts)
+        self._state: tuple | None = None  # the last show_state's arguments, for charts to come
+        self._builder = QTimer(self, interval=0)
+        self._builder.timeout.connect(self._build_next)
         self.clear_button.clicked.connect(lambda: self.filters_requested.emit(Filters()))
 
     def set_charts(self, charts: list[ColumnChart]) -> None:
-        """New charts (a new corpus or new columns)."""
+        """New charts (a new corpus or new columns). They are built one per pass of the event
+        loop: a chart is a plot widget (~20 ms of Python to make), and a corpus with a dozen
+        columns would otherwise stall the window for a quarter of a second."""
         for view in self.views.values():
             view.deleteLater()
         self.views = {}
@@ -158,35 +166,59 @@ class ChartsPanel(QWidget):
             item = self.body_layout.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
-        for chart in charts:
-            view = ColumnChartView(chart)
-            view.category_clicked.connect(self._on_category)
-            view.range_chosen.connect(self._on_range)
-            self.views[chart.column] = view
-            self.body_layout.addWidget(view)
+        self._pending = list(charts)
         if not charts:
             self.body_layout.addWidget(QLabel("No column to chart."))
-        self.body_layout.addStretch(1)
+            self.body_layout.addStretch(1)
+        else:
+            self._builder.start()
+
+    @property
+    def building(self) -> bool:
+        """Charts are still being made (:meth:`set_charts`)."""
+        return bool(self._pending)
+
+    def _build_next(self) -> None:
+        if not self._pending:
+            self._builder.stop()
+            return
+        chart = self._pending.pop(0)
+        view = ColumnChartView(chart)
+        view.category_clicked.connect(self._on_category)
+        view.range_chosen.connect(self._on_range)
+        self.views[chart.column] = view
+        self.body_layout.addWidget(view)
+        if self._state is not None:
+            self._draw_state(view, *self._state)
+        if not self._pending:
+            self._builder.stop()
+            self.body_layout.addStretch(1)
+            self.charts_built.emit()
 
     def show_state(self, filters: Filters, passing, selected, n_rows: int) -> None:
         """Draw the filters (masks of the rows that pass, of the selection; None: all/none)."""
         self._filters = filters
+        self._state = (filters, passing, selected, n_rows)
         for view in self.views.values():
-            chart = view.chart
-            if len(chart.codes) != n_rows:  # charts of the rows before (new ones are coming)
-                continue
-            view.show_counts(
-                chart.counts,
-                None if passing is None else chart_counts(chart, passing),
-                None if selected is None else chart_counts(chart, selected),
-            )
-            view.show_filter(filters.get(chart.column))
+            self._draw_state(view, *self._state)
         self.clear_button.setEnabled(bool(filters))
         if filters:
             shown = int(np.count_nonzero(passing)) if passing is not None else n_rows
             self.header.setText(f"Filter: {filters.describe()} — {shown:,} of {n_rows:,} rows.")
         else:
             self.header.setText("No filter: every row is shown.")
+
+    @staticmethod
+    def _draw_state(view: ColumnChartView, filters: Filters, passing, selected, n_rows) -> None:
+        chart = view.chart
+        if len(chart.codes) != n_rows:  # charts of the rows before (new ones are coming)
+            return
+        view.show_counts(
+            chart.counts,
+            None if passing is None else chart_counts(chart, passing),
+            None if selected is None else chart_counts(chart, selected),
+        )
+        view.show_filter(filters.get(chart.column))
 
     def _on_category(self, column: str, label: str, modifiers) -> None:
         chart = self.views[column].chart

@@ -29,9 +29,9 @@ from embexplorer.core.state.workspace import OVERLAP, Workspace
 from embexplorer.gui.analysis_jobs import MapData
 from embexplorer.gui.analysis_session import AnalysisSession
 from embexplorer.gui.document_jobs import (
+    Opened,
     colors_task,
     filter_mask_task,
-    initial_color_column,
     open_task,
     restore_task,
 )
@@ -150,21 +150,13 @@ class Document(QObject):
         self.corpus_changed.emit(corpus)
         self.focus_changed.emit(-1)
 
-    def _on_opened(self, path: Path, options: ReadOptions, opened) -> None:
-        if isinstance(opened, Corpus):
-            self._on_loaded(path, options, opened)
-            return
-        dataset, corpus, map_data = opened
-        self.read_options = options
-        color = initial_color_column(corpus, options)
-        if color not in corpus.columns:  # the clusters are a column of the file
-            color = next((c for c in ("cluster_label", CLUSTER) if c in corpus.columns), None)
-        self._adopt(path, corpus, color, stored=dataset)
-        self.analysis.show_stored(corpus, dataset, map_data)
-
-    def _on_loaded(self, path: Path, options: ReadOptions, corpus: Corpus) -> None:
+    def _on_opened(self, path: Path, options: ReadOptions, opened: Opened) -> None:
         self.read_options = options  # how this corpus was read (not a load that failed)
-        self._adopt(path, corpus, initial_color_column(corpus, options))
+        corpus = opened.corpus
+        self._adopt(path, corpus, opened.color_column, stored=opened.dataset)
+        if opened.dataset is not None:
+            self.analysis.show_stored(corpus, opened.dataset, opened.map_data)
+            return
         if corpus.vectors is not None:
             self.analysis.start(corpus)
         elif corpus.text_column is not None:

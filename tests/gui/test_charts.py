@@ -73,3 +73,33 @@ def test_filters_combine_show_the_selection_and_clear(qtbot, opened_window):
     assert score.region.getRegion() == (edges[0], edges[-1])
     assert panel.header.text() == "No filter: every row is shown."
     assert window_problems(window) == []
+
+
+def test_charts_are_made_one_per_event_and_drawn_with_the_filters_given_before(qtbot):
+    """A dozen charts are made over a dozen passes of the event loop (each ~20 ms), and the
+    ones made after show_state draw that state."""
+    from embexplorer.core.state.filters import ColumnFilter, Filters, column_charts
+    from embexplorer.gui.charts_panel import ChartsPanel
+
+    rng = np.random.default_rng(0)
+    n = 400
+    columns = {
+        f"c{i}": np.array(["a", "b", "c"], dtype=object)[rng.integers(0, 3, n)] for i in range(12)
+    }
+    charts = column_charts(columns)
+    panel = ChartsPanel()
+    qtbot.addWidget(panel)
+    panel.set_charts(charts)
+    assert panel.building and len(panel.views) < len(charts)  # nothing made in this call
+    passing = np.asarray(columns["c0"]) == "b"
+    filters = Filters().with_filter(ColumnFilter("c0", values=frozenset({"b"})))
+    panel.show_state(filters, passing, None, n)
+    with qtbot.waitSignal(panel.charts_built, timeout=10_000):
+        pass
+    assert not panel.building and list(panel.views) == [c.column for c in charts]
+    for name, view in panel.views.items():
+        labels = list(view.chart.labels)
+        want = [np.count_nonzero((np.asarray(columns[name]) == x) & passing) for x in labels]
+        assert list(_bar_heights(view, 1)) == want, name
+    panel.set_charts([])  # a new corpus before the last were made: nothing stale is built
+    assert not panel.building and panel.views == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import threading
 
 from embexplorer.gui.collector import GuiThreadCollector
@@ -57,3 +58,36 @@ def test_objects_alive_at_start_leave_the_collections_later_cycles_are_still_fre
     finally:
         collector.stop()
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_warm_up_imports_on_a_thread_then_freezes_what_is_alive(qtbot, monkeypatch):
+    """The analysis stack is imported before a corpus needs it and left out of later full
+    collections; a module that fails to import does not stop the others."""
+    import sys
+
+    name = "tabnanny"  # a standard module nothing here imports
+    sys.modules.pop(name, None)
+    collector = GuiThreadCollector(interval_ms=60_000)
+    try:
+        alive = [[] for _ in range(1000)]
+        threads: list[str] = []
+        real_import = importlib.import_module
+
+        def import_module(module: str):
+            threads.append(threading.current_thread().name)
+            return real_import(module)
+
+        monkeypatch.setattr(importlib, "import_module", import_module)
+        with qtbot.waitSignal(collector.warmed_up, timeout=30_000):
+            collector.warm_up(("no_such_module_here", name))
+        assert name in sys.modules
+        assert threads and threading.main_thread().name not in threads
+        tracked = {id(o) for o in gc.get_objects()}
+        assert not any(id(o) in tracked for o in alive)  # frozen: no collection walks them
+        freed_on: list[str] = []
+        _Cycle(freed_on)  # garbage made after the freeze: still freed, on this thread
+        gc.collect()
+        assert freed_on == [threading.current_thread().name]
+    finally:
+        collector.stop()
+    assert gc.get_freeze_count() == 0

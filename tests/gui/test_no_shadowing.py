@@ -41,7 +41,9 @@ DELIBERATE_OVERRIDES: dict[type, frozenset[str]] = {
         }
     ),
     QGraphicsItem: frozenset({"paint", "boundingRect", "shape"}),
-    QAbstractItemModel: frozenset({"rowCount", "columnCount", "data", "headerData", "flags"}),
+    QAbstractItemModel: frozenset(
+        {"rowCount", "columnCount", "data", "multiData", "headerData", "flags"}
+    ),
     QRunnable: frozenset({"run"}),
     pg.GraphicsItem: frozenset({"mouseClickEvent", "mouseDragEvent", "hoverEvent"}),
 }

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from embexplorer.core.errors import InputError
 from embexplorer.core.tasks import Progress
-from embexplorer.gui.worker import TaskRunner
+from embexplorer.gui.worker import BACKGROUND_NICE, TaskRunner, compute_threads_in_background
 
 
 @pytest.fixture
@@ -96,3 +100,33 @@ def test_shutdown_cancels_and_joins(qtbot):
     assert started.wait(5)
     assert r.shutdown(5000)
     assert closed == [True]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_jobs_and_the_blas_threads_run_below_the_gui_thread(qtbot, runner):
+    """The GUI thread gets a core whenever it has work: the workers' threads and the BLAS
+    pools they wake run at a lower priority; the GUI thread and Qt's own threads do not."""
+    seen: list[int] = []
+
+    def job():
+        yield Progress(None, "measuring")
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    with qtbot.waitSignal(runner.finished, timeout=5000):
+        runner.submit("nice", job, seen.append, title="nice")
+    assert seen == [BACKGROUND_NICE]
+    gui = threading.main_thread().native_id
+    before = os.getpriority(os.PRIO_PROCESS, gui)
+    np.ones((300, 300)) @ np.ones((300, 300))  # the BLAS pool exists
+    lowered = compute_threads_in_background()
+    assert gui not in lowered and os.getpriority(os.PRIO_PROCESS, gui) == before
+    tasks = Path("/proc/self/task")
+    own_name = (tasks / str(gui) / "comm").read_text()
+    for tid in os.listdir(tasks):
+        try:
+            same_name = (tasks / tid / "comm").read_text() == own_name
+            nice = os.getpriority(os.PRIO_PROCESS, int(tid))
+        except OSError:  # ended meanwhile
+            continue
+        if int(tid) != gui and same_name:
+            assert nice >= BACKGROUND_NICE, tid

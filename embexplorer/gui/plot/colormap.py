@@ -158,7 +158,7 @@ def categorical_enough(values: np.ndarray | None) -> bool:
         keys = sample
     if len(keys) < len(sample) / 2:
         return False
-    counts = np.sort(np.unique(keys, return_counts=True)[1])[::-1]
+    counts = np.sort(distinct_values(keys)[2])[::-1]
     if len(counts) < 2 or (sample.dtype.kind in "iu" and len(counts) > MAX_INT_CATEGORIES):
         return False
     return counts[:MAX_CATEGORY_COLORS].sum() >= CATEGORY_COVERAGE * len(keys)
