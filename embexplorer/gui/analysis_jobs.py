@@ -65,21 +65,27 @@ def projection_then_index(vectors, params, previous, texts, rest: bool = False) 
     return result, MapData(result.projection, PointIndex(result.projection.coords))
 
 
-def _encode_labels(labels: tuple[str, np.ndarray] | None) -> Task[None]:
-    """The label column encoded here, on the worker, for the summary's k-NN accuracy
-    (``encode_labels`` keeps its last result): encoding 200,000 labels on the GUI thread, as
-    the summary is drawn, stalled the window ~100 ms."""
+def _encode_labels(
+    labels: tuple[str, np.ndarray] | None, result: AnalysisResult | None = None
+) -> Task[None]:
+    """The summary's k-NN accuracy by the label column, computed here, on the worker: the
+    labels encoded (``encode_labels`` keeps its last result) and the accuracy of ``result``'s
+    lists (``knn_accuracy`` keeps its last few). On the GUI thread, as the summary is drawn,
+    they stalled the window ~100 ms at 200,000 rows."""
     if labels is not None:
+        from embexplorer.core.analysis.analysis_columns import summary_fields
         from embexplorer.core.analysis.reduction_comparison import encode_labels
 
         yield Progress(None, "Encoding the labels")
         encode_labels(labels[1])
+        if result is not None:
+            summary_fields(result, labels)
 
 
 def analysed_with_labels(rows, params, previous, texts, labels) -> Task[AnalysisResult]:
     """The main stages, then the labels encoded (see _encode_labels)."""
     result = yield from analysis_task(rows, params, previous, texts=texts, only=MAIN_STAGES)
-    yield from _encode_labels(labels)
+    yield from _encode_labels(labels, result)
     return result
 
 
@@ -103,7 +109,7 @@ def before_layout_task(rows, params, previous, texts, preview, labels=None) -> T
 
     only = _before_layout(params)
     result = yield from analysis_task(rows, params, previous, texts=texts, only=only)
-    yield from _encode_labels(labels)
+    yield from _encode_labels(labels, result)
     trust = None
     if params.quality and preview is not None:
         yield Progress(None, "Trustworthiness of the PCA preview")

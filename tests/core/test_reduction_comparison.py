@@ -64,3 +64,22 @@ def test_encode_labels_equals_the_per_row_definition_on_mixed_values():
     assert got_classes == classes
     np.testing.assert_array_equal(codes, expected)
     assert encode_labels(values)[0] is codes  # the same array again: the kept result
+
+
+def test_an_accuracy_is_computed_once_per_lists_and_labels(monkeypatch):
+    """The worker computes the summary's accuracy; the GUI thread's summary finds it, also
+    through a new slice of the same lists. Other lists or labels are computed afresh."""
+    import embexplorer.core.analysis.reduction_comparison as rc
+
+    computed = []
+    real = rc._knn_accuracy
+    monkeypatch.setattr(rc, "_knn_accuracy", lambda i, c: computed.append(1) or real(i, c))
+    rng = np.random.default_rng(1)
+    graph = rng.integers(0, 300, (300, 8))
+    codes = rng.integers(-1, 3, 300)
+    first = knn_accuracy(graph[:, :5], codes)
+    assert knn_accuracy(graph[:, :5], codes) == first and len(computed) == 1
+    assert knn_accuracy(graph[:, :6], codes) is not None and len(computed) == 2
+    other = codes.copy()
+    other[other == 1] = 2
+    assert knn_accuracy(graph[:, :5], other) != first and len(computed) == 3

@@ -248,6 +248,8 @@ class ScatterView(pg.PlotWidget):
     def set_selection(self, mask: np.ndarray | None) -> None:
         """Draw the points outside ``mask`` faded (the selection, and the charts' filter);
         None draws every point in full."""
+        if mask is None and self._selected is None:
+            return  # nothing changes (a new map has none): no second redraw of 200k points
         self._selected = mask
         self._invalidate()
         self.refresh()
