@@ -65,7 +65,7 @@ def projection_then_index(vectors, params, previous, texts, rest: bool = False) 
     return result, MapData(result.projection, PointIndex(result.projection.coords))
 
 
-def _encode_labels(
+def _summary_accuracy(
     labels: tuple[str, np.ndarray] | None, result: AnalysisResult | None = None
 ) -> Task[None]:
     """The summary's k-NN accuracy by the label column, computed here, on the worker: the
@@ -83,9 +83,9 @@ def _encode_labels(
 
 
 def analysed_with_labels(rows, params, previous, texts, labels) -> Task[AnalysisResult]:
-    """The main stages, then the labels encoded (see _encode_labels)."""
+    """The main stages, then the summary's k-NN accuracy (see _summary_accuracy)."""
     result = yield from analysis_task(rows, params, previous, texts=texts, only=MAIN_STAGES)
-    yield from _encode_labels(labels, result)
+    yield from _summary_accuracy(labels, result)
     return result
 
 
@@ -103,13 +103,13 @@ def pca_preview(vectors) -> Task[MapData]:
 
 
 def before_layout_task(rows, params, previous, texts, preview, labels=None) -> Task[tuple]:
-    """The stages that need no layout (and the labels encoded, see _encode_labels),
+    """The stages that need no layout (and the summary's k-NN accuracy, see _summary_accuracy),
     then the preview's trustworthiness (to set beside the layout's when it comes)."""
     from embexplorer.core.analysis.quality import trustworthiness_task
 
     only = _before_layout(params)
     result = yield from analysis_task(rows, params, previous, texts=texts, only=only)
-    yield from _encode_labels(labels, result)
+    yield from _summary_accuracy(labels, result)
     trust = None
     if params.quality and preview is not None:
         yield Progress(None, "Trustworthiness of the PCA preview")

@@ -148,9 +148,10 @@ class ChartsPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(scroll, stretch=1)
         self.views: dict[str, ColumnChartView] = {}
-        self._filters = Filters()
         self._pending: list[ColumnChart] = []  # charts still to make (set_charts)
-        self._state: tuple | None = None  # the last show_state's arguments, for charts to come
+        #: what show_state was last told to draw (filters, passing, selected, rows), drawn again
+        #: by each chart made after it
+        self._state: tuple = (Filters(), None, None, 0)
         self._builder = QTimer(self, interval=0)
         self._builder.timeout.connect(self._build_next)
         self.clear_button.clicked.connect(lambda: self.filters_requested.emit(Filters()))
@@ -167,6 +168,7 @@ class ChartsPanel(QWidget):
             if item.widget() is not None:
                 item.widget().deleteLater()
         self._pending = list(charts)
+        self._builder.stop()
         if not charts:
             self.body_layout.addWidget(QLabel("No column to chart."))
             self.body_layout.addStretch(1)
@@ -178,18 +180,18 @@ class ChartsPanel(QWidget):
         """Charts are still being made (:meth:`set_charts`)."""
         return bool(self._pending)
 
+    @property
+    def _filters(self) -> Filters:
+        return self._state[0]
+
     def _build_next(self) -> None:
-        if not self._pending:
-            self._builder.stop()
-            return
         chart = self._pending.pop(0)
         view = ColumnChartView(chart)
         view.category_clicked.connect(self._on_category)
         view.range_chosen.connect(self._on_range)
         self.views[chart.column] = view
         self.body_layout.addWidget(view)
-        if self._state is not None:
-            self._draw_state(view, *self._state)
+        self._draw_state(view, *self._state)
         if not self._pending:
             self._builder.stop()
             self.body_layout.addStretch(1)
@@ -197,7 +199,6 @@ class ChartsPanel(QWidget):
 
     def show_state(self, filters: Filters, passing, selected, n_rows: int) -> None:
         """Draw the filters (masks of the rows that pass, of the selection; None: all/none)."""
-        self._filters = filters
         self._state = (filters, passing, selected, n_rows)
         for view in self.views.values():
             self._draw_state(view, *self._state)

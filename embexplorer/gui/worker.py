@@ -86,15 +86,18 @@ def compute_threads_in_background() -> list[int]:
     tasks = Path("/proc/self/task")
     try:
         own_name = (tasks / str(gui) / "comm").read_text().strip()
-        lowered = []
-        for entry in os.listdir(tasks):
-            tid = int(entry)
-            if tid == gui or (tasks / entry / "comm").read_text().strip() != own_name:
-                continue
-            run_in_background(tid)
-            lowered.append(tid)
-    except OSError:  # a thread ended while listed, or no /proc
+        entries = os.listdir(tasks)
+    except OSError:  # no /proc
         return []
+    lowered = []
+    for entry in entries:
+        try:
+            if int(entry) == gui or (tasks / entry / "comm").read_text().strip() != own_name:
+                continue
+        except OSError:  # the thread ended while listed
+            continue
+        run_in_background(int(entry))
+        lowered.append(int(entry))
     return lowered
 
 
