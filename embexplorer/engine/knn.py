@@ -95,7 +95,7 @@ def ray_knn_task(
     budget = None
     if method == "auto":
         share = max(1, int(ray.cluster_resources().get("CPU", 1)) // max(1, blas_threads()))
-        budget = exact_graph_cost(vectors, metric)  # both sides spread alike: compared whole
+        budget = exact_graph_cost(vectors, metric, k)  # both spread alike: compared whole
         if budget / share <= AUTO_EXACT_SURE_S:
             return (yield from exact_knn_task(ray, vectors, k, metric, threads=threads))
     graph = yield from ivf_knn_task(

@@ -71,7 +71,7 @@ def test_auto_is_exact_below_the_threshold(monkeypatch):
     assert run_task(knn_task(x, 5, "cosine", "auto")).method == "exact"
     monkeypatch.setattr(ann, "AUTO_EXACT_MIN", 100)
     monkeypatch.setattr(ann, "AUTO_EXACT_SURE_S", 0.0)
-    monkeypatch.setattr(ann, "exact_graph_cost", lambda vectors, metric: 1e9)  # timing-free
+    monkeypatch.setattr(ann, "exact_graph_cost", lambda vectors, metric, k: 1e9)  # timing-free
     graph = run_task(knn_task(x, 5, "cosine", "auto"))
     assert graph.method == "faiss IVF-SQ4"
     chosen = graph.params["auto"]
@@ -88,7 +88,7 @@ def test_auto_searches_exactly_when_the_projected_approximate_search_costs_more(
     x = _clustered(500)
     monkeypatch.setattr(ann, "AUTO_EXACT_MIN", 100)
     monkeypatch.setattr(ann, "AUTO_EXACT_SURE_S", 0.0)
-    monkeypatch.setattr(ann, "exact_graph_cost", lambda vectors, metric: 1e-9)
+    monkeypatch.setattr(ann, "exact_graph_cost", lambda vectors, metric, k: 1e-9)
     graph = run_task(knn_task(x, 5, "cosine", "auto"))
     assert graph.method == "exact"
     chosen = graph.params["auto"]

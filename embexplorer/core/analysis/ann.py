@@ -53,8 +53,14 @@ AUTO_EXACT_SURE_S = 3.0
 RECALL_SAMPLE = 1000
 SEARCH_BLOCK = 4096
 RERANK_BLOCK = 256
-#: Rows used to train the lists (bounds the memory of training whatever N is).
+#: Rows used to train the lists (bounds the memory of training whatever N is) ...
 TRAIN_SAMPLE_MAX = 65_536
+#: ... and per list, with this many k-means iterations: training was the approximate path's
+#: largest fixed cost (3–9 s of a 26 s exact graph at 100k × 384, all of it lost when the
+#: tuning then finds the exact graph cheaper); 20 points a list and 10 iterations take 0.4–0.9
+#: s there, and tuning still finds the same lists per query (64 on GloVe-like vectors, 2 on
+#: clustered ones; faiss's defaults are 39–256 points a list and 25 iterations).
+TRAIN_PER_LIST, TRAIN_ITERATIONS = 20, 10
 #: nprobe grows until the candidates hold this share of the exact neighbours of a sample.
 TARGET_CANDIDATE_RECALL = 0.98
 #: ... unless doubling nprobe gains less than this share (then the codes, not nprobe, limit it).
@@ -103,7 +109,7 @@ def auto_knn_task(vectors: np.ndarray, k: int, metric: str, seed: int = 0) -> Ta
     n = len(vectors)
     if n <= AUTO_EXACT_MIN:
         return (yield from knn_graph_task(vectors, k, metric))
-    exact_s = exact_graph_cost(vectors, metric)
+    exact_s = exact_graph_cost(vectors, metric, k)
     choice: dict = {"exact_projected_s": round(exact_s, 3)}
     if exact_s > AUTO_EXACT_SURE_S:
         approx = yield from ivf_knn_task(vectors, k, metric, seed=seed, budget_s=exact_s)
@@ -180,11 +186,10 @@ def build_ivf_task(
     faiss = _import_faiss()
     n = len(vectors)
     k = min(k, n - 1)
-    train_rows = np.sort(
-        np.random.default_rng(seed).choice(n, size=min(n, TRAIN_SAMPLE_MAX), replace=False)
-    )
-    # about 4·√N lists, each trained on ≥ 39 sampled points (faiss's rule of thumb)
-    nlist = int(np.clip(min(4 * np.sqrt(n), len(train_rows) / 39), 1, 65536))
+    # about 4·√N lists, as many as 39 points a list of the largest sample allow
+    nlist = int(np.clip(min(4 * np.sqrt(n), min(n, TRAIN_SAMPLE_MAX) / 39), 1, 65536))
+    trained = min(n, TRAIN_SAMPLE_MAX, TRAIN_PER_LIST * nlist)
+    train_rows = np.sort(np.random.default_rng(seed).choice(n, size=trained, replace=False))
     yield Progress(0.0, f"Approximate kNN: training {nlist} lists")
     index = _train_index(faiss, vectors[train_rows], metric, nlist, seed)
     assigned = yield from _reserve_lists(faiss, index, vectors, metric)
@@ -401,8 +406,9 @@ def _train_index(faiss, sample: np.ndarray, metric: str, nlist: int, seed: int):
         quantizer, d, nlist, faiss.ScalarQuantizer.QT_4bit, faiss_metric
     )
     index.cp.seed = seed
-    # the lists hold ≥ 39 sampled points each (ivf_knn_task), except the one list of a corpus
-    # smaller than that, where faiss would print a warning to the terminal on every run
+    index.cp.niter = TRAIN_ITERATIONS
+    # faiss prints a warning to the terminal on every run below 39 points a list (the sample
+    # holds TRAIN_PER_LIST a list, fewer in a corpus smaller than that)
     index.cp.min_points_per_centroid = min(39, max(1, len(sample) // nlist))
     if metric == "cosine":  # normalise the sample (our own copy) in place: no second copy
         norms = np.sqrt(np.einsum("ij,ij->i", sample, sample))  # no squared copy of it
