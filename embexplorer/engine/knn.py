@@ -87,10 +87,10 @@ def ray_knn_task(
     """The kNN graph on Ray: exact or approximate; ``auto`` weighs their projected costs as
     the local ``ann.auto_knn_task`` does, both divided among the cluster's CPUs (the exact
     graph's block pairs and the approximate search's shards both spread over every slot)."""
-    from embexplorer.core.analysis.ann import AUTO_EXACT_MIN, AUTO_EXACT_SURE_S
+    from embexplorer.core.analysis.ann import AUTO_EXACT_SURE_S, exact_is_sure
     from embexplorer.core.analysis.neighbors import exact_graph_cost
 
-    if method == "exact" or (method == "auto" and len(vectors) <= AUTO_EXACT_MIN):
+    if method == "exact" or (method == "auto" and exact_is_sure(vectors)):
         return (yield from exact_knn_task(ray, vectors, k, metric, threads=threads))
     budget = None
     if method == "auto":

@@ -66,6 +66,41 @@ def test_nprobe_tuning(held, nlist, chosen, tried):
     assert (got, index.tried) == (chosen, tried)
 
 
+def test_tuning_stops_before_a_try_foreseen_over_the_budget(monkeypatch):
+    """A search's time is linear in the lists visited: after tries at 1 and 2 lists (10 and
+    2 ms projected to every row), 4 lists would cost 4 ms, over a 3 ms budget, so that try is
+    not run and the projection that stopped it is reported (a fake clock stands in)."""
+    clock = [0.0]
+    monkeypatch.setattr(ann.time, "perf_counter", lambda: clock[0])
+
+    class TimedIndex(_FakeIndex):
+        def search(self, queries, width):
+            clock[0] += 1e-4 * self.nprobe  # 10 rows a sampled query: 1 ms a list for all
+            return super().search(queries, width)
+
+    truth = np.arange(200).reshape(20, 10)
+    index = TimedIndex(truth, {1: 0.5, 2: 0.9, 4: 0.985})
+    x = np.ones((200, 4), dtype=np.float32)
+    projection: dict = {}
+    task = ann._tune_nprobe(
+        index, x, np.arange(20), truth, 12, "cosine", 100, 0.0, 0.003, projection
+    )
+    assert run_task(task) is None
+    assert index.tried == [1, 2]
+    assert projection["nprobe"] == 4 and projection["approx_projected_s"] == pytest.approx(0.004)
+    index = TimedIndex(truth, {1: 0.5, 2: 0.9, 4: 0.985})  # within a 5 ms budget: tuned
+    task = ann._tune_nprobe(index, x, np.arange(20), truth, 12, "cosine", 100, 0.0, 0.005, {})
+    assert run_task(task) == 4 and index.tried == [1, 2, 4]
+
+
+@pytest.mark.parametrize(
+    ("rows", "dims", "sure"),
+    [(5000, 4096, True), (20_000, 384, True), (20_000, 1024, False), (20_001, 8, False)],
+)
+def test_auto_weighs_costs_beyond_20k_rows_or_their_work(rows, dims, sure):
+    assert ann.exact_is_sure(np.empty((rows, dims), dtype=np.float32)) is sure
+
+
 def test_auto_is_exact_below_the_threshold(monkeypatch):
     x = _clustered(500)
     assert run_task(knn_task(x, 5, "cosine", "auto")).method == "exact"

@@ -42,8 +42,10 @@ from embexplorer.core.analysis.neighbors import (
 from embexplorer.core.memory import return_freed_memory
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
-#: ``auto`` searches exactly, without weighing costs, up to this many rows ...
-AUTO_EXACT_MIN = 5_000
+#: ``auto`` searches exactly, without weighing costs, up to this many rows when the rows ×
+#: rows × dimensions are at most AUTO_EXACT_WORK (20,000 × 500 dimensions): weighing costs
+#: 0.1–0.2 s, a tenth of such a graph (0.8–1.1 s here at 20k × 50 and × 384) ...
+AUTO_EXACT_MIN, AUTO_EXACT_WORK = 20_000, 2e11
 #: ... or when the exact graph is projected to take at most this long: the approximate path's
 #: fixed costs (training the lists, adding every row, the exact neighbours of its recall
 #: sample, tuning) took 0.5–2 s at 20,000 rows here, as much as the whole exact graph, so it
@@ -106,8 +108,7 @@ def knn_task(
 
 def auto_knn_task(vectors: np.ndarray, k: int, metric: str, seed: int = 0) -> Task[Neighbors]:
     """The exact or the approximate graph, whichever is projected to take less time."""
-    n = len(vectors)
-    if n <= AUTO_EXACT_MIN:
+    if exact_is_sure(vectors):
         return (yield from knn_graph_task(vectors, k, metric))
     exact_s = exact_graph_cost(vectors, metric, k)
     choice: dict = {"exact_projected_s": round(exact_s, 3)}
@@ -119,6 +120,12 @@ def auto_knn_task(vectors: np.ndarray, k: int, metric: str, seed: int = 0) -> Ta
         choice.update(approx)  # the projection that stopped it
     exact = yield from knn_graph_task(vectors, k, metric)
     return dataclasses.replace(exact, params={"auto": choice})
+
+
+def exact_is_sure(vectors: np.ndarray) -> bool:
+    """Small enough that ``auto`` searches exactly without weighing costs."""
+    n, d = vectors.shape[0], vectors.shape[1]
+    return n <= AUTO_EXACT_MIN and float(n) * n * d <= AUTO_EXACT_WORK
 
 
 @dataclass(frozen=True, eq=False)
@@ -327,7 +334,7 @@ def _tune_nprobe(
 
     Each try's search is timed and projected to every row (plus ``rerank_s``, the projected
     re-ranking) into ``projection``; None when that exceeds ``budget_s``, since visiting more
-    lists only costs more.
+    lists only costs more, or when the next try would (foreseen from the last two).
     """
     queries = _prepared(vectors[sample], metric)
     nprobe, previous, held_before = 1, 1, -1.0
@@ -350,8 +357,18 @@ def _tune_nprobe(
             return previous
         if held >= TARGET_CANDIDATE_RECALL or nprobe >= nlist:
             return nprobe
+        following = min(2 * nprobe, nlist)
+        if budget_s is not None and nprobe > previous:  # the next try's cost, foreseen
+            # a search costs the centroids plus the lists visited: linear in nprobe, so the
+            # last two tries foretell the next; over the budget, it need not be run
+            slope = (projected[nprobe] - projected[previous]) / (nprobe - previous)
+            foreseen = projected[nprobe] + max(slope, 0.0) * (following - nprobe)
+            if foreseen > budget_s:
+                if projection is not None:
+                    projection.update(approx_projected_s=round(foreseen, 3), nprobe=following)
+                return None
         previous, held_before = nprobe, held
-        nprobe = min(2 * nprobe, nlist)
+        nprobe = following
 
 
 def _timed_rerank(vectors, sample, truth, keep, metric, inv_norms) -> float:
