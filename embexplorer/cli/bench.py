@@ -86,6 +86,19 @@ def parser() -> argparse.ArgumentParser:
         help="knn: above this many rows the exact graph is projected, not run",
     )
     p.add_argument(
+        "--auto-approx-max",
+        type=int,
+        default=None,
+        help="knn: above this many rows the approximate graph is not run apart: auto's own run "
+        "(when it chose it) or its projection stands for it",
+    )
+    p.add_argument(
+        "--auto-repeats",
+        type=int,
+        default=1,
+        help="knn: runs of each search for --auto-sizes (their median is shown)",
+    )
+    p.add_argument(
         "--low-dim-n",
         type=int,
         default=100_000,

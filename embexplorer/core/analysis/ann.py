@@ -107,17 +107,23 @@ def knn_task(
 
 
 def auto_knn_task(vectors: np.ndarray, k: int, metric: str, seed: int = 0) -> Task[Neighbors]:
-    """The exact or the approximate graph, whichever is projected to take less time."""
+    """The exact or the approximate graph, whichever is projected to take less time; its
+    ``params["auto"]`` holds the projections and ``deciding_s``, the seconds spent before the
+    chosen search (costing the exact graph; with the exact graph chosen, the approximate
+    index built and dropped too)."""
     if exact_is_sure(vectors):
         return (yield from knn_graph_task(vectors, k, metric))
+    start = time.perf_counter()
     exact_s = exact_graph_cost(vectors, metric, k)
     choice: dict = {"exact_projected_s": round(exact_s, 3)}
     if exact_s > AUTO_EXACT_SURE_S:
+        choice["deciding_s"] = round(time.perf_counter() - start, 3)
         approx = yield from ivf_knn_task(vectors, k, metric, seed=seed, budget_s=exact_s)
         if isinstance(approx, Neighbors):
             approx.params["auto"] = {**choice, **approx.params.pop("projection")}
             return approx
         choice.update(approx)  # the projection that stopped it
+    choice["deciding_s"] = round(time.perf_counter() - start, 3)
     exact = yield from knn_graph_task(vectors, k, metric)
     return dataclasses.replace(exact, params={"auto": choice})
 
