@@ -281,7 +281,7 @@ def _choice_child(method: str, family: str, n: int, d: int) -> dict:
     the exact graph's projected cost only, ``faiss-ip`` / ``faiss-l2``: faiss's flat indexes)
     on ``n`` × ``d`` vectors of a family, timed."""
     from embexplorer.core.analysis.ann import _import_faiss, knn_task
-    from embexplorer.core.analysis.neighbors import exact_graph_cost
+    from embexplorer.core.analysis.knn_cost import exact_graph_cost
     from embexplorer.core.tasks import run_task
 
     x = FAMILIES[family](n, d)

@@ -88,7 +88,7 @@ def ray_knn_task(
     the local ``ann.auto_knn_task`` does, both divided among the cluster's CPUs (the exact
     graph's block pairs and the approximate search's shards both spread over every slot)."""
     from embexplorer.core.analysis.ann import AUTO_EXACT_SURE_S, exact_is_sure
-    from embexplorer.core.analysis.neighbors import exact_graph_cost
+    from embexplorer.core.analysis.knn_cost import exact_graph_cost
 
     if method == "exact" or (method == "auto" and exact_is_sure(vectors)):
         return (yield from exact_knn_task(ray, vectors, k, metric, threads=threads))

@@ -145,23 +145,3 @@ def test_select_best_is_the_same_whatever_the_order():
     for perm in ([0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0], [3, 0, 5, 1, 4, 2]):
         s, i = neighbors.select_best(scores[:, perm], rows[:, perm], 3)
         assert sorted(zip(-s[0], i[0], strict=True)) == [(-3, 9), (-2, 4), (-1, 2)]
-
-
-def test_exact_graph_cost_adds_the_merges_timed_on_a_sample(monkeypatch):
-    """The projection is the timed block pair times the pairs of rows, plus what the sample's
-    graph took beyond its own pairs, scaled by rows × ln(rows / fill columns) (a fake clock
-    stands in for the timings, so the arithmetic is checked, not this machine's speed)."""
-    from embexplorer.core.analysis import neighbors
-
-    n, b, m = 100_000, neighbors.GRAPH_BLOCK, neighbors.COST_SAMPLE_ROWS
-    pair = 2e-9 * b * b  # the quickest of three timed pairs counts
-    ticks = [0.0, 3 * pair, 1.0, 1.0 + pair, 2.0, 2.0 + 2 * pair]
-    ticks += [5.0, 5.0 + 2e-9 * m * (m + 1) / 2 + 0.3]
-    clock = iter(ticks)
-    monkeypatch.setattr(neighbors.time, "perf_counter", lambda: next(clock, ticks[-1]))
-    x = np.random.default_rng(0).normal(size=(n, 4)).astype(np.float32)
-    got = neighbors.exact_graph_cost(x, "cosine", 10)
-    fill = neighbors.FILL_COLUMNS
-    merges = 0.3 * (n * np.log(n / fill)) / (m * np.log(m / fill))
-    assert got == pytest.approx(2e-9 * n * (n + 1) / 2 + merges, rel=1e-9)
-    assert merges > 3.0  # at 50 dims and fewer the merges are most of the graph's time

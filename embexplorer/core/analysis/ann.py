@@ -32,11 +32,11 @@ from typing import Any
 
 import numpy as np
 
+from embexplorer.core.analysis.knn_cost import exact_graph_cost
 from embexplorer.core.analysis.neighbors import (
     ExactIndex,
     Neighbors,
     check_metric,
-    exact_graph_cost,
     knn_graph_task,
 )
 from embexplorer.core.memory import return_freed_memory
