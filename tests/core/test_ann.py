@@ -56,13 +56,16 @@ class _FakeIndex:
         ({1: 0.99}, 100, 1, [1]),
         ({1: 0.5, 2: 0.95, 4: 0.951}, 100, 2, [1, 2, 4]),  # stalls: the codes limit it
         ({1: 0.5, 2: 0.6, 3: 0.7}, 3, 3, [1, 2, 3]),  # every list, and no further
+        ({4: 0.9, 8: 0.99}, 100, 8, [4, 8]),  # from the least that the ranks allow
     ],
 )
 def test_nprobe_tuning(held, nlist, chosen, tried):
     truth = np.arange(200).reshape(20, 10)
     index = _FakeIndex(truth, held)
     x = np.ones((200, 4), dtype=np.float32)
-    got = run_task(ann._tune_nprobe(index, x, np.arange(20), truth, 12, "cosine", nlist))
+    start = min(held)
+    task = ann._tune_nprobe(index, x, np.arange(20), truth, 12, "cosine", nlist, start=start)
+    got = run_task(task)
     assert (got, index.tried) == (chosen, tried)
 
 
@@ -91,6 +94,40 @@ def test_tuning_stops_before_a_try_foreseen_over_the_budget(monkeypatch):
     index = TimedIndex(truth, {1: 0.5, 2: 0.9, 4: 0.985})  # within a 5 ms budget: tuned
     task = ann._tune_nprobe(index, x, np.arange(20), truth, 12, "cosine", 100, 0.0, 0.005, {})
     assert run_task(task) == 4 and index.tried == [1, 2, 4]
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean", "dot"])
+def test_list_ranks_tell_what_a_search_of_p_lists_can_find(metric):
+    """The ranks of the neighbours' lists, computed before any row is added, against an
+    independent reference: faiss's uncompressed IVF index on the same lists, which finds,
+    visiting p lists, exactly the true neighbours lying in them."""
+    faiss = ann._import_faiss()
+    x = _clustered(3000, 16, seed=2)
+    nlist = 30
+    index = ann._train_index(faiss, x[::5].copy(), metric, nlist, 0)
+    sample = np.arange(0, 3000, 30)
+    truth = run_task(knn_graph_task(x, 10, metric)).indices[sample]
+    ranks = ann.list_ranks(index, x, sample, truth, metric)
+    flat = faiss.IndexIVFFlat(index.quantizer, 16, nlist, index.metric_type)
+    flat.train(ann._prepared(x[:100], metric))  # the quantizer is trained already: kept
+    flat.add(ann._prepared(x, metric))
+    for p in (1, 2, 4, 8):
+        flat.nprobe = p
+        _, found = flat.search(ann._prepared(x[sample], metric), 11)
+        held = (found[:, :, None] == truth[:, None, :]).any(axis=1).mean()
+        assert (ranks < p).mean() == pytest.approx(held, abs=1e-9), p
+    assert (ranks < 1).mean() < 0.98 <= (ranks < nlist).mean()  # not trivially all or none
+
+
+def test_least_nprobe_is_where_the_ranks_reach_the_target(monkeypatch):
+    index = type("Index", (), {"nlist": 64})()
+    ranks = np.zeros((160, 10), dtype=np.int64)
+    ranks[:, 8] = 1
+    ranks[:, 9] = np.arange(160) % 16  # held: 80.6 % in 1 list, 91.2 % in 2, ... 100 % in 16
+    monkeypatch.setattr(ann, "list_ranks", lambda *args: ranks)
+    assert ann._least_nprobe(index, None, None, None, "cosine") == 16
+    ranks[:, 9] = 40  # 90 % in 2 lists and in 4: stops gaining, as the tuning stops
+    assert ann._least_nprobe(index, None, None, None, "cosine") == 2
 
 
 @pytest.mark.parametrize(
@@ -162,3 +199,37 @@ def test_rows_the_lists_left_short_are_completed_exactly(metric):
     assert ann._complete_missing(x, indices, distances, metric) == 4
     np.testing.assert_array_equal(indices, exact.indices)
     np.testing.assert_allclose(distances, exact.distances, atol=1e-5)
+
+
+def test_a_try_far_over_the_budget_stops_after_its_first_rows(monkeypatch):
+    """With a budget, a try first searches EARLY_QUERIES of the sampled rows; projected far
+    over the budget from them, the rest are not searched (a fake clock: 1 ms a row)."""
+    clock = [0.0]
+    monkeypatch.setattr(ann.time, "perf_counter", lambda: clock[0])
+    searched = []
+
+    class Index:
+        nprobe = 1
+
+        def search(self, queries, width):
+            searched.append(len(queries))
+            clock[0] += 1e-3 * len(queries)
+            return None, np.full((len(queries), width), -1)
+
+    rows = 300
+    truth = np.arange(rows * 10).reshape(rows, 10) % 1000
+    x = np.ones((1000, 4), dtype=np.float32)
+    projection: dict = {}
+    budget = 1000 * 1e-3 / ann.EARLY_MARGIN / 1.01  # every row's search: 1 s, just over
+    task = ann._tune_nprobe(
+        Index(), x, np.arange(rows), truth, 12, "cosine", 64, 0.0, budget, projection, start=8
+    )
+    assert run_task(task) is None
+    assert searched == [ann.EARLY_QUERIES]
+    assert projection == {"approx_projected_s": pytest.approx(1.0), "nprobe": 8}
+    searched.clear()  # within the margin: the try goes on, and over the budget it stops
+    task = ann._tune_nprobe(
+        Index(), x, np.arange(rows), truth, 12, "cosine", 64, 0.0, 0.9, {}, start=8
+    )
+    assert run_task(task) is None
+    assert searched == [ann.EARLY_QUERIES, rows - ann.EARLY_QUERIES]

@@ -8,13 +8,16 @@ is re-ranked exactly from the original vectors (at 200k × 384, 2k + 20 candidat
 of the exact 30 nearest), and recall@k is measured on a random sample of exact queries.
 
 ``auto`` chooses by cost, not row count (issue 11). The exact graph's cost is predictable:
-one timed block pair of the real data (its product and the two threshold passes of the folds)
-times the number of block pairs. The approximate cost is not: visiting enough lists for 98 %
+timed block pairs of the real data times the number of pairs, plus the merges timed on a
+sample's graph (:mod:`knn_cost`). The approximate cost is not: visiting enough lists for 98 %
 of the neighbours took 1 list per query on clustered 384-d vectors but 256 on diffuse 50-d
-ones (GloVe-like; 188 s against 10 s exact at 100k rows). So ``auto`` starts the approximate
-path (training the lists is cheap next to either search) and, while it tunes the lists per
-query on a sample, projects the whole search from the sample's timed search and re-ranking;
-once that projection exceeds the exact graph's, it drops the index and searches exactly.
+ones (GloVe-like; 188 s against 10 s exact at 100k rows). So ``auto`` trains the lists (cheap
+next to either search) and finds the exact neighbours of a quarter of the recall sample; the
+ranks of those neighbours' lists bound the lists per query from below before any row is added
+(:func:`list_ranks`); after adding, tuning starts there and projects the whole search from
+the sample's timed search and re-ranking; once that projection exceeds the exact graph's, it
+drops the index and searches exactly. All of that work is lost when the exact graph wins, so
+it is kept small: 0.6 s of a 7 s exact graph at 100k × 50, 1.4 s of 15.5 s at 100k × 384.
 
 faiss-cpu's wheel bundles an OpenBLAS that does not recognise recent CPUs and falls back to
 generic kernels (10× slower here for the centroid distances); :func:`_import_faiss` names the
@@ -53,20 +56,28 @@ AUTO_EXACT_MIN, AUTO_EXACT_WORK = 20_000, 2e11
 #: --auto-sizes: diffuse 20k × 384, exact 2.3 s, auto 4.6 s when it built the index first).
 AUTO_EXACT_SURE_S = 3.0
 RECALL_SAMPLE = 1000
+#: ... of which this many decide ``auto``'s choice (tuning included) before the exact
+#: neighbours of the rest are found
+DECIDE_SAMPLE = 250
 SEARCH_BLOCK = 4096
 RERANK_BLOCK = 256
 #: Rows used to train the lists (bounds the memory of training whatever N is) ...
 TRAIN_SAMPLE_MAX = 65_536
 #: ... and per list, with this many k-means iterations: training was the approximate path's
-#: largest fixed cost (3–9 s of a 26 s exact graph at 100k × 384, all of it lost when the
-#: tuning then finds the exact graph cheaper); 20 points a list and 10 iterations take 0.4–0.9
-#: s there, and tuning still finds the same lists per query (64 on GloVe-like vectors, 2 on
-#: clustered ones; faiss's defaults are 39–256 points a list and 25 iterations).
-TRAIN_PER_LIST, TRAIN_ITERATIONS = 20, 10
+#: largest fixed cost (3–9 s of a 26 s exact graph at 100k × 384 with faiss's defaults of
+#: 39–256 points a list and 25 iterations, all of it lost when the exact graph turns out
+#: cheaper). 16 points a list and 4 iterations take about 0.4 s there; the lists hold the
+#: neighbours as well as with 20 points and 10 iterations (0.9 s): in the nearest 128 lists,
+#: 99.1–99.4 % on GloVe-like vectors, and in the nearest 8 all of them on clustered ones.
+TRAIN_PER_LIST, TRAIN_ITERATIONS = 16, 4
 #: nprobe grows until the candidates hold this share of the exact neighbours of a sample.
 TARGET_CANDIDATE_RECALL = 0.98
 #: ... unless doubling nprobe gains less than this share (then the codes, not nprobe, limit it).
 NPROBE_MIN_GAIN = 0.002
+#: With a budget, each try first searches this many of the sampled rows, and stops there when
+#: they project the whole search over the budget by this factor (at 100k × 50 GloVe-like, the
+#: try at 128 lists took 0.09 s of the 0.7 s spent deciding on a 7 s exact graph).
+EARLY_QUERIES, EARLY_MARGIN = 64, 1.5
 
 
 def _import_faiss():
@@ -205,29 +216,99 @@ def build_ivf_task(
     train_rows = np.sort(np.random.default_rng(seed).choice(n, size=trained, replace=False))
     yield Progress(0.0, f"Approximate kNN: training {nlist} lists")
     index = _train_index(faiss, vectors[train_rows], metric, nlist, seed)
+    keep = min(n - 1, 2 * k + 20)  # coarse 4-bit codes: re-rank a wide candidate set
+    sample = _sample(n, seed)
+    yield Progress(0.0, "Approximate kNN: exact neighbours of a sample, for recall")
+    exact = ExactIndex(vectors, metric)
+    truth = np.empty((len(sample), k), dtype=np.intp)
+    # with a budget (auto), a quarter of the sample decides, and the rest's exact neighbours
+    # (0.45 s of a 7 s exact graph at 100k × 50) are found only once the index is kept
+    first = np.zeros(len(sample), dtype=bool)
+    first[:: max(1, len(sample) // DECIDE_SAMPLE) if budget_s is not None else 1] = True
+    truth[first] = exact.query(vectors[sample[first]], k, exclude=sample[first]).indices
+    least, rerank_s = 1, 0.0
+    if nprobe is None:
+        inv_norms = inverse_norms(vectors) if metric == "cosine" else None
+        rerank_s = _timed_rerank(vectors, sample[first], truth[first], keep, metric, inv_norms)
+        rerank_s *= n / first.sum()
+        least = _least_nprobe(index, vectors, sample[first], truth[first], metric)
     assigned = yield from _reserve_lists(faiss, index, vectors, metric)
     for lo, hi in chunk_ranges(n, SEARCH_BLOCK):  # with the lists already found: no 2nd pass
         block = _prepared(vectors[lo:hi], metric)
         index.add_core(hi - lo, faiss.swig_ptr(block), None, faiss.swig_ptr(assigned[lo:hi]))
-        yield Progress(0.1 * hi / n, f"Approximate kNN: indexing {hi:,} of {n:,} rows")
+        yield Progress(0.05 + 0.05 * hi / n, f"Approximate kNN: indexing {hi:,} of {n:,} rows")
     del assigned
-    keep = min(n - 1, 2 * k + 20)  # coarse 4-bit codes: re-rank a wide candidate set
-    sample = _sample(n, seed)
-    yield Progress(0.1, "Approximate kNN: exact neighbours of a sample, for recall")
-    truth = ExactIndex(vectors, metric).query(vectors[sample], k, exclude=sample).indices
     projection: dict = {}
     if nprobe is None:
-        inv_norms = inverse_norms(vectors) if metric == "cosine" else None
-        rerank_s = _timed_rerank(vectors, sample, truth, keep, metric, inv_norms) * n / len(sample)
         nprobe = yield from _tune_nprobe(
-            index, vectors, sample, truth, keep, metric, nlist, rerank_s, budget_s, projection
+            index,
+            vectors,
+            sample[first],
+            truth[first],
+            keep,
+            metric,
+            nlist,
+            rerank_s,
+            budget_s,
+            projection,
+            start=least,
         )
         if nprobe is None:
             index.reset()
             return_freed_memory()
             return projection
+        projection["least_nprobe"] = least
+    if not first.all():
+        yield Progress(0.14, "Approximate kNN: exact neighbours of a sample, for recall")
+        truth[~first] = exact.query(vectors[sample[~first]], k, exclude=sample[~first]).indices
     index.nprobe = nprobe
     return IvfPlan(index, k, keep, nlist, nprobe, sample, truth, projection)
+
+
+def _least_nprobe(index, vectors, sample, truth, metric) -> int:
+    """The fewest lists per query that tuning can end at, from where the sample's exact
+    neighbours lie (:func:`list_ranks`), before any row is added.
+
+    A search visiting p lists can find only the neighbours whose list is among the p nearest
+    to their query (the 4-bit codes can lose more), so the share held that way is an upper
+    bound of what tuning measures, and the first p (doubling from 1, stopping as tuning does)
+    where it reaches the target is a lower bound of the tuned nprobe. Measured at 100k rows:
+    equal to tuning's share up to 16 lists, within 0.005 to 64 (bench knn's vector families).
+    """
+    ranks = list_ranks(index, vectors, sample, truth, metric)
+    nprobe, previous, held_before = 1, 1, -1.0
+    while True:
+        held = float((ranks < nprobe).mean())
+        if held - held_before < NPROBE_MIN_GAIN:
+            return previous
+        if held >= TARGET_CANDIDATE_RECALL or nprobe >= index.nlist:
+            return nprobe
+        previous, held_before, nprobe = nprobe, held, min(2 * nprobe, index.nlist)
+
+
+def list_ranks(index, vectors, sample, truth, metric) -> np.ndarray:
+    """For each sampled row's exact neighbour (``truth``, rows × k), how many lists lie nearer
+    to the row than the neighbour's own list: a search visiting p lists per query can find
+    those with a rank below p."""
+    nlist = index.nlist
+    centroids = index.quantizer.reconstruct_n(0, nlist)
+    to_queries = _centroid_scores(centroids, _prepared(vectors[sample], metric), metric)
+    rows = truth.ravel()
+    own = _centroid_scores(centroids, _prepared(vectors[rows], metric), metric).argmax(axis=1)
+    own_score = np.take_along_axis(to_queries, own.reshape(truth.shape), axis=1)
+    ranks = np.empty(truth.shape, dtype=np.int64)
+    for i in range(len(sample)):  # rows × k × nlist comparisons, one row at a time
+        ranks[i] = (to_queries[i][None, :] > own_score[i][:, None]).sum(axis=1)
+    return ranks
+
+
+def _centroid_scores(centroids: np.ndarray, rows: np.ndarray, metric: str) -> np.ndarray:
+    """Larger is nearer, in the quantizer's own metric (rows as :func:`_prepared` gives)."""
+    scores = rows @ centroids.T
+    if metric == "euclidean":  # nearest in L2: largest 2·x·c − |c|²
+        scores *= 2.0
+        scores -= np.einsum("ij,ij->i", centroids, centroids)[None, :]
+    return scores
 
 
 def search_rows(
@@ -331,25 +412,37 @@ def _tune_nprobe(
     rerank_s: float = 0.0,
     budget_s: float | None = None,
     projection: dict | None = None,
+    start: int = 1,
 ) -> Task[int | None]:
     """The fewest lists per query whose candidates hold 98 % of a sample's exact neighbours.
 
-    Starts at one list and doubles (each try is one search of the 1,000 sampled rows). Stops
+    Starts at ``start`` lists (the fewest that :func:`_least_nprobe` allows) and doubles (each
+    try is one search of the sampled rows). Stops
     early when doubling gains under 0.2 % of the neighbours: what is still missing then is
     lost to the 4-bit codes, not to the lists left unvisited, and visiting more only costs.
 
     Each try's search is timed and projected to every row (plus ``rerank_s``, the projected
     re-ranking) into ``projection``; None when that exceeds ``budget_s``, since visiting more
-    lists only costs more, or when the next try would (foreseen from the last two).
+    lists only costs more, or when the next try would (foreseen from the last two), or when
+    the try's first EARLY_QUERIES rows exceed it by EARLY_MARGIN.
     """
     queries = _prepared(vectors[sample], metric)
-    nprobe, previous, held_before = 1, 1, -1.0
+    nprobe, previous, held_before = start, start, -1.0
     scale = len(vectors) / len(queries)
     projected: dict[int, float] = {}
     while True:
         index.nprobe = nprobe
         start = time.perf_counter()
-        _, found = index.search(queries, keep + 1)
+        if budget_s is not None and len(queries) > EARLY_QUERIES:
+            _, head = index.search(queries[:EARLY_QUERIES], keep + 1)
+            early = (time.perf_counter() - start) * len(vectors) / EARLY_QUERIES + rerank_s
+            if early > EARLY_MARGIN * budget_s:  # far over: the rest need not be searched
+                if projection is not None:
+                    projection.update(approx_projected_s=round(early, 3), nprobe=nprobe)
+                return None
+            found = np.concatenate([head, index.search(queries[EARLY_QUERIES:], keep + 1)[1]])
+        else:
+            _, found = index.search(queries, keep + 1)
         projected[nprobe] = (time.perf_counter() - start) * scale + rerank_s
         held = (found[:, :, None] == truth[:, None, :]).any(axis=1).mean()
         yield Progress(0.12, f"Approximate kNN: {nprobe} lists per query hold {held:.1%}")
