@@ -239,8 +239,8 @@ def build_ivf_task(
         yield Progress(0.05 + 0.05 * hi / n, f"Approximate kNN: indexing {hi:,} of {n:,} rows")
     del assigned
     projection: dict = {}
-    if nprobe is None:
-        nprobe = yield from _tune_nprobe(
+    if nprobe is None and budget_s is not None:  # decided on the quarter
+        decided = yield from _tune_nprobe(
             index,
             vectors,
             sample[first],
@@ -253,16 +253,40 @@ def build_ivf_task(
             projection,
             start=least,
         )
-        if nprobe is None:
-            index.reset()
-            return_freed_memory()
-            return projection
-        projection["least_nprobe"] = least
+        if decided is None:
+            return _dropped(index, projection)
     if not first.all():
         yield Progress(0.14, "Approximate kNN: exact neighbours of a sample, for recall")
         truth[~first] = exact.query(vectors[sample[~first]], k, exclude=sample[~first]).indices
+    if nprobe is None:  # tuned on the whole sample: a quarter's 98 % is too rough a measure
+        if not first.all():
+            least = _least_nprobe(index, vectors, sample, truth, metric)
+        nprobe = yield from _tune_nprobe(
+            index,
+            vectors,
+            sample,
+            truth,
+            keep,
+            metric,
+            nlist,
+            rerank_s,
+            budget_s,
+            projection,
+            start=least,
+        )
+        if nprobe is None:  # over the budget after all (close cases only)
+            return _dropped(index, projection)
+        if budget_s is not None:
+            projection["least_nprobe"] = least
     index.nprobe = nprobe
     return IvfPlan(index, k, keep, nlist, nprobe, sample, truth, projection)
+
+
+def _dropped(index, projection: dict) -> dict:
+    """The index emptied (its codes' memory returned) and the projection that dropped it."""
+    index.reset()
+    return_freed_memory()
+    return projection
 
 
 def _least_nprobe(index, vectors, sample, truth, metric) -> int:
