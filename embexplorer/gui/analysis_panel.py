@@ -379,6 +379,17 @@ def top_rows(values: np.ndarray, m: int) -> np.ndarray:
     return rows[np.lexsort((rows, -values[rows]))][:m]
 
 
+def auto_choice_text(auto: dict) -> str:
+    """Why ``--knn auto`` chose its search, from the figures it recorded (ann.auto_knn_task):
+    the exact graph's projection, or only its products' when those alone decided."""
+    exact_s = auto.get("exact_projected_s")
+    at_least = auto.get("exact_at_least_s", float("nan"))
+    exact = f"at least {at_least:.1f} s" if exact_s is None else f"{exact_s:.1f} s"
+    return (
+        f"chosen as faster: projected {exact} exact, {auto['approx_projected_s']:.1f} s approximate"
+    )
+
+
 def summary_text(result: AnalysisResult, corpus: Corpus) -> str:
     """N, D, metric, k, kNN method and recall, hubness, reduction, map faithfulness: the
     numbers of core.analysis_columns.summary_fields, as the Analysis panel shows them."""
@@ -392,10 +403,7 @@ def summary_text(result: AnalysisResult, corpus: Corpus) -> str:
         if "recall" in f:
             how += f", recall@{f['k']} = {f['recall']:.3f} on {f['recall_sample']:,} exact queries"
         if (auto := f.get("knn_auto")) and "approx_projected_s" in auto:
-            how += (
-                f" (chosen as faster: projected {auto['exact_projected_s']:.1f} s exact, "
-                f"{auto['approx_projected_s']:.1f} s approximate)"
-            )
+            how += f" ({auto_choice_text(auto)})"
         lines.append(f"kNN: {how}")
     if "zero_vectors" in f:
         lines.append(

@@ -138,17 +138,38 @@ def test_auto_weighs_costs_beyond_20k_rows_or_their_work(rows, dims, sure):
     assert ann.exact_is_sure(np.empty((rows, dims), dtype=np.float32)) is sure
 
 
+class _FixedCost:
+    """Stands in for the exact graph's timed projection (timing-free): its products, then,
+    when asked for, the whole."""
+
+    def __init__(self, products, whole=None):
+        self.products, self._whole, self.known, self.spent_s = products, whole, None, 0.0
+        self.asked = 0
+
+    def whole(self):
+        self.asked += 1
+        self.known = self.products if self._whole is None else self._whole
+        return self.known
+
+
 def test_auto_is_exact_below_the_threshold(monkeypatch):
     x = _clustered(500)
     assert run_task(knn_task(x, 5, "cosine", "auto")).method == "exact"
     monkeypatch.setattr(ann, "AUTO_EXACT_MIN", 100)
     monkeypatch.setattr(ann, "AUTO_EXACT_SURE_S", 0.0)
-    monkeypatch.setattr(ann, "exact_graph_cost", lambda vectors, metric, k: 1e9)  # timing-free
+    monkeypatch.setattr(ann, "ExactGraphCost", lambda vectors, metric, k: _FixedCost(1e9))
     graph = run_task(knn_task(x, 5, "cosine", "auto"))
     assert graph.method == "faiss IVF-SQ4"
     chosen = graph.params["auto"]
     assert chosen["nprobe"] == graph.params["nprobe"]
-    assert chosen["approx_projected_s"] <= chosen["exact_projected_s"]
+    # below the products alone: the merges are never timed, the products stand for the whole
+    assert chosen["approx_projected_s"] <= chosen["exact_at_least_s"] == 1e9
+    assert "exact_projected_s" not in chosen
+    cost = _FixedCost(1e-9, 1e9)  # over the products, under the whole: asked for it, once
+    monkeypatch.setattr(ann, "ExactGraphCost", lambda vectors, metric, k: cost)
+    graph = run_task(knn_task(x, 5, "cosine", "auto"))
+    assert graph.method == "faiss IVF-SQ4" and cost.asked >= 1
+    assert graph.params["auto"]["exact_projected_s"] == 1e9
 
 
 def test_auto_searches_exactly_when_the_projected_approximate_search_costs_more(monkeypatch):
@@ -160,7 +181,7 @@ def test_auto_searches_exactly_when_the_projected_approximate_search_costs_more(
     x = _clustered(500)
     monkeypatch.setattr(ann, "AUTO_EXACT_MIN", 100)
     monkeypatch.setattr(ann, "AUTO_EXACT_SURE_S", 0.0)
-    monkeypatch.setattr(ann, "exact_graph_cost", lambda vectors, metric, k: 1e-9)
+    monkeypatch.setattr(ann, "ExactGraphCost", lambda vectors, metric, k: _FixedCost(1e-9))
     graph = run_task(knn_task(x, 5, "cosine", "auto"))
     assert graph.method == "exact"
     chosen = graph.params["auto"]

@@ -263,3 +263,18 @@ def test_clusters_are_named_again_when_the_text_column_changes(qtbot, window):
     assert after.keywords == expected != before.keywords
     shown = window.plot_panel.view.cluster_labels.visible_texts()
     assert sorted(shown) == sorted(", ".join(names) for names in expected.values())
+
+
+def test_the_summary_says_why_auto_chose_its_search():
+    """With the approximate search projected below the exact graph's products alone, the
+    merges are never timed, and the summary says "at least" rather than a projection."""
+    from embexplorer.gui.analysis_panel import auto_choice_text
+
+    whole = {"exact_projected_s": 17.25, "approx_projected_s": 3.31, "deciding_s": 0.3}
+    assert auto_choice_text(whole) == (
+        "chosen as faster: projected 17.2 s exact, 3.3 s approximate"
+    )
+    products = {"exact_at_least_s": 3.5, "approx_projected_s": 1.7, "deciding_s": 0.02}
+    assert auto_choice_text(products) == (
+        "chosen as faster: projected at least 3.5 s exact, 1.7 s approximate"
+    )

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from embexplorer.core.analysis.knn_cost import exact_graph_cost
+from embexplorer.core.analysis.knn_cost import ExactGraphCost
 from embexplorer.core.analysis.neighbors import (
     ExactIndex,
     Neighbors,
@@ -66,10 +66,11 @@ TRAIN_SAMPLE_MAX = 65_536
 #: ... and per list, with this many k-means iterations: training was the approximate path's
 #: largest fixed cost (3–9 s of a 26 s exact graph at 100k × 384 with faiss's defaults of
 #: 39–256 points a list and 25 iterations, all of it lost when the exact graph turns out
-#: cheaper). 16 points a list and 4 iterations take about 0.4 s there; the lists hold the
-#: neighbours as well as with 20 points and 10 iterations (0.9 s): in the nearest 128 lists,
-#: 99.1–99.4 % on GloVe-like vectors, and in the nearest 8 all of them on clustered ones.
-TRAIN_PER_LIST, TRAIN_ITERATIONS = 16, 4
+#: cheaper). 20 points a list and 6 iterations take about 0.6 s there (10 iterations: 0.9 s)
+#: and hold the neighbours as well: the lists per query needed (:func:`_least_nprobe`) are
+#: the same, 1 at 20k × 384 and 2 at 100k × 50 on clustered vectors. Fewer did not: 16 points
+#: a list needed 2 at 20k × 384, and 4 iterations 4 at 100k × 50 (searches 1.5–2× longer).
+TRAIN_PER_LIST, TRAIN_ITERATIONS = 20, 6
 #: nprobe grows until the candidates hold this share of the exact neighbours of a sample.
 TARGET_CANDIDATE_RECALL = 0.98
 #: ... unless doubling nprobe gains less than this share (then the codes, not nprobe, limit it).
@@ -121,22 +122,48 @@ def auto_knn_task(vectors: np.ndarray, k: int, metric: str, seed: int = 0) -> Ta
     """The exact or the approximate graph, whichever is projected to take less time; its
     ``params["auto"]`` holds the projections and ``deciding_s``, the seconds spent before the
     chosen search (costing the exact graph; with the exact graph chosen, the approximate
-    index built and dropped too)."""
+    index built and dropped too).
+
+    The exact graph's merges are timed (0.1–0.5 s) only when the approximate search is not
+    projected below its products alone; then ``exact_at_least_s`` (the products) stands for
+    ``exact_projected_s``. At 100k × 50 clustered, where the approximate graph takes 2 s, that
+    timing alone was a tenth of it."""
     if exact_is_sure(vectors):
         return (yield from knn_graph_task(vectors, k, metric))
     start = time.perf_counter()
-    exact_s = exact_graph_cost(vectors, metric, k)
-    choice: dict = {"exact_projected_s": round(exact_s, 3)}
-    if exact_s > AUTO_EXACT_SURE_S:
-        choice["deciding_s"] = round(time.perf_counter() - start, 3)
-        approx = yield from ivf_knn_task(vectors, k, metric, seed=seed, budget_s=exact_s)
+    cost = ExactGraphCost(vectors, metric, k)
+    choice: dict = {}
+    if cost.products > AUTO_EXACT_SURE_S or cost.whole() > AUTO_EXACT_SURE_S:
+        approx = yield from ivf_knn_task(vectors, k, metric, seed=seed, budget_s=cost)
         if isinstance(approx, Neighbors):
-            approx.params["auto"] = {**choice, **approx.params.pop("projection")}
+            projection = approx.params.pop("projection")
+            approx.params["auto"] = {
+                **_exact_figures(cost),
+                "deciding_s": round(cost.spent_s, 3),
+                **projection,
+            }
             return approx
         choice.update(approx)  # the projection that stopped it
+    choice.update(_exact_figures(cost))
     choice["deciding_s"] = round(time.perf_counter() - start, 3)
     exact = yield from knn_graph_task(vectors, k, metric)
     return dataclasses.replace(exact, params={"auto": choice})
+
+
+def _exact_figures(cost: ExactGraphCost) -> dict:
+    if cost.known is None:
+        return {"exact_at_least_s": round(cost.products, 3)}
+    return {"exact_projected_s": round(cost.known, 3)}
+
+
+def _over(seconds: float, budget: float | ExactGraphCost | None) -> bool:
+    """Whether ``seconds`` exceed the budget: a number, or the exact graph's cost, whose
+    merges are timed only when the products alone do not decide."""
+    if budget is None:
+        return False
+    if isinstance(budget, int | float):
+        return seconds > budget
+    return seconds > budget.products and seconds > budget.whole()
 
 
 def exact_is_sure(vectors: np.ndarray) -> bool:
@@ -168,7 +195,7 @@ def ivf_knn_task(
     metric: str = "cosine",
     seed: int = 0,
     nprobe: int | None = None,
-    budget_s: float | None = None,
+    budget_s: float | ExactGraphCost | None = None,
 ) -> Task[Neighbors | dict]:
     """Approximate kNN graph: faiss IVF-SQ4 candidates, exact re-ranking, measured recall.
 
@@ -202,7 +229,7 @@ def build_ivf_task(
     metric: str,
     seed: int = 0,
     nprobe: int | None = None,
-    budget_s: float | None = None,
+    budget_s: float | ExactGraphCost | None = None,
 ) -> Task[IvfPlan | dict]:
     """Train the lists on a sample, add every row, find the exact neighbours of the recall
     sample and tune ``nprobe`` (progress 0 to 0.15). With ``budget_s``: the projection of the
@@ -434,7 +461,7 @@ def _tune_nprobe(
     metric,
     nlist,
     rerank_s: float = 0.0,
-    budget_s: float | None = None,
+    budget_s: float | ExactGraphCost | None = None,
     projection: dict | None = None,
     start: int = 1,
 ) -> Task[int | None]:
@@ -460,7 +487,7 @@ def _tune_nprobe(
         if budget_s is not None and len(queries) > EARLY_QUERIES:
             _, head = index.search(queries[:EARLY_QUERIES], keep + 1)
             early = (time.perf_counter() - start) * len(vectors) / EARLY_QUERIES + rerank_s
-            if early > EARLY_MARGIN * budget_s:  # far over: the rest need not be searched
+            if _over(early / EARLY_MARGIN, budget_s):  # far over: the rest need not be searched
                 if projection is not None:
                     projection.update(approx_projected_s=round(early, 3), nprobe=nprobe)
                 return None
@@ -474,7 +501,7 @@ def _tune_nprobe(
         chosen = previous if gained_little else nprobe
         if projection is not None:
             projection.update(approx_projected_s=round(projected[chosen], 3), nprobe=chosen)
-        if budget_s is not None and projected[chosen] > budget_s:
+        if _over(projected[chosen], budget_s):
             return None
         if gained_little:
             return previous
@@ -486,7 +513,7 @@ def _tune_nprobe(
             # last two tries foretell the next; over the budget, it need not be run
             slope = (projected[nprobe] - projected[previous]) / (nprobe - previous)
             foreseen = projected[nprobe] + max(slope, 0.0) * (following - nprobe)
-            if foreseen > budget_s:
+            if _over(foreseen, budget_s):
                 if projection is not None:
                     projection.update(approx_projected_s=round(foreseen, 3), nprobe=following)
                 return None
