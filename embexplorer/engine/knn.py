@@ -85,9 +85,9 @@ def ray_knn_task(
     threads: int | None = None,
 ) -> Task[Neighbors]:
     """The kNN graph on Ray: exact or approximate; ``auto`` weighs their projected costs as
-    the local ``ann.auto_knn_task`` does, both divided among the cluster's CPUs (the exact
+    the local ``knn_auto.auto_knn_task`` does, both divided among the cluster's CPUs (the exact
     graph's block pairs and the approximate search's shards both spread over every slot)."""
-    from embexplorer.core.analysis.ann import AUTO_EXACT_SURE_S, exact_is_sure
+    from embexplorer.core.analysis.knn_auto import AUTO_EXACT_SURE_S, exact_is_sure
     from embexplorer.core.analysis.knn_cost import exact_graph_cost
 
     if method == "exact" or (method == "auto" and exact_is_sure(vectors)):

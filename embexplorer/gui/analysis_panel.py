@@ -380,7 +380,7 @@ def top_rows(values: np.ndarray, m: int) -> np.ndarray:
 
 
 def auto_choice_text(auto: dict) -> str:
-    """Why ``--knn auto`` chose its search, from the figures it recorded (ann.auto_knn_task):
+    """Why ``--knn auto`` chose its search, from the figures it recorded (knn_auto.auto_knn_task):
     the exact graph's projection, or only its products' when those alone decided."""
     exact_s = auto.get("exact_projected_s")
     at_least = auto.get("exact_at_least_s", float("nan"))

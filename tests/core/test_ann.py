@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embexplorer.core.analysis import ann
+from embexplorer.core.analysis import ann, knn_auto
 from embexplorer.core.analysis.ann import ivf_knn_task, knn_task
 from embexplorer.core.analysis.neighbors import knn_graph_task
 from embexplorer.core.tasks import run_task
@@ -135,7 +135,7 @@ def test_least_nprobe_is_where_the_ranks_reach_the_target(monkeypatch):
     [(5000, 4096, True), (20_000, 384, True), (20_000, 1024, False), (20_001, 8, False)],
 )
 def test_auto_weighs_costs_beyond_20k_rows_or_their_work(rows, dims, sure):
-    assert ann.exact_is_sure(np.empty((rows, dims), dtype=np.float32)) is sure
+    assert knn_auto.exact_is_sure(np.empty((rows, dims), dtype=np.float32)) is sure
 
 
 class _FixedCost:
@@ -155,9 +155,9 @@ class _FixedCost:
 def test_auto_is_exact_below_the_threshold(monkeypatch):
     x = _clustered(500)
     assert run_task(knn_task(x, 5, "cosine", "auto")).method == "exact"
-    monkeypatch.setattr(ann, "AUTO_EXACT_MIN", 100)
-    monkeypatch.setattr(ann, "AUTO_EXACT_SURE_S", 0.0)
-    monkeypatch.setattr(ann, "ExactGraphCost", lambda vectors, metric, k: _FixedCost(1e9))
+    monkeypatch.setattr(knn_auto, "AUTO_EXACT_MIN", 100)
+    monkeypatch.setattr(knn_auto, "AUTO_EXACT_SURE_S", 0.0)
+    monkeypatch.setattr(knn_auto, "ExactGraphCost", lambda vectors, metric, k: _FixedCost(1e9))
     graph = run_task(knn_task(x, 5, "cosine", "auto"))
     assert graph.method == "faiss IVF-SQ4"
     chosen = graph.params["auto"]
@@ -166,7 +166,7 @@ def test_auto_is_exact_below_the_threshold(monkeypatch):
     assert chosen["approx_projected_s"] <= chosen["exact_at_least_s"] == 1e9
     assert "exact_projected_s" not in chosen
     cost = _FixedCost(1e-9, 1e9)  # over the products, under the whole: asked for it, once
-    monkeypatch.setattr(ann, "ExactGraphCost", lambda vectors, metric, k: cost)
+    monkeypatch.setattr(knn_auto, "ExactGraphCost", lambda vectors, metric, k: cost)
     graph = run_task(knn_task(x, 5, "cosine", "auto"))
     assert graph.method == "faiss IVF-SQ4" and cost.asked >= 1
     assert graph.params["auto"]["exact_projected_s"] == 1e9
@@ -179,9 +179,9 @@ def test_auto_searches_exactly_when_the_projected_approximate_search_costs_more(
     from sklearn.neighbors import NearestNeighbors
 
     x = _clustered(500)
-    monkeypatch.setattr(ann, "AUTO_EXACT_MIN", 100)
-    monkeypatch.setattr(ann, "AUTO_EXACT_SURE_S", 0.0)
-    monkeypatch.setattr(ann, "ExactGraphCost", lambda vectors, metric, k: _FixedCost(1e-9))
+    monkeypatch.setattr(knn_auto, "AUTO_EXACT_MIN", 100)
+    monkeypatch.setattr(knn_auto, "AUTO_EXACT_SURE_S", 0.0)
+    monkeypatch.setattr(knn_auto, "ExactGraphCost", lambda vectors, metric, k: _FixedCost(1e-9))
     graph = run_task(knn_task(x, 5, "cosine", "auto"))
     assert graph.method == "exact"
     chosen = graph.params["auto"]

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from embexplorer.core.analysis.knn_cost import ExactGraphCost
+from embexplorer.core.analysis.knn_cost import ExactGraphCost, over_budget
 from embexplorer.core.analysis.neighbors import (
     ExactIndex,
     Neighbors,
@@ -45,16 +45,6 @@ from embexplorer.core.analysis.neighbors import (
 from embexplorer.core.memory import return_freed_memory
 from embexplorer.core.tasks import Progress, Task, chunk_ranges
 
-#: ``auto`` searches exactly, without weighing costs, up to this many rows when the rows ×
-#: rows × dimensions are at most AUTO_EXACT_WORK (20,000 × 500 dimensions): weighing costs
-#: 0.1–0.2 s, a tenth of such a graph (0.8–1.1 s here at 20k × 50 and × 384) ...
-AUTO_EXACT_MIN, AUTO_EXACT_WORK = 20_000, 2e11
-#: ... or when the exact graph is projected to take at most this long: the approximate path's
-#: fixed costs (training the lists, adding every row, the exact neighbours of its recall
-#: sample, tuning) took 0.5–2 s at 20,000 rows here, as much as the whole exact graph, so it
-#: can win back at most a fraction of a second, and lose as much (measured, bench knn
-#: --auto-sizes: diffuse 20k × 384, exact 2.3 s, auto 4.6 s when it built the index first).
-AUTO_EXACT_SURE_S = 3.0
 RECALL_SAMPLE = 1000
 #: ... of which this many decide ``auto``'s choice (tuning included) before the exact
 #: neighbours of the rest are found
@@ -115,61 +105,9 @@ def knn_task(
         return (yield from knn_graph_task(vectors, k, metric))
     if method == "approx":
         return (yield from ivf_knn_task(vectors, k, metric, seed=seed))
+    from embexplorer.core.analysis.knn_auto import auto_knn_task
+
     return (yield from auto_knn_task(vectors, k, metric, seed=seed))
-
-
-def auto_knn_task(vectors: np.ndarray, k: int, metric: str, seed: int = 0) -> Task[Neighbors]:
-    """The exact or the approximate graph, whichever is projected to take less time; its
-    ``params["auto"]`` holds the projections and ``deciding_s``, the seconds spent before the
-    chosen search (costing the exact graph; with the exact graph chosen, the approximate
-    index built and dropped too).
-
-    The exact graph's merges are timed (0.1–0.5 s) only when the approximate search is not
-    projected below its products alone; then ``exact_at_least_s`` (the products) stands for
-    ``exact_projected_s``. At 100k × 50 clustered, where the approximate graph takes 2 s, that
-    timing alone was a tenth of it."""
-    if exact_is_sure(vectors):
-        return (yield from knn_graph_task(vectors, k, metric))
-    start = time.perf_counter()
-    cost = ExactGraphCost(vectors, metric, k)
-    choice: dict = {}
-    if cost.products > AUTO_EXACT_SURE_S or cost.whole() > AUTO_EXACT_SURE_S:
-        approx = yield from ivf_knn_task(vectors, k, metric, seed=seed, budget_s=cost)
-        if isinstance(approx, Neighbors):
-            projection = approx.params.pop("projection")
-            approx.params["auto"] = {
-                **_exact_figures(cost),
-                "deciding_s": round(cost.spent_s, 3),
-                **projection,
-            }
-            return approx
-        choice.update(approx)  # the projection that stopped it
-    choice.update(_exact_figures(cost))
-    choice["deciding_s"] = round(time.perf_counter() - start, 3)
-    exact = yield from knn_graph_task(vectors, k, metric)
-    return dataclasses.replace(exact, params={"auto": choice})
-
-
-def _exact_figures(cost: ExactGraphCost) -> dict:
-    if cost.known is None:
-        return {"exact_at_least_s": round(cost.products, 3)}
-    return {"exact_projected_s": round(cost.known, 3)}
-
-
-def _over(seconds: float, budget: float | ExactGraphCost | None) -> bool:
-    """Whether ``seconds`` exceed the budget: a number, or the exact graph's cost, whose
-    merges are timed only when the products alone do not decide."""
-    if budget is None:
-        return False
-    if isinstance(budget, int | float):
-        return seconds > budget
-    return seconds > budget.products and seconds > budget.whole()
-
-
-def exact_is_sure(vectors: np.ndarray) -> bool:
-    """Small enough that ``auto`` searches exactly without weighing costs."""
-    n, d = vectors.shape[0], vectors.shape[1]
-    return n <= AUTO_EXACT_MIN and float(n) * n * d <= AUTO_EXACT_WORK
 
 
 @dataclass(frozen=True, eq=False)
@@ -266,41 +204,23 @@ def build_ivf_task(
         yield Progress(0.05 + 0.05 * hi / n, f"Approximate kNN: indexing {hi:,} of {n:,} rows")
     del assigned
     projection: dict = {}
-    if nprobe is None and budget_s is not None:  # decided on the quarter
-        decided = yield from _tune_nprobe(
-            index,
-            vectors,
-            sample[first],
-            truth[first],
-            keep,
-            metric,
-            nlist,
-            rerank_s,
-            budget_s,
-            projection,
-            start=least,
-        )
-        if decided is None:
-            return _dropped(index, projection)
+
+    def tune(rows: np.ndarray, start: int) -> Task[int | None]:
+        return _tune_nprobe(
+            index, vectors, sample[rows], truth[rows], keep, metric, nlist, rerank_s, budget_s,
+            projection, start=start,
+        )  # fmt: skip
+
+    decides = nprobe is None and not first.all()  # auto: the quarter decides first
+    if decides and (yield from tune(first, least)) is None:
+        return _dropped(index, projection)
     if not first.all():
         yield Progress(0.14, "Approximate kNN: exact neighbours of a sample, for recall")
         truth[~first] = exact.query(vectors[sample[~first]], k, exclude=sample[~first]).indices
     if nprobe is None:  # tuned on the whole sample: a quarter's 98 % is too rough a measure
         if not first.all():
             least = _least_nprobe(index, vectors, sample, truth, metric)
-        nprobe = yield from _tune_nprobe(
-            index,
-            vectors,
-            sample,
-            truth,
-            keep,
-            metric,
-            nlist,
-            rerank_s,
-            budget_s,
-            projection,
-            start=least,
-        )
+        nprobe = yield from tune(np.ones_like(first), least)
         if nprobe is None:  # over the budget after all (close cases only)
             return _dropped(index, projection)
         if budget_s is not None:
@@ -487,7 +407,9 @@ def _tune_nprobe(
         if budget_s is not None and len(queries) > EARLY_QUERIES:
             _, head = index.search(queries[:EARLY_QUERIES], keep + 1)
             early = (time.perf_counter() - start) * len(vectors) / EARLY_QUERIES + rerank_s
-            if _over(early / EARLY_MARGIN, budget_s):  # far over: the rest need not be searched
+            if over_budget(
+                early / EARLY_MARGIN, budget_s
+            ):  # far over: the rest need not be searched
                 if projection is not None:
                     projection.update(approx_projected_s=round(early, 3), nprobe=nprobe)
                 return None
@@ -501,7 +423,7 @@ def _tune_nprobe(
         chosen = previous if gained_little else nprobe
         if projection is not None:
             projection.update(approx_projected_s=round(projected[chosen], 3), nprobe=chosen)
-        if _over(projected[chosen], budget_s):
+        if over_budget(projected[chosen], budget_s):
             return None
         if gained_little:
             return previous
@@ -513,7 +435,7 @@ def _tune_nprobe(
             # last two tries foretell the next; over the budget, it need not be run
             slope = (projected[nprobe] - projected[previous]) / (nprobe - previous)
             foreseen = projected[nprobe] + max(slope, 0.0) * (following - nprobe)
-            if _over(foreseen, budget_s):
+            if over_budget(foreseen, budget_s):
                 if projection is not None:
                     projection.update(approx_projected_s=round(foreseen, 3), nprobe=following)
                 return None

@@ -1,4 +1,4 @@
-"""What the exact kNN graph will cost, before running it (``ann.auto_knn_task`` weighs it
+"""What the exact kNN graph will cost, before running it (``knn_auto.auto_knn_task`` weighs it
 against the approximate search's own projection; the Ray engine's ``auto`` too)."""
 
 from __future__ import annotations
@@ -94,3 +94,13 @@ class ExactGraphCost:
 def _merge_entries(n: int) -> float:
     """Rows × ln(rows / fill columns): proportional to the graph's merged entries."""
     return n * np.log(max(n / FILL_COLUMNS, np.e))
+
+
+def over_budget(seconds: float, budget: float | ExactGraphCost | None) -> bool:
+    """Whether ``seconds`` exceed the budget: a number, or the exact graph's cost, whose
+    merges are timed only when the products alone do not decide."""
+    if budget is None:
+        return False
+    if isinstance(budget, int | float):
+        return seconds > budget
+    return seconds > budget.products and seconds > budget.whole()
